@@ -1,0 +1,71 @@
+"""Token sign-in for API clients, and who the signed-in user is."""
+
+from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from members.models import Role
+from members.selectors import role_list_for_user
+
+
+class TokenApi(APIView):
+    """Exchange an e-mail address and password for an API token."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AnonRateThrottle]
+
+    class Input(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+    class TokenOutput(serializers.Serializer):
+        token = serializers.CharField()
+
+    @extend_schema(request=Input, responses=TokenOutput)
+    def post(self, request):
+        data = self.Input(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(
+            request, email=data.validated_data["email"], password=data.validated_data["password"]
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                {"non_field_errors": [_("Unable to sign in with these credentials.")]}
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response(self.TokenOutput({"token": token.key}).data)
+
+
+class RoleOutput(serializers.ModelSerializer):
+    project_name = serializers.CharField(source="project.name", default=None)
+    city_name = serializers.CharField(source="city.name", default=None)
+
+    class Meta:
+        model = Role
+        fields = ["id", "kind", "project", "project_name", "city", "city_name", "granted_at"]
+
+
+class MeApi(APIView):
+    """The signed-in user and their open roles."""
+
+    class MeOutput(serializers.Serializer):
+        id = serializers.IntegerField()
+        email = serializers.EmailField()
+        first_name = serializers.CharField()
+        last_name = serializers.CharField()
+        language = serializers.CharField()
+        is_platform_admin = serializers.BooleanField(source="is_superuser")
+        roles = RoleOutput(many=True, source="open_roles")
+
+    @extend_schema(responses=MeOutput)
+    def get(self, request):
+        user = request.user
+        user.open_roles = list(role_list_for_user(user=user))
+        return Response(self.MeOutput(user).data)

@@ -1,0 +1,34 @@
+"""Domain errors to HTTP (DESIGN.md §6): ValidationError → 400, Conflict → 409, never a 500."""
+
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class Conflict(exceptions.APIException):
+    """The request is valid but collides with the current state (slot taken, already voted)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("This conflicts with the current state.")
+    default_code = "conflict"
+
+
+def django_errors_to_drf(exc: DjangoValidationError) -> dict | list:
+    if hasattr(exc, "error_dict"):
+        return {
+            (api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field): messages
+            for field, messages in exc.message_dict.items()
+        }
+    return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=django_errors_to_drf(exc))
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,28 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from api.accounts import MeApi, TokenApi
+from api.community import CityViewSet, ProjectViewSet
+from api.members import (
+    HouseholdViewSet,
+    IncomeDeclarationViewSet,
+    InvitationViewSet,
+    ResidentViewSet,
+)
+
+router = DefaultRouter()
+router.register("cities", CityViewSet, basename="city")
+router.register("projects", ProjectViewSet, basename="project")
+router.register("households", HouseholdViewSet, basename="household")
+router.register("residents", ResidentViewSet, basename="resident")
+router.register("income-declarations", IncomeDeclarationViewSet, basename="income-declaration")
+router.register("invitations", InvitationViewSet, basename="invitation")
+
+urlpatterns = [
+    path("auth/token/", TokenApi.as_view(), name="api-token"),
+    path("me/", MeApi.as_view(), name="api-me"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include(router.urls)),
+]

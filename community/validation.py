@@ -1,0 +1,55 @@
+"""Model validation shared by every app: constraint errors on their fields, validated saves."""
+
+from __future__ import annotations
+
+from typing import ClassVar, TypeVar
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, router, transaction
+from django.utils.translation import gettext_lazy as _
+
+ModelT = TypeVar("ModelT", bound=models.Model)
+
+
+class ConstraintErrorsOnFields:
+    """Reports a database constraint's violation on the field it is about.
+
+    Django puts the violation of a check or multi-column unique constraint under ``__all__``;
+    forms and the API must tell the user which field is wrong, so each model names the field of
+    each constraint in ``constraint_fields`` (constraint name → field name).
+    """
+
+    constraint_fields: ClassVar[dict[str, str]] = {}
+
+    def validate_constraints(self, exclude: set[str] | None = None) -> None:
+        errors: dict[str, list[ValidationError]] = {}
+        using = router.db_for_write(self.__class__, instance=self)
+        for model_class, constraints in self.get_constraints():  # type: ignore[attr-defined]
+            for constraint in constraints:
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as exc:
+                    field = self.constraint_fields.get(constraint.name)
+                    fields = getattr(constraint, "fields", ())
+                    if field is None and exc.code == "unique" and len(fields) == 1:
+                        field = fields[0]
+                    errors.setdefault(field or NON_FIELD_ERRORS, []).extend(exc.error_list)
+        if errors:
+            raise ValidationError(errors)
+
+
+def save_validated(instance: ModelT, *, exclude: list[str] | None = None) -> ModelT:
+    """Validate every field and constraint, then save in a savepoint.
+
+    A concurrent write can still pass validation and lose at the database; that surfaces as a
+    ``ValidationError`` too, never as a server error.
+    """
+    instance.full_clean(exclude=exclude)
+    try:
+        with transaction.atomic():
+            instance.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            _("This change conflicts with another one made at the same time; please retry.")
+        ) from exc
+    return instance

@@ -1,0 +1,1 @@
+"""Meetings, proposals, proxies, ballots and decisions (DESIGN.md §3)."""

@@ -1,0 +1,433 @@
+"""Users, households, residents, roles, invitations and income declarations (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from community.models import City, HousingProject
+from community.validation import ConstraintErrorsOnFields
+
+EARLIEST_BIRTH_YEAR = 1900
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra["is_staff"] = True
+        extra["is_superuser"] = True
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in with an e-mail address."""
+
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_case_insensitive")
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Household(ConstraintErrorsOnFields, models.Model):
+    project = models.ForeignKey(
+        HousingProject,
+        verbose_name=_("housing project"),
+        on_delete=models.PROTECT,
+        related_name="households",
+    )
+    unit_label = models.CharField(_("unit"), max_length=40)
+    unit_area_m2 = models.DecimalField(
+        _("unit size (m²)"),
+        max_digits=7,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    rooms = models.PositiveSmallIntegerField(_("rooms"), default=1)
+    move_in = models.DateField(_("move-in date"))
+    move_out = models.DateField(_("move-out date"), null=True, blank=True)
+
+    constraint_fields = {
+        "household_unit_unique_per_project": "unit_label",
+        "household_unit_area_non_negative": "unit_area_m2",
+        "household_move_out_not_before_move_in": "move_out",
+    }
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["project_id", "unit_label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "unit_label"],
+                name="household_unit_unique_per_project",
+                violation_error_message=_("This project already has a unit with this label."),
+            ),
+            models.CheckConstraint(
+                condition=Q(unit_area_m2__gte=0),
+                name="household_unit_area_non_negative",
+                violation_error_message=_("The unit size cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(move_out__isnull=True) | Q(move_out__gte=F("move_in")),
+                name="household_move_out_not_before_move_in",
+                violation_error_message=_("The move-out date cannot be before the move-in date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} · {self.unit_label}"
+
+
+class Gender(models.TextChoices):
+    WOMAN = "woman", _("Woman")
+    MAN = "man", _("Man")
+    NON_BINARY = "non_binary", _("Non-binary")
+    UNDISCLOSED = "undisclosed", _("Prefers not to say")
+
+
+class Resident(ConstraintErrorsOnFields, models.Model):
+    household = models.ForeignKey(
+        Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="residents"
+    )
+    first_name = models.CharField(_("first name"), max_length=80)
+    last_name = models.CharField(_("last name"), max_length=80, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"),
+        validators=[MinValueValidator(EARLIEST_BIRTH_YEAR), MaxValueValidator(9999)],
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resident",
+    )
+    is_representative = models.BooleanField(_("household representative"), default=False)
+    # Self-declared inclusion data, stored only with the resident's consent.
+    inclusion_consent_at = models.DateTimeField(_("inclusion data consent"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
+    migrant_background = models.BooleanField(_("migrant background"), null=True, blank=True)
+
+    constraint_fields = {
+        "resident_birth_year_plausible": "birth_year",
+        "resident_inclusion_data_only_with_consent": "inclusion_consent_at",
+    }
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        ordering = ["household_id", "last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_year__gte=EARLIEST_BIRTH_YEAR),
+                name="resident_birth_year_plausible",
+                violation_error_message=_("The birth year is not plausible."),
+            ),
+            models.CheckConstraint(
+                condition=Q(inclusion_consent_at__isnull=False)
+                | (Q(gender="") & Q(migrant_background__isnull=True)),
+                name="resident_inclusion_data_only_with_consent",
+                violation_error_message=_("Inclusion data can only be stored with consent."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def full_name(self) -> str:
+        return str(self)
+
+
+class RoleKind(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    MANAGER = "manager", _("Housing manager")
+    OFFICER = "officer", _("City officer")
+
+
+class Role(ConstraintErrorsOnFields, models.Model):
+    """A user's role on a project (resident, manager) or a city (officer).
+
+    Granting and revoking go through ``members.services.role_grant`` / ``role_revoke``, which
+    keep the django-guardian object permissions in step. A revoked role is kept as history.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="roles",
+    )
+    kind = models.CharField(_("role"), max_length=16, choices=RoleKind.choices)
+    project = models.ForeignKey(
+        HousingProject,
+        verbose_name=_("housing project"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="roles",
+    )
+    city = models.ForeignKey(
+        City,
+        verbose_name=_("city"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="roles",
+    )
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    constraint_fields = {
+        "role_one_open_per_user_and_project": "user",
+        "role_one_open_per_user_and_city": "user",
+        "role_scope_matches_kind": "kind",
+    }
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["-granted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind__in=[RoleKind.RESIDENT, RoleKind.MANAGER])
+                    & Q(project__isnull=False)
+                    & Q(city__isnull=True)
+                )
+                | (Q(kind=RoleKind.OFFICER) & Q(city__isnull=False) & Q(project__isnull=True)),
+                name="role_scope_matches_kind",
+                violation_error_message=_(
+                    "Residents and managers belong to a project, officers to a city."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "project"],
+                condition=Q(revoked_at__isnull=True, project__isnull=False),
+                name="role_one_open_per_user_and_project",
+                violation_error_message=_("This user already has a role on this project."),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "city"],
+                condition=Q(revoked_at__isnull=True, city__isnull=False),
+                name="role_one_open_per_user_and_city",
+                violation_error_message=_("This user already has a role in this city."),
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=F("granted_at")),
+                name="role_revoked_after_granted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()} · {self.project or self.city}"
+
+    @property
+    def scope(self) -> HousingProject | City:
+        return self.project or self.city  # type: ignore[return-value]
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Invitation(ConstraintErrorsOnFields, models.Model):
+    """A manager's invitation of a person, by e-mail, into a household of a project."""
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="invitations",
+    )
+    resident = models.ForeignKey(
+        Resident,
+        verbose_name=_("resident"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        help_text=_("The resident record the new account takes over, if it exists already."),
+    )
+    email = models.EmailField(_("e-mail address"))
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    constraint_fields = {"invitation_one_pending_per_email_and_household": "email"}
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "household",
+                condition=Q(accepted_at__isnull=True, cancelled_at__isnull=True),
+                name="invitation_one_pending_per_email_and_household",
+                violation_error_message=_(
+                    "This address already has a pending invitation to this household."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="invitation_expires_after_created"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.household}"
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.cancelled_at is None
+            and self.expires_at > timezone.now()
+        )
+
+
+class EvidenceStatus(models.TextChoices):
+    NONE = "none", _("No evidence")
+    SUBMITTED = "submitted", _("Evidence submitted")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+
+
+class IncomeDeclaration(ConstraintErrorsOnFields, models.Model):
+    """A household's declared monthly income from a date on; the latest valid one counts.
+
+    Amounts are integer cents of the city's currency.
+    """
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="income_declarations",
+    )
+    valid_from = models.DateField(_("valid from"))
+    gross_monthly_cents = models.BigIntegerField(_("gross monthly income (cents)"))
+    disposable_monthly_cents = models.BigIntegerField(_("disposable monthly income (cents)"))
+    evidence_status = models.CharField(
+        _("evidence"), max_length=16, choices=EvidenceStatus.choices, default=EvidenceStatus.NONE
+    )
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("declared by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    declared_at = models.DateTimeField(_("declared at"), default=timezone.now)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    constraint_fields = {
+        "income_gross_non_negative": "gross_monthly_cents",
+        "income_disposable_non_negative": "disposable_monthly_cents",
+        "income_evidence_status_valid": "evidence_status",
+    }
+
+    class Meta:
+        verbose_name = _("income declaration")
+        verbose_name_plural = _("income declarations")
+        ordering = ["household_id", "-valid_from", "-declared_at"]
+        indexes = [
+            models.Index(fields=["household", "-valid_from"], name="income_household_latest_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(gross_monthly_cents__gte=0),
+                name="income_gross_non_negative",
+                violation_error_message=_("An income cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(disposable_monthly_cents__gte=0),
+                name="income_disposable_non_negative",
+                violation_error_message=_("An income cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(evidence_status__in=EvidenceStatus.values),
+                name="income_evidence_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} · {self.valid_from}"

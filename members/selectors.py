@@ -1,0 +1,154 @@
+"""Reads of members' data, each filtered to what the asking user may see.
+
+Visibility rules, in one place for the API and the pages:
+- a platform admin (``is_superuser``) sees everything;
+- a manager of a project sees its households, residents and incomes;
+- a resident sees their own project, their own household, its residents and its incomes;
+- a city officer sees the city and its projects, never a household, a name or an income.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from community.models import City, HousingProject
+from members.models import (
+    Household,
+    IncomeDeclaration,
+    Invitation,
+    Resident,
+    Role,
+    RoleKind,
+    User,
+)
+
+AnyUser = User | AnonymousUser
+
+
+def _guarded(user: AnyUser, perm: str, klass: type) -> QuerySet:
+    return get_objects_for_user(
+        user, perm, klass=klass, accept_global_perms=False, with_superuser=True
+    )
+
+
+def managed_project_list(*, user: AnyUser) -> QuerySet[HousingProject]:
+    return _guarded(user, "community.manage_housingproject", HousingProject)
+
+
+def monitored_city_list(*, user: AnyUser) -> QuerySet[City]:
+    return _guarded(user, "community.monitor_city", City)
+
+
+def own_household_ids(*, user: AnyUser) -> QuerySet:
+    """The household the user lives in, while they hold a resident or manager role there."""
+    if not user.is_authenticated:
+        return Resident.objects.none().values("household_id")
+    return Resident.objects.filter(
+        user=user,
+        household__project__roles__user=user,
+        household__project__roles__revoked_at__isnull=True,
+    ).values("household_id")
+
+
+def user_can_manage_project(*, user: AnyUser, project: HousingProject) -> bool:
+    return user.is_authenticated and user.has_perm("community.manage_housingproject", project)
+
+
+def user_can_view_project(*, user: AnyUser, project: HousingProject) -> bool:
+    return project_list_for_user(user=user).filter(pk=project.pk).exists()
+
+
+def user_is_representative(*, user: AnyUser, household: Household) -> bool:
+    return (
+        user.is_authenticated
+        and household.pk in set(own_household_ids(user=user).values_list("household_id", flat=True))
+        and Resident.objects.filter(user=user, household=household, is_representative=True).exists()
+    )
+
+
+def user_can_edit_household_members(*, user: AnyUser, household: Household) -> bool:
+    """Managers edit every household of their projects; a representative edits their own."""
+    return user_can_manage_project(user=user, project=household.project) or user_is_representative(
+        user=user, household=household
+    )
+
+
+def city_list_for_user(*, user: AnyUser) -> QuerySet[City]:
+    if user.is_superuser:
+        return City.objects.all()
+    return City.objects.filter(
+        Q(pk__in=monitored_city_list(user=user).values("pk"))
+        | Q(projects__in=project_list_for_user(user=user).values("pk"))
+    ).distinct()
+
+
+def project_list_for_user(*, user: AnyUser) -> QuerySet[HousingProject]:
+    if user.is_superuser:
+        return HousingProject.objects.select_related("city")
+    viewable = _guarded(user, "community.view_housingproject", HousingProject)
+    return HousingProject.objects.filter(
+        Q(pk__in=viewable.values("pk")) | Q(city__in=monitored_city_list(user=user).values("pk"))
+    ).select_related("city")
+
+
+def household_list_for_user(*, user: AnyUser) -> QuerySet[Household]:
+    if user.is_superuser:
+        households = Household.objects.all()
+    else:
+        households = Household.objects.filter(
+            Q(project__in=managed_project_list(user=user).values("pk"))
+            | Q(pk__in=own_household_ids(user=user))
+        )
+    return households.select_related("project__city")
+
+
+def resident_list_for_user(*, user: AnyUser) -> QuerySet[Resident]:
+    return Resident.objects.filter(
+        household__in=household_list_for_user(user=user).values("pk")
+    ).select_related("household__project", "user")
+
+
+def income_declaration_list_for_user(*, user: AnyUser) -> QuerySet[IncomeDeclaration]:
+    """Incomes: only the household itself and the managers of its project."""
+    return IncomeDeclaration.objects.filter(
+        household__in=household_list_for_user(user=user).values("pk")
+    ).select_related("household__project__city", "declared_by", "verified_by")
+
+
+def invitation_list_for_user(*, user: AnyUser) -> QuerySet[Invitation]:
+    if user.is_superuser:
+        invitations = Invitation.objects.all()
+    else:
+        invitations = Invitation.objects.filter(
+            household__project__in=managed_project_list(user=user).values("pk")
+        )
+    return invitations.select_related("household__project", "invited_by", "resident")
+
+
+def invitation_get_pending(*, token: str) -> Invitation | None:
+    invitation = (
+        Invitation.objects.select_related("household__project__city", "resident")
+        .filter(token=token)
+        .first()
+    )
+    return invitation if invitation is not None and invitation.is_pending else None
+
+
+def role_list_for_user(*, user: AnyUser) -> QuerySet[Role]:
+    """The user's open roles, with what the home page shows of each."""
+    if not user.is_authenticated:
+        return Role.objects.none()
+    return Role.objects.filter(user=user, revoked_at__isnull=True).select_related(
+        "project__city", "city"
+    )
+
+
+def user_home_kind(*, user: AnyUser) -> str | None:
+    """Which home page fits the user best: manager over officer over resident."""
+    kinds = set(role_list_for_user(user=user).values_list("kind", flat=True))
+    for kind in (RoleKind.MANAGER, RoleKind.OFFICER, RoleKind.RESIDENT):
+        if kind in kinds:
+            return kind
+    return None

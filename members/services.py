@@ -1,0 +1,371 @@
+"""Every write to members' data: validated inside, one transaction each (STYLE.md)."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from community.models import City, HousingProject
+from community.validation import save_validated
+from members.models import (
+    Household,
+    IncomeDeclaration,
+    Invitation,
+    Resident,
+    Role,
+    RoleKind,
+    User,
+)
+
+# The object permissions each role carries (django-guardian).
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    RoleKind.RESIDENT: ("community.view_housingproject",),
+    RoleKind.MANAGER: (
+        "community.view_housingproject",
+        "community.change_housingproject",
+        "community.manage_housingproject",
+    ),
+    RoleKind.OFFICER: ("community.view_city", "community.monitor_city"),
+}
+
+
+# --- Roles -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def role_grant(
+    *,
+    user: User,
+    kind: str,
+    project: HousingProject | None = None,
+    city: City | None = None,
+    granted_by: User | None = None,
+) -> Role:
+    """Give a user a role and the object permissions that go with it."""
+    role = save_validated(
+        Role(user=user, kind=kind, project=project, city=city, granted_by=granted_by)
+    )
+    for perm in ROLE_PERMISSIONS[kind]:
+        assign_perm(perm, user, role.scope)
+    return role
+
+
+@transaction.atomic
+def role_revoke(*, role: Role) -> Role:
+    """End a role (kept as history) and take its object permissions away."""
+    if role.revoked_at is not None:
+        return role
+    role.revoked_at = timezone.now()
+    role.save(update_fields=["revoked_at"])
+    for perm in ROLE_PERMISSIONS[role.kind]:
+        remove_perm(perm, role.user, role.scope)
+    return role
+
+
+# --- Households and residents ------------------------------------------------------------
+
+
+@transaction.atomic
+def household_create(
+    *,
+    project: HousingProject,
+    unit_label: str,
+    move_in: datetime.date,
+    unit_area_m2: Decimal = Decimal(0),
+    rooms: int = 1,
+    move_out: datetime.date | None = None,
+) -> Household:
+    return save_validated(
+        Household(
+            project=project,
+            unit_label=unit_label,
+            unit_area_m2=unit_area_m2,
+            rooms=rooms,
+            move_in=move_in,
+            move_out=move_out,
+        )
+    )
+
+
+HOUSEHOLD_EDITABLE = ("unit_label", "unit_area_m2", "rooms", "move_in", "move_out")
+RESIDENT_EDITABLE = (
+    "first_name",
+    "last_name",
+    "birth_year",
+    "is_representative",
+    "gender",
+    "migrant_background",
+)
+
+
+def _apply(instance, fields: tuple[str, ...], changes: dict) -> None:
+    unknown = set(changes) - set(fields)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in unknown})
+    for name, value in changes.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def household_update(*, household: Household, **changes: object) -> Household:
+    _apply(household, HOUSEHOLD_EDITABLE, changes)
+    return save_validated(household)
+
+
+def _check_birth_year(birth_year: int) -> None:
+    if birth_year > timezone.localdate().year:
+        raise ValidationError({"birth_year": _("The birth year cannot be in the future.")})
+
+
+def _apply_inclusion_consent(resident: Resident, consent: bool | None) -> None:
+    """Inclusion data exists only with consent: withdrawing consent erases it."""
+    if consent is None:
+        return
+    if consent and resident.inclusion_consent_at is None:
+        resident.inclusion_consent_at = timezone.now()
+    elif not consent:
+        resident.inclusion_consent_at = None
+        resident.gender = ""
+        resident.migrant_background = None
+
+
+@transaction.atomic
+def resident_create(
+    *,
+    household: Household,
+    first_name: str,
+    birth_year: int,
+    last_name: str = "",
+    is_representative: bool = False,
+    inclusion_consent: bool = False,
+    gender: str = "",
+    migrant_background: bool | None = None,
+    user: User | None = None,
+) -> Resident:
+    _check_birth_year(birth_year)
+    resident = Resident(
+        household=household,
+        first_name=first_name,
+        last_name=last_name,
+        birth_year=birth_year,
+        is_representative=is_representative,
+        gender=gender,
+        migrant_background=migrant_background,
+        user=user,
+    )
+    _apply_inclusion_consent(resident, inclusion_consent)
+    return save_validated(resident)
+
+
+@transaction.atomic
+def resident_update(
+    *, resident: Resident, inclusion_consent: bool | None = None, **changes: object
+) -> Resident:
+    _apply(resident, RESIDENT_EDITABLE, changes)
+    if "birth_year" in changes:
+        _check_birth_year(resident.birth_year)
+    _apply_inclusion_consent(resident, inclusion_consent)
+    return save_validated(resident)
+
+
+# --- Income declarations -----------------------------------------------------------------
+
+
+@transaction.atomic
+def income_declaration_create(
+    *,
+    household: Household,
+    valid_from: datetime.date,
+    gross_monthly_cents: int,
+    disposable_monthly_cents: int,
+    declared_by: User,
+    evidence_status: str = "none",
+) -> IncomeDeclaration:
+    if disposable_monthly_cents is not None and gross_monthly_cents is not None:
+        if disposable_monthly_cents > gross_monthly_cents:
+            raise ValidationError(
+                {
+                    "disposable_monthly_cents": _(
+                        "The disposable income cannot exceed the gross income."
+                    )
+                }
+            )
+    return save_validated(
+        IncomeDeclaration(
+            household=household,
+            valid_from=valid_from,
+            gross_monthly_cents=gross_monthly_cents,
+            disposable_monthly_cents=disposable_monthly_cents,
+            evidence_status=evidence_status,
+            declared_by=declared_by,
+        )
+    )
+
+
+@transaction.atomic
+def income_declaration_verify(
+    *, declaration: IncomeDeclaration, verified_by: User, evidence_status: str = "verified"
+) -> IncomeDeclaration:
+    declaration.evidence_status = evidence_status
+    declaration.verified_by = verified_by
+    declaration.verified_at = timezone.now()
+    return save_validated(declaration)
+
+
+# --- Invitations -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    household: Household,
+    email: str,
+    invited_by: User,
+    resident: Resident | None = None,
+    language: str = "",
+) -> Invitation:
+    """Invite a person into a household; the e-mail goes out once the transaction commits."""
+    from members.tasks import invitation_send_task
+
+    email = email.strip().lower()
+    if resident is not None and resident.household_id != household.pk:
+        raise ValidationError({"resident": _("This resident does not live in this household.")})
+    if resident is not None and resident.user_id is not None:
+        raise ValidationError({"resident": _("This resident already has an account.")})
+    if Role.objects.filter(
+        user__email__iexact=email, project=household.project, revoked_at__isnull=True
+    ).exists():
+        raise ValidationError({"email": _("This person already has a role in this project.")})
+    now = timezone.now()
+    invitation = save_validated(
+        Invitation(
+            household=household,
+            resident=resident,
+            email=email,
+            language=language or household.project.city.default_language,
+            invited_by=invited_by,
+            created_at=now,
+            expires_at=now + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
+        )
+    )
+    transaction.on_commit(lambda: invitation_send_task.delay(invitation.pk))
+    return invitation
+
+
+@transaction.atomic
+def invitation_cancel(*, invitation: Invitation) -> Invitation:
+    if invitation.accepted_at is not None:
+        raise ValidationError(_("This invitation has been accepted already."))
+    invitation.cancelled_at = invitation.cancelled_at or timezone.now()
+    invitation.save(update_fields=["cancelled_at"])
+    return invitation
+
+
+def invitation_send(*, invitation_id: int) -> bool:
+    """Send the invitation e-mail once, in the invitee's language. Returns whether it was sent.
+
+    The row is locked while sending so that two workers running the same task send one e-mail.
+    """
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("household__project")
+            .get(pk=invitation_id)
+        )
+        if invitation.sent_at is not None or not invitation.is_pending:
+            return False
+        with translation.override(invitation.language):
+            context = {
+                "invitation": invitation,
+                "project": invitation.household.project,
+                "accept_url": settings.SITE_URL.rstrip("/")
+                + reverse("invitation_accept", kwargs={"token": invitation.token}),
+            }
+            subject = _("You are invited to %(project)s on NETCO Commons") % {
+                "project": invitation.household.project.name
+            }
+            body = render_to_string("members/email/invitation.txt", context)
+        send_mail(subject, body, None, [invitation.email])
+        invitation.sent_at = timezone.now()
+        invitation.save(update_fields=["sent_at"])
+        return True
+
+
+@dataclass(frozen=True)
+class AcceptedInvitation:
+    user: User
+    resident: Resident
+    role: Role
+
+
+@transaction.atomic
+def invitation_accept(
+    *,
+    invitation: Invitation,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    birth_year: int | None = None,
+    user: User | None = None,
+) -> AcceptedInvitation:
+    """Accept an invitation: create the account (or use the signed-in one), link it to a resident
+    of the household and grant the resident role of the project.
+
+    The e-mail address counts as verified: the token could only be read from that mailbox.
+    """
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise ValidationError(_("This invitation is no longer valid."))
+    if user is None:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise ValidationError(
+                {"email": _("An account with this address exists: sign in to accept.")}
+            )
+        candidate = User(email=invitation.email, first_name=first_name, last_name=last_name)
+        validate_password(password or "", user=candidate)
+        candidate.language = invitation.language
+        candidate.set_password(password)
+        user = save_validated(candidate, exclude=["password"])
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    elif user.email.lower() != invitation.email.lower():
+        raise ValidationError(_("This invitation was sent to another e-mail address."))
+    if Resident.objects.filter(user=user).exists():
+        raise ValidationError(_("This account already belongs to a household."))
+
+    resident = invitation.resident
+    if resident is None:
+        if birth_year is None:
+            raise ValidationError({"birth_year": _("This field is required.")})
+        resident = resident_create(
+            household=invitation.household,
+            first_name=first_name or user.first_name or invitation.email.split("@")[0],
+            last_name=last_name or user.last_name,
+            birth_year=birth_year,
+            user=user,
+        )
+    else:
+        resident.user = user
+        resident.save(update_fields=["user"])
+    role = role_grant(
+        user=user,
+        kind=RoleKind.RESIDENT,
+        project=invitation.household.project,
+        granted_by=invitation.invited_by,
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return AcceptedInvitation(user=user, resident=resident, role=role)
