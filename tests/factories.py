@@ -1,0 +1,108 @@
+"""factory_boy factories for the core domain. Roles go through the real service."""
+
+import datetime
+
+import factory
+from factory.django import DjangoModelFactory
+
+from community.models import City, HousingProject, ProjectKind, ProjectStatus
+from members.models import Household, IncomeDeclaration, Resident, RoleKind, User
+from members.services import role_grant
+
+
+class CityFactory(DjangoModelFactory):
+    class Meta:
+        model = City
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"City {n}")
+    slug = factory.Sequence(lambda n: f"city-{n}")
+    country_code = "ES"
+    time_zone = "Europe/Madrid"
+    currency = "EUR"
+    default_language = "en"
+    median_equivalised_income_cents = 2_000_000
+
+
+class ProjectFactory(DjangoModelFactory):
+    class Meta:
+        model = HousingProject
+
+    city = factory.SubFactory(CityFactory)
+    name = factory.Sequence(lambda n: f"Project {n}")
+    slug = factory.Sequence(lambda n: f"project-{n}")
+    kind = ProjectKind.COHOUSING
+    status = ProjectStatus.PILOT
+    units_count = 30
+
+
+class HouseholdFactory(DjangoModelFactory):
+    class Meta:
+        model = Household
+
+    project = factory.SubFactory(ProjectFactory)
+    unit_label = factory.Sequence(lambda n: f"U{n:03d}")
+    unit_area_m2 = 65
+    rooms = 3
+    move_in = datetime.date(2024, 1, 1)
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        if create:
+            from allauth.account.models import EmailAddress
+
+            self.save()
+            EmailAddress.objects.get_or_create(
+                user=self, email=self.email, defaults={"verified": True, "primary": True}
+            )
+
+
+class ResidentFactory(DjangoModelFactory):
+    class Meta:
+        model = Resident
+
+    household = factory.SubFactory(HouseholdFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    birth_year = 1985
+
+
+class IncomeDeclarationFactory(DjangoModelFactory):
+    class Meta:
+        model = IncomeDeclaration
+
+    household = factory.SubFactory(HouseholdFactory)
+    valid_from = datetime.date(2025, 1, 1)
+    gross_monthly_cents = 300_000
+    disposable_monthly_cents = 240_000
+
+
+def make_resident_user(household: Household, **user_kwargs) -> User:
+    """A user living in the household, with the resident role of its project."""
+    user = UserFactory(**user_kwargs)
+    ResidentFactory(household=household, user=user, is_representative=True)
+    role_grant(user=user, kind=RoleKind.RESIDENT, project=household.project)
+    return user
+
+
+def make_manager(project: HousingProject, **user_kwargs) -> User:
+    user = UserFactory(**user_kwargs)
+    role_grant(user=user, kind=RoleKind.MANAGER, project=project)
+    return user
+
+
+def make_officer(city: City, **user_kwargs) -> User:
+    user = UserFactory(**user_kwargs)
+    role_grant(user=user, kind=RoleKind.OFFICER, city=city)
+    return user
