@@ -41,7 +41,7 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
 
-class User(AbstractUser):
+class User(ConstraintErrorsOnFields, AbstractUser):
     """A person who signs in with an e-mail address."""
 
     username = None
@@ -54,6 +54,8 @@ class User(AbstractUser):
     REQUIRED_FIELDS: list[str] = []
 
     objects = UserManager()
+
+    constraint_fields = {"user_email_unique_case_insensitive": "email"}
 
     class Meta:
         verbose_name = _("user")

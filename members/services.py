@@ -335,7 +335,10 @@ def invitation_accept(
                 {"email": _("An account with this address exists: sign in to accept.")}
             )
         candidate = User(email=invitation.email, first_name=first_name, last_name=last_name)
-        validate_password(password or "", user=candidate)
+        try:
+            validate_password(password or "", user=candidate)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from exc
         candidate.language = invitation.language
         candidate.set_password(password)
         user = save_validated(candidate, exclude=["password"])

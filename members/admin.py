@@ -1,0 +1,102 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from members import services
+from members.models import Household, IncomeDeclaration, Invitation, Resident, Role, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "first_name", "last_name", "language", "is_staff", "is_active"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name", "language")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+class ResidentInline(admin.TabularInline):
+    model = Resident
+    extra = 0
+    fields = ["first_name", "last_name", "birth_year", "is_representative", "user"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = ["unit_label", "project", "unit_area_m2", "rooms", "move_in", "move_out"]
+    list_filter = ["project__city", "project"]
+    list_select_related = ["project"]
+    search_fields = ["unit_label", "project__name"]
+    inlines = [ResidentInline]
+
+
+@admin.register(Resident)
+class ResidentAdmin(admin.ModelAdmin):
+    list_display = ["first_name", "last_name", "household", "birth_year", "is_representative"]
+    list_select_related = ["household__project"]
+    search_fields = ["first_name", "last_name", "household__unit_label"]
+    raw_id_fields = ["household", "user"]
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    """Roles are granted and revoked through the services, which keep object permissions."""
+
+    list_display = ["user", "kind", "project", "city", "granted_at", "revoked_at"]
+    list_filter = ["kind", "revoked_at"]
+    list_select_related = ["user", "project", "city"]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user", "granted_by"]
+    readonly_fields = ["granted_at", "granted_by", "revoked_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        role = services.role_grant(
+            user=obj.user,
+            kind=obj.kind,
+            project=obj.project,
+            city=obj.city,
+            granted_by=request.user,
+        )
+        obj.pk = role.pk
+
+    @admin.action(description=_("Revoke the selected roles"))
+    def revoke(self, request, queryset):
+        for role in queryset.select_related("user", "project", "city"):
+            services.role_revoke(role=role)
+        messages.success(request, _("Roles revoked."))
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "household", "created_at", "sent_at", "accepted_at", "cancelled_at"]
+    list_select_related = ["household__project"]
+    search_fields = ["email"]
+    raw_id_fields = ["household", "resident", "invited_by", "accepted_by"]
+    readonly_fields = ["token"]
+
+
+@admin.register(IncomeDeclaration)
+class IncomeDeclarationAdmin(admin.ModelAdmin):
+    list_display = [
+        "household",
+        "valid_from",
+        "gross_monthly_cents",
+        "disposable_monthly_cents",
+        "evidence_status",
+    ]
+    list_filter = ["evidence_status"]
+    list_select_related = ["household__project"]
+    raw_id_fields = ["household", "declared_by", "verified_by"]

@@ -1,0 +1,150 @@
+"""Page forms. They validate the input's shape; the services validate the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from members.models import Household, Resident
+
+T = TypeVar("T")
+
+
+def submit(form: forms.Form, service: Callable[..., T], **arguments: Any) -> T | None:
+    """Run a service with the form's data; its errors land on the form's fields.
+
+    Returns the service's result, or ``None`` when the form or the service refused the input.
+    """
+    if not form.is_valid():
+        return None
+    try:
+        return service(**arguments)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        return None
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class HouseholdForm(forms.ModelForm):
+    class Meta:
+        model = Household
+        fields = ["unit_label", "unit_area_m2", "rooms", "move_in", "move_out"]
+        widgets = {"move_in": DateInput(), "move_out": DateInput()}
+
+
+class ResidentForm(forms.ModelForm):
+    inclusion_consent = forms.BooleanField(
+        label=_("I consent to storing my inclusion data (gender, migrant background)"),
+        required=False,
+        help_text=_(
+            "Used only for anonymised statistics with at least ten households per figure. "
+            "Withdrawing consent erases the data."
+        ),
+    )
+
+    class Meta:
+        model = Resident
+        fields = [
+            "first_name",
+            "last_name",
+            "birth_year",
+            "is_representative",
+            "inclusion_consent",
+            "gender",
+            "migrant_background",
+        ]
+        widgets = {
+            "migrant_background": forms.NullBooleanSelect(),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["inclusion_consent"].initial = (
+                self.instance.inclusion_consent_at is not None
+            )
+
+
+class MoneyField(forms.DecimalField):
+    """An amount typed in the currency's units, handed to services in integer cents."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", Decimal(0))
+        super().__init__(max_digits=12, decimal_places=2, localize=True, **kwargs)
+
+    def clean(self, value: Any) -> int | None:
+        amount = super().clean(value)
+        return None if amount is None else int(amount * 100)
+
+
+class IncomeDeclarationForm(forms.Form):
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput())
+    gross_monthly_cents = MoneyField(label=_("Gross monthly income"))
+    disposable_monthly_cents = MoneyField(
+        label=_("Disposable monthly income"),
+        help_text=_("After taxes and social contributions, including allowances."),
+    )
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    language = forms.ChoiceField(label=_("Language of the invitation"), choices=settings.LANGUAGES)
+    resident = forms.ModelChoiceField(
+        label=_("Resident record"),
+        queryset=Resident.objects.none(),
+        required=False,
+        help_text=_("Leave empty to let the invited person add themselves to the household."),
+    )
+
+    def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["resident"].queryset = household.residents.filter(user__isnull=True)
+
+
+class InvitationAcceptForm(forms.Form):
+    """What accepting needs: an account (unless signed in) and a birth year (unless the manager
+    already recorded the resident)."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=80)
+    last_name = forms.CharField(label=_("Last name"), max_length=80, required=False)
+    birth_year = forms.IntegerField(label=_("Birth year"), min_value=1900)
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password_again = forms.CharField(
+        label=_("Password (again)"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, needs_account: bool, needs_birth_year: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not needs_account:
+            for name in ("first_name", "last_name", "password", "password_again"):
+                del self.fields[name]
+        if not needs_birth_year:
+            del self.fields["birth_year"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "password" in self.fields and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data
+
+    def service_arguments(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "password_again"}

@@ -1,0 +1,255 @@
+"""Household, resident, income and invitation pages. Thin: selectors read, services write."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from members import selectors, services
+from members.forms import (
+    HouseholdForm,
+    IncomeDeclarationForm,
+    InvitationAcceptForm,
+    InvitationForm,
+    ResidentForm,
+    submit,
+)
+from members.models import Household, RoleKind
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _visible_household(request: HttpRequest, pk: int) -> Household:
+    return get_object_or_404(selectors.household_list_for_user(user=request.user), pk=pk)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role's home: what the person came to do, first."""
+    user = request.user
+    roles = list(selectors.role_list_for_user(user=user))
+    kind = selectors.user_home_kind(user=user)
+    context: dict = {"roles": roles}
+    if kind == RoleKind.MANAGER:
+        context["projects"] = (
+            selectors.managed_project_list(user=user)
+            .select_related("city")
+            .annotate(
+                households_count=Count("households", distinct=True),
+                residents_count=Count("households__residents", distinct=True),
+            )
+            .order_by("name")
+        )
+        template = "members/home_manager.html"
+    elif kind == RoleKind.OFFICER:
+        context["cities"] = selectors.monitored_city_list(user=user).prefetch_related("projects")
+        template = "members/home_officer.html"
+    elif kind == RoleKind.RESIDENT:
+        household = (
+            selectors.household_list_for_user(user=user)
+            .filter(pk__in=selectors.own_household_ids(user=user))
+            .first()
+        )
+        context["household"] = household
+        context["residents"] = household.residents.all() if household else []
+        template = "members/home_resident.html"
+    else:
+        template = "members/home_none.html"
+    return render(request, template, context)
+
+
+@login_required
+def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _visible_household(request, pk)
+    can_manage = selectors.user_can_manage_project(user=request.user, project=household.project)
+    context = {
+        "household": household,
+        "project": household.project,
+        "residents": household.residents.select_related("user"),
+        "declarations": household.income_declarations.select_related("declared_by", "verified_by"),
+        "invitations": household.invitations.all() if can_manage else [],
+        "can_manage": can_manage,
+        "can_edit_members": selectors.user_can_edit_household_members(
+            user=request.user, household=household
+        ),
+    }
+    return render(request, "members/household_detail.html", context)
+
+
+@login_required
+def household_create(request: HttpRequest, project_pk: int) -> HttpResponse:
+    project = get_object_or_404(selectors.project_list_for_user(user=request.user), pk=project_pk)
+    _require(selectors.user_can_manage_project(user=request.user, project=project))
+    form = HouseholdForm(request.POST or None)
+    if request.method == "POST":
+        household = submit(
+            form, lambda: services.household_create(project=project, **form.cleaned_data)
+        )
+        if household is not None:
+            messages.success(
+                request, _("Household %(unit)s added.") % {"unit": household.unit_label}
+            )
+            return redirect("household_detail", pk=household.pk)
+    return render(
+        request,
+        "members/form.html",
+        {"form": form, "project": project, "title": _("New household")},
+    )
+
+
+@login_required
+def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    household = _visible_household(request, pk)
+    _require(selectors.user_can_manage_project(user=request.user, project=household.project))
+    form = HouseholdForm(request.POST or None, instance=household)
+    if request.method == "POST":
+        updated = submit(
+            form, lambda: services.household_update(household=household, **form.cleaned_data)
+        )
+        if updated is not None:
+            messages.success(request, _("Household saved."))
+            return redirect("household_detail", pk=household.pk)
+    return render(
+        request,
+        "members/form.html",
+        {"form": form, "project": household.project, "title": _("Edit household")},
+    )
+
+
+@login_required
+def resident_create(request: HttpRequest, household_pk: int) -> HttpResponse:
+    household = _visible_household(request, household_pk)
+    _require(selectors.user_can_edit_household_members(user=request.user, household=household))
+    form = ResidentForm(request.POST or None)
+    if request.method == "POST":
+        resident = submit(
+            form, lambda: services.resident_create(household=household, **form.cleaned_data)
+        )
+        if resident is not None:
+            messages.success(request, _("%(name)s added.") % {"name": resident.full_name})
+            return redirect("household_detail", pk=household.pk)
+    return render(
+        request,
+        "members/form.html",
+        {"form": form, "project": household.project, "title": _("New resident")},
+    )
+
+
+@login_required
+def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = get_object_or_404(selectors.resident_list_for_user(user=request.user), pk=pk)
+    household = resident.household
+    _require(selectors.user_can_edit_household_members(user=request.user, household=household))
+    form = ResidentForm(request.POST or None, instance=resident)
+    if request.method == "POST":
+        updated = submit(
+            form,
+            lambda: services.resident_update(resident=resident, **form.cleaned_data),
+        )
+        if updated is not None:
+            messages.success(request, _("Resident saved."))
+            return redirect("household_detail", pk=household.pk)
+    return render(
+        request,
+        "members/form.html",
+        {"form": form, "project": household.project, "title": _("Edit resident")},
+    )
+
+
+@login_required
+def income_declaration_create(request: HttpRequest, household_pk: int) -> HttpResponse:
+    household = _visible_household(request, household_pk)
+    _require(selectors.user_can_edit_household_members(user=request.user, household=household))
+    form = IncomeDeclarationForm(request.POST or None)
+    if request.method == "POST":
+        declaration = submit(
+            form,
+            lambda: services.income_declaration_create(
+                household=household, declared_by=request.user, **form.cleaned_data
+            ),
+        )
+        if declaration is not None:
+            messages.success(request, _("Income declared."))
+            return redirect("household_detail", pk=household.pk)
+    return render(
+        request,
+        "members/form.html",
+        {
+            "form": form,
+            "project": household.project,
+            "title": _("Declare income"),
+            "intro": _(
+                "Only your household and the managers of your project can see these figures."
+            ),
+        },
+    )
+
+
+@login_required
+def invitation_create(request: HttpRequest, household_pk: int) -> HttpResponse:
+    household = _visible_household(request, household_pk)
+    _require(selectors.user_can_manage_project(user=request.user, project=household.project))
+    form = InvitationForm(
+        request.POST or None,
+        household=household,
+        initial={"language": household.project.city.default_language},
+    )
+    if request.method == "POST":
+        invitation = submit(
+            form,
+            lambda: services.invitation_create(
+                household=household, invited_by=request.user, **form.cleaned_data
+            ),
+        )
+        if invitation is not None:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("household_detail", pk=household.pk)
+    return render(
+        request,
+        "members/form.html",
+        {"form": form, "project": household.project, "title": _("Invite a resident")},
+    )
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """Open to anyone holding the token: it creates the account, or joins the signed-in one."""
+    invitation = selectors.invitation_get_pending(token=token)
+    if invitation is None:
+        return render(request, "members/invitation_invalid.html", status=404)
+    signed_in = request.user.is_authenticated
+    form = InvitationAcceptForm(
+        request.POST or None,
+        needs_account=not signed_in,
+        needs_birth_year=invitation.resident_id is None,
+    )
+    if request.method == "POST":
+        accepted = submit(
+            form,
+            lambda: services.invitation_accept(
+                invitation=invitation,
+                user=request.user if signed_in else None,
+                **form.service_arguments(),
+            ),
+        )
+        if accepted is not None:
+            if not signed_in:
+                login(request, accepted.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                _("Welcome to %(project)s!") % {"project": invitation.household.project.name},
+            )
+            return redirect("home")
+    return render(
+        request, "members/invitation_accept.html", {"invitation": invitation, "form": form}
+    )
