@@ -1,0 +1,43 @@
+# NETCO Commons — the commands a newcomer needs. `make demo` and `make test` install what they need.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN = $(VENV)/bin
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/netco_test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+HOST ?= 127.0.0.1:8000
+
+.PHONY: demo install install-dev messages test lint services
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# The app, with its translation catalogues compiled (Babel: no system gettext needed).
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	$(BIN)/pybabel compile --domain django --directory locale --statistics 2>&1 | tail -n 1
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pybabel compile --domain django --directory locale --statistics 2>&1 | tail -n 1
+
+# Try it out: SQLite, Celery eager, console e-mail. No server needed.
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST)
+
+# The whole suite, on PostgreSQL and Redis (override TEST_DATABASE_URL / TEST_REDIS_URL).
+test: install-dev
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest --create-db
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Re-extract the catalogues after changing user-facing strings (needs GNU gettext).
+messages: install-dev
+	for lang in en es ca fr de it nl sl hr nb ro hu el; do \
+	  $(BIN)/python manage.py makemessages --locale $$lang --ignore '.venv/*' --ignore 'tests/*' --no-obsolete; \
+	done
