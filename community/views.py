@@ -21,7 +21,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         households = (
             selectors.household_list_for_user(user=request.user)
             .filter(project=project)
-            .annotate(residents_count=Count("residents"))
+            # distinct: the search below joins the residents a second time.
+            .annotate(residents_count=Count("residents", distinct=True))
             .order_by("unit_label")
         )
         if search:

@@ -309,6 +309,7 @@ class Invitation(ConstraintErrorsOnFields, models.Model):
         verbose_name=_("invited by"),
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,  # emptied when the account is deleted; the invitation stays valid
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -388,6 +389,7 @@ class IncomeDeclaration(ConstraintErrorsOnFields, models.Model):
         verbose_name=_("declared by"),
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,  # emptied when the account is deleted; the declaration stays valid
         related_name="+",
     )
     declared_at = models.DateTimeField(_("declared at"), default=timezone.now)

@@ -75,6 +75,16 @@ def role_revoke(*, role: Role) -> Role:
     return role
 
 
+def user_language_set(*, user: User, language: str) -> User:
+    """Remember the user's language: pages and e-mails to them use it."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("This language is not offered.")})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return user
+
+
 # --- Households and residents ------------------------------------------------------------
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.i18n import set_language
 
 from members import selectors, services
 from members.forms import (
@@ -30,6 +33,16 @@ def _require(allowed: bool) -> None:
 
 def _visible_household(request: HttpRequest, pk: int) -> Household:
     return get_object_or_404(selectors.household_list_for_user(user=request.user), pk=pk)
+
+
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also saves the choice on the signed-in user."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.method == "POST" and request.user.is_authenticated:
+        with contextlib.suppress(ValidationError):
+            services.user_language_set(user=request.user, language=language)
+    return response
 
 
 @login_required

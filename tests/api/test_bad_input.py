@@ -110,7 +110,9 @@ def _case_id(case) -> str:
     return f"{endpoint}-{'+'.join(sorted(fields))}"
 
 
-@pytest.mark.parametrize(("endpoint", "build", "fields"), BAD_CREATES, ids=map(_case_id, BAD_CREATES))
+@pytest.mark.parametrize(
+    ("endpoint", "build", "fields"), BAD_CREATES, ids=map(_case_id, BAD_CREATES)
+)
 def test_bad_create_answers_400_on_the_fields_and_writes_nothing(
     side_a, manager_client, endpoint, build, fields
 ):
@@ -126,7 +128,9 @@ def test_bad_create_answers_400_on_the_fields_and_writes_nothing(
 
 
 def test_a_second_pending_invitation_to_the_same_address_answers_400(side_a, manager_client):
-    invitation_create(household=side_a.household, email="ana@example.org", invited_by=side_a.manager)
+    invitation_create(
+        household=side_a.household, email="ana@example.org", invited_by=side_a.manager
+    )
     before = row_counts()
 
     response = manager_client.post(
@@ -227,9 +231,7 @@ BAD_RESIDENT_PATCHES = [
 
 
 @pytest.mark.parametrize(("patch", "fields"), BAD_RESIDENT_PATCHES)
-def test_bad_resident_patch_answers_400_and_changes_nothing(
-    side_a, manager_client, patch, fields
-):
+def test_bad_resident_patch_answers_400_and_changes_nothing(side_a, manager_client, patch, fields):
     resident = side_a.neighbour_resident
     before = (resident.first_name, resident.birth_year, resident.gender)
 

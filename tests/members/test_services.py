@@ -280,6 +280,30 @@ def test_income_declaration_verify_records_who_and_when():
     assert declaration.verified_at is not None
 
 
+def test_a_declaration_stays_verifiable_after_the_declarant_account_is_deleted():
+    household = HouseholdFactory()
+    declarant = UserFactory()
+    declaration = income_declaration_create(
+        household=household,
+        valid_from=datetime.date(2025, 1, 1),
+        gross_monthly_cents=200_000,
+        disposable_monthly_cents=150_000,
+        declared_by=declarant,
+    )
+    declarant.delete()
+    declaration.refresh_from_db()
+    assert declaration.declared_by is None
+
+    income_declaration_verify(
+        declaration=declaration,
+        verified_by=make_manager(household.project),
+        evidence_status=EvidenceStatus.REJECTED,
+    )
+
+    declaration.refresh_from_db()
+    assert declaration.evidence_status == EvidenceStatus.REJECTED
+
+
 # --- Invitations -------------------------------------------------------------------------
 
 
@@ -448,7 +472,9 @@ def _accept(invitation: Invitation) -> None:
     invitation_accept(invitation=invitation, password=STRONG_PASSWORD, birth_year=1990)
 
 
-@pytest.mark.parametrize("spoil", [_expire, _cancel, _accept], ids=["expired", "cancelled", "accepted"])
+@pytest.mark.parametrize(
+    "spoil", [_expire, _cancel, _accept], ids=["expired", "cancelled", "accepted"]
+)
 def test_invitation_accept_refuses_an_invitation_no_longer_pending(invitation, spoil):
     spoil(invitation)
     users_before = User.objects.count()
