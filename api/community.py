@@ -3,6 +3,7 @@
 import django_filters
 from rest_framework import serializers, viewsets
 
+from api.filters import IdFilter
 from community.models import City, HousingProject
 from members.selectors import city_list_for_user, project_list_for_user
 
@@ -48,7 +49,7 @@ class CityFilter(django_filters.FilterSet):
 
 
 class ProjectFilter(django_filters.FilterSet):
-    city = django_filters.NumberFilter(field_name="city_id")
+    city = IdFilter(field_name="city_id")
 
     class Meta:
         model = HousingProject
@@ -62,7 +63,7 @@ class CityViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = City.objects.none()  # for the OpenAPI generator
 
     def get_queryset(self):
-        return city_list_for_user(user=self.request.user).order_by("name")
+        return city_list_for_user(user=self.request.user).order_by("name", "pk")
 
 
 class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
@@ -72,4 +73,4 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = HousingProject.objects.none()  # for the OpenAPI generator
 
     def get_queryset(self):
-        return project_list_for_user(user=self.request.user).order_by("city__name", "name")
+        return project_list_for_user(user=self.request.user).order_by("city__name", "name", "pk")

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-
-class Conflict(exceptions.APIException):
-    """The request is valid but collides with the current state (slot taken, already voted)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("This conflicts with the current state.")
-    default_code = "conflict"
+from community.validation import Conflict as DomainConflict
 
 
 def django_errors_to_drf(exc: DjangoValidationError) -> dict | list:
@@ -31,4 +24,7 @@ def django_errors_to_drf(exc: DjangoValidationError) -> dict | list:
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=django_errors_to_drf(exc))
+    elif isinstance(exc, DomainConflict):
+        response = Response({"detail": exc.message, **exc.details}, status=status.HTTP_409_CONFLICT)
+        return response
     return drf_exception_handler(exc, context)

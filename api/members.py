@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, AppendOnlyViewSet, ServiceViewSet
+from api.filters import IdFilter
 from api.permissions import CanEditHouseholdMembers, CanManageProject
 from members import selectors, services
 from members.models import EvidenceStatus, Household, IncomeDeclaration, Invitation, Resident
@@ -35,7 +36,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 
 class HouseholdFilter(django_filters.FilterSet):
-    project = django_filters.NumberFilter(field_name="project_id")
+    project = IdFilter(field_name="project_id")
     unit_label = django_filters.CharFilter(lookup_expr="iexact")
     current = django_filters.BooleanFilter(method="filter_current", label=_("living there now"))
 
@@ -104,8 +105,8 @@ class ResidentSerializer(serializers.ModelSerializer):
 
 
 class ResidentFilter(django_filters.FilterSet):
-    household = django_filters.NumberFilter(field_name="household_id")
-    project = django_filters.NumberFilter(field_name="household__project_id")
+    household = IdFilter(field_name="household_id")
+    project = IdFilter(field_name="household__project_id")
 
     class Meta:
         model = Resident
@@ -168,8 +169,8 @@ class IncomeVerificationSerializer(serializers.Serializer):
 
 
 class IncomeDeclarationFilter(django_filters.FilterSet):
-    household = django_filters.NumberFilter(field_name="household_id")
-    project = django_filters.NumberFilter(field_name="household__project_id")
+    household = IdFilter(field_name="household_id")
+    project = IdFilter(field_name="household__project_id")
     valid_from = django_filters.DateFromToRangeFilter()
 
     class Meta:
@@ -252,8 +253,8 @@ class InvitationSerializer(serializers.ModelSerializer):
 
 
 class InvitationFilter(django_filters.FilterSet):
-    household = django_filters.NumberFilter(field_name="household_id")
-    project = django_filters.NumberFilter(field_name="household__project_id")
+    household = IdFilter(field_name="household_id")
+    project = IdFilter(field_name="household__project_id")
 
     class Meta:
         model = Invitation

@@ -53,7 +53,7 @@ class City(ConstraintErrorsOnFields, models.Model):
     class Meta:
         verbose_name = _("city")
         verbose_name_plural = _("cities")
-        ordering = ["name"]
+        ordering = ["name", "pk"]
         permissions = [("monitor_city", _("Can monitor the city's pilot projects"))]
         constraints = [
             models.CheckConstraint(
@@ -109,7 +109,7 @@ class HousingProject(ConstraintErrorsOnFields, models.Model):
     class Meta:
         verbose_name = _("housing project")
         verbose_name_plural = _("housing projects")
-        ordering = ["city__name", "name"]
+        ordering = ["city__name", "name", "pk"]
         permissions = [("manage_housingproject", _("Can manage the housing project"))]
         constraints = [
             models.UniqueConstraint(

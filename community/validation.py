@@ -11,6 +11,18 @@ from django.utils.translation import gettext_lazy as _
 ModelT = TypeVar("ModelT", bound=models.Model)
 
 
+class Conflict(Exception):
+    """A valid request that collides with the current state (slot taken, already accepted).
+
+    The API answers 409; pages show the message.
+    """
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
 class ConstraintErrorsOnFields:
     """Reports a database constraint's violation on the field it is about.
 

@@ -158,7 +158,7 @@ class Resident(ConstraintErrorsOnFields, models.Model):
     class Meta:
         verbose_name = _("resident")
         verbose_name_plural = _("residents")
-        ordering = ["household_id", "last_name", "first_name"]
+        ordering = ["household_id", "last_name", "first_name", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(birth_year__gte=EARLIEST_BIRTH_YEAR),
@@ -237,7 +237,7 @@ class Role(ConstraintErrorsOnFields, models.Model):
     class Meta:
         verbose_name = _("role")
         verbose_name_plural = _("roles")
-        ordering = ["-granted_at"]
+        ordering = ["-granted_at", "-pk"]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -331,7 +331,7 @@ class Invitation(ConstraintErrorsOnFields, models.Model):
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -412,7 +412,7 @@ class IncomeDeclaration(ConstraintErrorsOnFields, models.Model):
     class Meta:
         verbose_name = _("income declaration")
         verbose_name_plural = _("income declarations")
-        ordering = ["household_id", "-valid_from", "-declared_at"]
+        ordering = ["household_id", "-valid_from", "-declared_at", "-pk"]
         indexes = [
             models.Index(fields=["household", "-valid_from"], name="income_household_latest_idx")
         ]

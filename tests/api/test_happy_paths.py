@@ -259,8 +259,8 @@ def test_an_accepted_invitation_cannot_be_cancelled(side_a, manager_client):
 
     response = manager_client.delete(f"/api/v1/invitations/{created['id']}/")
 
-    assert response.status_code == 400
-    assert "non_field_errors" in response.json()
+    assert response.status_code == 409
+    assert "accepted" in response.json()["detail"]
     assert manager_client.get(f"/api/v1/invitations/{created['id']}/").json()["status"] == (
         "accepted"
     )

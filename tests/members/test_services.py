@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from community.validation import Conflict
 from members.models import (
     EvidenceStatus,
     IncomeDeclaration,
@@ -520,7 +521,7 @@ def test_invitation_accept_without_birth_year_rolls_the_account_back(invitation)
 def test_invitation_cancel_refuses_an_accepted_invitation(invitation):
     _accept(invitation)
     invitation.refresh_from_db()
-    with pytest.raises(ValidationError):
+    with pytest.raises(Conflict):
         invitation_cancel(invitation=invitation)
     invitation.refresh_from_db()
     assert invitation.cancelled_at is None
@@ -530,3 +531,30 @@ def test_cancelled_invitation_frees_the_address_for_a_new_one(invitation, househ
     invitation_cancel(invitation=invitation)
     again = invitation_create(household=household, email="nova@example.org", invited_by=manager)
     assert again.pk != invitation.pk
+
+
+def test_an_expired_invitation_does_not_block_a_new_one(invitation, household, manager):
+    Invitation.objects.filter(pk=invitation.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=30),
+        expires_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    renewed = invitation_create(household=household, email="nova@example.org", invited_by=manager)
+    invitation.refresh_from_db()
+    assert renewed.is_pending
+    assert invitation.cancelled_at is not None
+
+
+def test_a_pending_invitation_still_blocks_a_second_one(invitation, household, manager):
+    with pytest.raises(ValidationError) as exc_info:
+        invitation_create(household=household, email="NOVA@example.org", invited_by=manager)
+    assert set(exc_info.value.message_dict) == {"email"}
+
+
+def test_resident_create_refuses_inclusion_data_without_consent():
+    household = HouseholdFactory()
+    with pytest.raises(ValidationError) as exc_info:
+        resident_create(
+            household=household, first_name="Ana", birth_year=1990, migrant_background=True
+        )
+    assert set(exc_info.value.message_dict) == {"migrant_background"}
+    assert not Resident.objects.filter(household=household).exists()
