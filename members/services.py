@@ -144,7 +144,7 @@ def _apply_inclusion_consent(resident: Resident, consent: bool | None) -> None:
     """Inclusion data exists only with consent: withdrawing consent erases it."""
     if consent and resident.inclusion_consent_at is None:
         resident.inclusion_consent_at = timezone.now()
-    elif consent is False:
+    elif consent is False and resident.inclusion_consent_at is not None:
         resident.inclusion_consent_at = None
         resident.gender = ""
         resident.migrant_background = None
