@@ -115,7 +115,7 @@ def test_manager_creates_a_resident_with_inclusion_data(side_a, manager_client):
     assert Resident.objects.get(pk=body["id"]).household == side_a.neighbour
 
 
-def test_inclusion_data_sent_without_consent_is_not_stored(side_a, manager_client):
+def test_inclusion_data_sent_without_consent_is_refused(side_a, manager_client):
     response = manager_client.post(
         "/api/v1/residents/",
         {
@@ -127,13 +127,9 @@ def test_inclusion_data_sent_without_consent_is_not_stored(side_a, manager_clien
         },
         format="json",
     )
-    assert response.status_code == 201
-    body = response.json()
-    assert (body["inclusion_consent_at"], body["gender"], body["migrant_background"]) == (
-        None,
-        "",
-        None,
-    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"gender", "migrant_background"}
+    assert not side_a.neighbour.residents.filter(first_name="Pau").exists()
 
 
 def test_manager_updates_a_resident_and_consent_can_be_withdrawn(side_a, manager_client):

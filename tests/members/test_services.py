@@ -195,16 +195,17 @@ def test_inclusion_data_is_stored_with_consent():
 
 
 def test_inclusion_data_is_not_stored_without_consent():
-    resident = resident_create(
-        household=HouseholdFactory(),
-        first_name="Ana",
-        birth_year=1980,
-        gender="woman",
-        migrant_background=True,
-    )
-    resident.refresh_from_db()
-    assert resident.inclusion_consent_at is None
-    assert (resident.gender, resident.migrant_background) == ("", None)
+    household = HouseholdFactory()
+    with pytest.raises(ValidationError) as exc_info:
+        resident_create(
+            household=household,
+            first_name="Ana",
+            birth_year=1980,
+            gender="woman",
+            migrant_background=True,
+        )
+    assert set(exc_info.value.message_dict) == {"gender", "migrant_background"}
+    assert not Resident.objects.filter(household=household).exists()
 
 
 def test_withdrawing_consent_erases_the_inclusion_data():
