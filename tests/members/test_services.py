@@ -549,13 +549,3 @@ def test_a_pending_invitation_still_blocks_a_second_one(invitation, household, m
     with pytest.raises(ValidationError) as exc_info:
         invitation_create(household=household, email="NOVA@example.org", invited_by=manager)
     assert set(exc_info.value.message_dict) == {"email"}
-
-
-def test_resident_create_refuses_inclusion_data_without_consent():
-    household = HouseholdFactory()
-    with pytest.raises(ValidationError) as exc_info:
-        resident_create(
-            household=household, first_name="Ana", birth_year=1990, migrant_background=True
-        )
-    assert set(exc_info.value.message_dict) == {"migrant_background"}
-    assert not Resident.objects.filter(household=household).exists()
