@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from community.models import City, HousingProject
+from community.models.spaces import new_feed_token
 from community.validation import ConstraintErrorsOnFields
 
 EARLIEST_BIRTH_YEAR = 1900
@@ -86,6 +87,8 @@ class Household(ConstraintErrorsOnFields, models.Model):
     rooms = models.PositiveSmallIntegerField(_("rooms"), default=1)
     move_in = models.DateField(_("move-in date"))
     move_out = models.DateField(_("move-out date"), null=True, blank=True)
+    # The secret of the household's booking calendar feed; replacing it revokes the old URL.
+    feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
 
     constraint_fields = {
         "household_unit_unique_per_project": "unit_label",

@@ -3,7 +3,7 @@
 import zoneinfo
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinLengthValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -98,12 +98,25 @@ class HousingProject(ConstraintErrorsOnFields, models.Model):
     )
     pilot_start = models.DateField(_("pilot start"), null=True, blank=True)
     pilot_end = models.DateField(_("pilot end"), null=True, blank=True)
+    booking_fee_reduction_threshold_cents = models.BigIntegerField(
+        _("reduced booking fees below this equivalised monthly income (cents)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Households whose latest declared income, equivalised, is below this pay the "
+            "reduced fee. The income itself is never shown."
+        ),
+    )
+    booking_fee_reduction_percent = models.PositiveSmallIntegerField(
+        _("booking fee reduction (%)"), default=50, validators=[MaxValueValidator(100)]
+    )
 
     constraint_fields = {
         "project_slug_unique_per_city": "slug",
         "project_pilot_end_not_before_start": "pilot_end",
         "project_kind_valid": "kind",
         "project_status_valid": "status",
+        "project_fee_reduction_percent_range": "booking_fee_reduction_percent",
     }
 
     class Meta:
@@ -129,6 +142,11 @@ class HousingProject(ConstraintErrorsOnFields, models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ProjectStatus.values), name="project_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(booking_fee_reduction_percent__lte=100),
+                name="project_fee_reduction_percent_range",
+                violation_error_message=_("A reduction cannot exceed 100 %."),
             ),
         ]
 
