@@ -88,7 +88,9 @@ class Household(ConstraintErrorsOnFields, models.Model):
     move_in = models.DateField(_("move-in date"))
     move_out = models.DateField(_("move-out date"), null=True, blank=True)
     # The secret of the household's booking calendar feed; replacing it revokes the old URL.
-    feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
+    feed_token = models.CharField(
+        max_length=64, unique=True, default=new_feed_token, editable=False
+    )
 
     constraint_fields = {
         "household_unit_unique_per_project": "unit_label",

@@ -318,6 +318,9 @@ class BookingRequest(ConstraintErrorsOnFields, models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.window} · {self.household}"
+
 
 class HandoverVerdict(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed: left as listed")
@@ -351,6 +354,9 @@ class HandoverReport(models.Model):
         verbose_name = _("handover report")
         verbose_name_plural = _("handover reports")
 
+    def __str__(self) -> str:
+        return f"{self.booking} · {self.get_verdict_display() or '…'}"
+
 
 class MaintenanceNote(models.Model):
     """Something the managers must look at: a disputed handover, a reported defect."""
@@ -378,3 +384,6 @@ class MaintenanceNote(models.Model):
         verbose_name = _("maintenance note")
         verbose_name_plural = _("maintenance notes")
         ordering = ["-created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.space} · {self.text[:40]}"
