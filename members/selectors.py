@@ -9,6 +9,8 @@ Visibility rules, in one place for the API and the pages:
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
@@ -152,3 +154,28 @@ def user_home_kind(*, user: AnyUser) -> str | None:
         if kind in kinds:
             return kind
     return None
+
+
+def oecd_modified_scale(*, ages: list[int]) -> float:
+    """Modified OECD equivalence scale (DESIGN.md §4; Eurostat): 1.0 for the first person aged
+    14 or over, 0.5 for each other person aged 14 or over, 0.3 for each child under 14."""
+    adults = sum(1 for age in ages if age >= 14)
+    children = len(ages) - adults
+    if adults == 0:
+        # A household of minors only still has a head: the first child counts as the first adult.
+        return 1.0 + 0.3 * max(children - 1, 0)
+    return 1.0 + 0.5 * (adults - 1) + 0.3 * children
+
+
+def household_equivalised_income_cents(*, household: Household, on: date) -> int | None:
+    """The latest valid declared disposable monthly income divided by the modified OECD scale,
+    or None when the household has declared nothing valid on that day."""
+    declaration = (
+        IncomeDeclaration.objects.filter(household=household, valid_from__lte=on)
+        .order_by("-valid_from", "-declared_at", "-pk")
+        .first()
+    )
+    if declaration is None:
+        return None
+    ages = [on.year - year for year in household.residents.values_list("birth_year", flat=True)]
+    return round(declaration.disposable_monthly_cents / oecd_modified_scale(ages=ages or [30]))
