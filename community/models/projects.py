@@ -45,7 +45,9 @@ class City(ConstraintErrorsOnFields, models.Model):
         _("national median equivalised disposable income per year (cents)"),
         null=True,
         blank=True,
-        help_text=_("The poverty-line reference: 60 % of it is the at-risk-of-poverty threshold."),
+        help_text=_(
+            "The poverty-line reference: 60 percent of it is the at-risk-of-poverty threshold."
+        ),
     )
 
     constraint_fields = {"city_median_income_non_negative": "median_equivalised_income_cents"}
