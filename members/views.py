@@ -241,10 +241,18 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return render(request, "members/invitation_invalid.html", status=404)
     signed_in = request.user.is_authenticated
+    if signed_in and request.user.email.lower() != invitation.email.lower():
+        return render(
+            request, "members/invitation_other_account.html", {"invitation": invitation}, status=403
+        )
+    resident = invitation.resident
     form = InvitationAcceptForm(
         request.POST or None,
         needs_account=not signed_in,
-        needs_birth_year=invitation.resident_id is None,
+        needs_birth_year=resident is None,
+        initial={"first_name": resident.first_name, "last_name": resident.last_name}
+        if resident
+        else None,
     )
     if request.method == "POST":
         accepted = submit(

@@ -169,3 +169,10 @@ def test_language_cookie_wins_over_saved_language(client, side_a):
     client.force_login(side_a.resident_user)
 
     assert '<html lang="en">' in html(client.get("/"))
+
+
+def test_sign_in_page_explains_invitations_and_offers_no_sign_up(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert "Accounts are created by invitation" in page
+    assert "/accounts/signup/" not in page
+    assert "/accounts/password/reset/" in page

@@ -185,10 +185,12 @@ def test_signed_in_person_with_another_address_cannot_accept(client, side_a):
     other = UserFactory(email="someone.else@example.org")
     client.force_login(other)
 
+    page = client.get(link)
     response = client.post(link, {"birth_year": "1980"})
 
-    assert response.status_code == 200
-    assert "This invitation was sent to another e-mail address." in html(response)
+    for answer in (page, response):
+        assert answer.status_code == 403
+        assert "but you are signed in as someone.else@example.org" in html(answer)
     assert not Resident.objects.filter(user=other).exists()
     assert Invitation.objects.get(email=EMAIL).accepted_at is None
 
