@@ -27,7 +27,8 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from community.models import City, HousingProject, ProjectKind, ProjectStatus
+from community.demo import seed_project_spaces
+from community.models import Booking, City, HousingProject, ProjectKind, ProjectStatus
 from members.models import (
     EvidenceStatus,
     Gender,
@@ -991,6 +992,15 @@ class Seeder:
             manager=manager,
             declared_by={home.unit_label: resident_user},
         )
+        spaces = seed_project_spaces(
+            project=project,
+            households=[households[label] for label in sorted(households)],
+            booker={households[home.unit_label].pk: resident_user},
+        )
+        self._count("spaces", project.spaces.count(), spaces["spaces"])
+        self._count(
+            "bookings", Booking.objects.filter(space__project=project).count(), spaces["bookings"]
+        )
 
     def _households(
         self, project: HousingProject, plans: list[HouseholdPlan]
@@ -1102,6 +1112,8 @@ SUMMARY_ORDER = (
     "income declarations",
     "users",
     "roles",
+    "spaces",
+    "bookings",
 )
 
 
