@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from api.accounts import MeApi, TokenApi
+from api.bookings import BookingViewSet, BookingWindowViewSet, SpaceViewSet
 from api.community import CityViewSet, ProjectViewSet
 from api.members import (
     HouseholdViewSet,
@@ -18,6 +19,9 @@ router.register("households", HouseholdViewSet, basename="household")
 router.register("residents", ResidentViewSet, basename="resident")
 router.register("income-declarations", IncomeDeclarationViewSet, basename="income-declaration")
 router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("spaces", SpaceViewSet, basename="space")
+router.register("bookings", BookingViewSet, basename="booking")
+router.register("booking-windows", BookingWindowViewSet, basename="booking-window")
 
 urlpatterns = [
     path("auth/token/", TokenApi.as_view(), name="api-token"),

@@ -201,6 +201,9 @@ class WaitlistEntry(ConstraintErrorsOnFields, models.Model):
     booking = models.OneToOneField(
         Booking, on_delete=models.SET_NULL, null=True, blank=True, related_name="waitlist_entry"
     )
+    # When the household was told of its promotion: the notification is sent once, even if its
+    # task runs twice.
+    notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
 
     constraint_fields = {"waitlist_one_per_household_and_slot": "start"}
 
