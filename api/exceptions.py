@@ -8,6 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from community.validation import Conflict as DomainConflict
 
@@ -25,6 +26,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=django_errors_to_drf(exc))
     elif isinstance(exc, DomainConflict):
-        response = Response({"detail": exc.message, **exc.details}, status=status.HTTP_409_CONFLICT)
-        return response
+        set_rollback()
+        return Response({"detail": exc.message, **exc.details}, status=status.HTTP_409_CONFLICT)
     return drf_exception_handler(exc, context)

@@ -1,11 +1,67 @@
-"""Celery tasks of the community app: thin, loading by id and calling a service; safe to rerun."""
+"""Celery tasks of the community app: thin, calling a service; safe to retry or run twice.
+
+The periodic ones (beat, see CELERY_BEAT_SCHEDULE) lock what they work on with SKIP LOCKED and
+record what they did in the same transaction, so a retry or a second worker finds nothing left.
+"""
+
+from __future__ import annotations
 
 from celery import shared_task
 from django.db import OperationalError
+from django.utils import timezone
 
+from community.models import BookingWindow, WindowStatus
+from community.services.checkin import bookings_release_no_shows
+from community.services.lottery import booking_window_draw
+from community.services.reminders import booking_reminders_send
 from community.services.waitlist import waitlist_promoted_notify
+from community.validation import Conflict
+
+RETRYING = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "max_retries": 5,
+}
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError,), retry_backoff=True, max_retries=5)
+@shared_task(**RETRYING)
 def waitlist_promoted_notify_task(entry_id: int) -> int:
     return waitlist_promoted_notify(entry_id=entry_id)
+
+
+@shared_task(**RETRYING)
+def booking_reminders_send_task() -> int:
+    return booking_reminders_send()
+
+
+@shared_task(**RETRYING)
+def bookings_release_no_shows_task() -> int:
+    return bookings_release_no_shows()
+
+
+@shared_task(**RETRYING)
+def booking_window_draw_task(window_id: int) -> bool:
+    """Draw one window; a retry or a duplicate finds it drawn and does nothing more."""
+    window = BookingWindow.objects.filter(pk=window_id, status=WindowStatus.OPEN).first()
+    if window is None:  # drawn already, cancelled, or deleted
+        return False
+    try:
+        booking_window_draw(window=window)
+    except Conflict:  # cancelled meanwhile: nothing to draw
+        return False
+    return True
+
+
+@shared_task(acks_late=True)
+def booking_windows_draw_due_task() -> int:
+    """Queue a draw for every open window whose requests have closed; each draws on its own,
+    so one failing window does not hold back the others."""
+    due = list(
+        BookingWindow.objects.filter(
+            status=WindowStatus.OPEN, closes_at__lte=timezone.now()
+        ).values_list("pk", flat=True)
+    )
+    for window_id in due:
+        booking_window_draw_task.delay(window_id)
+    return len(due)

@@ -1,8 +1,55 @@
 from django.urls import path
 
-from community import views
+from community import views, views_bookings
 
 urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("cities/<int:pk>/", views.city_detail, name="city_detail"),
+    # Spaces and bookings
+    path("projects/<int:pk>/spaces/", views_bookings.space_list, name="space_list"),
+    path("projects/<int:pk>/spaces/new/", views_bookings.space_create_view, name="space_create"),
+    path(
+        "projects/<int:pk>/bookings/pending/",
+        views_bookings.pending_bookings,
+        name="pending_bookings",
+    ),
+    path("spaces/<int:pk>/", views_bookings.space_week, name="space_week"),
+    path("spaces/<int:pk>/book/", views_bookings.booking_create_view, name="booking_create"),
+    path(
+        "spaces/<int:pk>/book/preview/",
+        views_bookings.booking_series_preview_view,
+        name="booking_series_preview",
+    ),
+    path("spaces/<int:pk>/waitlist/", views_bookings.waitlist_join_view, name="waitlist_join"),
+    path("spaces/<int:pk>/settings/", views_bookings.space_settings, name="space_settings"),
+    path(
+        "spaces/<int:pk>/settings/feed/",
+        views_bookings.space_feed_rotate,
+        name="space_feed_rotate",
+    ),
+    path("spaces/<int:pk>/closures/", views_bookings.closure_create_view, name="closure_create"),
+    path("closures/<int:pk>/delete/", views_bookings.closure_delete_view, name="closure_delete"),
+    path("spaces/<int:pk>/usage/", views_bookings.space_usage_view, name="space_usage"),
+    path("bookings/mine/", views_bookings.my_bookings, name="my_bookings"),
+    path(
+        "bookings/mine/feed/",
+        views_bookings.household_feed_rotate,
+        name="household_feed_rotate",
+    ),
+    path("bookings/<int:pk>.ics", views_bookings.booking_ics, name="booking_ics"),
+    path("bookings/<int:pk>/cancel/", views_bookings.booking_cancel_view, name="booking_cancel"),
+    path(
+        "bookings/<int:pk>/check-in/",
+        views_bookings.booking_check_in_view,
+        name="booking_check_in",
+    ),
+    path("bookings/<int:pk>/approve/", views_bookings.booking_approve_view, name="booking_approve"),
+    path("bookings/<int:pk>/reject/", views_bookings.booking_reject_view, name="booking_reject"),
+    # Calendar feeds: no session, the secret token in the URL is the key.
+    path("calendars/space/<slug:token>.ics", views_bookings.space_feed, name="space_feed"),
+    path(
+        "calendars/household/<slug:token>.ics",
+        views_bookings.household_feed,
+        name="household_feed",
+    ),
 ]

@@ -22,16 +22,14 @@ from community.models import Booking, BookingStatus, Space
 from community.models.bookings import BLOCKING_STATUSES
 from community.schedule import (
     Interval,
-    covers,
     merge,
-    minutes_from_local_midnight,
     month_bounds,
-    opening_intervals,
     overlap_minutes,
     project_zone,
     week_bounds,
 )
 from community.selectors.availability import (
+    check_space_timing,
     space_blocking_periods,
     space_free_intervals,
     space_opening_rows,
@@ -122,62 +120,22 @@ def check_booking_rules(
     """
     now = now or timezone.now()
     start, end = utc_period(start, end)
-    if end <= start:
-        raise ValidationError({"end": _("The booking must end after it starts.")})
-    if not space.is_active:
-        raise ValidationError({"space": _("This space cannot be booked at the moment.")})
     if household.project_id != space.project_id:
         raise ValidationError({"household": _("This household does not live in this project.")})
     today = start.astimezone(project_zone(space)).date()
     if household.move_out is not None and household.move_out < today:
         raise ValidationError({"household": _("This household has moved out.")})
-    if start < now:
-        raise ValidationError({"start": _("The booking cannot start in the past.")})
-    if start > now + dt.timedelta(days=space.advance_days):
-        raise ValidationError(
-            {
-                "start": _("Bookings open %(days)s days ahead at most.")
-                % {"days": space.advance_days}
-            }
-        )
-    minutes = (end - start).total_seconds() / 60
-    if minutes < space.min_duration_minutes:
-        raise ValidationError(
-            {
-                "end": _("The shortest booking is %(minutes)s minutes.")
-                % {"minutes": space.min_duration_minutes}
-            }
-        )
-    if minutes > space.max_duration_minutes:
-        raise ValidationError(
-            {
-                "end": _("The longest booking is %(minutes)s minutes.")
-                % {"minutes": space.max_duration_minutes}
-            }
-        )
-    if attendees > space.capacity:
-        raise ValidationError(
-            {
-                "attendees": _("This space holds %(capacity)s people at most.")
-                % {"capacity": space.capacity}
-            }
-        )
-    zone = project_zone(space)
-    for field, moment in (("start", start), ("end", end)):
-        if minutes_from_local_midnight(moment, zone) % space.slot_minutes or moment.second:
-            raise ValidationError(
-                {
-                    field: _("Bookings start and end on a %(minutes)s-minute grid.")
-                    % {"minutes": space.slot_minutes}
-                }
-            )
-    if not covers(opening_intervals(space_opening_rows(space=space), start, end, zone), start, end):
-        raise ValidationError({"start": _("The space is not open for all of this period.")})
-    closures = space.closures.filter(start__lt=end, end__gt=start).values_list("reason", flat=True)
-    for reason in closures[:1]:
-        raise ValidationError(
-            {"start": _("The space is closed then: %(reason)s") % {"reason": reason or "—"}}
-        )
+    check_space_timing(
+        space=space,
+        start=start,
+        end=end,
+        now=now,
+        attendees=attendees,
+        opening_rows=space_opening_rows(space=space),
+        closures=space.closures.filter(start__lt=end, end__gt=start).values_list(
+            "start", "end", "reason"
+        ),
+    )
     for label, limit, periods in _quota_periods(space, start, end):
         for period in periods:
             used = household_quota_used_minutes(space=space, household=household, period=period)

@@ -7,6 +7,7 @@ backend. ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -187,7 +188,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "booking-reminders-send": {
+        "task": "community.tasks.booking_reminders_send_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "bookings-release-no-shows": {
+        "task": "community.tasks.bookings_release_no_shows_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    "booking-windows-draw-due": {
+        "task": "community.tasks.booking_windows_draw_due_task",
+        "schedule": crontab(minute="*/5"),
+    },
+}
 
 # --- Invitations -------------------------------------------------------------------------
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=14)

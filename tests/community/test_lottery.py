@@ -25,7 +25,7 @@ from community.services.lottery import (
     booking_window_open,
     lottery_replay,
 )
-from community.tasks_lottery import booking_window_draw_task, booking_windows_draw_due_task
+from community.tasks import booking_window_draw_task, booking_windows_draw_due_task
 from community.validation import Conflict
 from tests.community.factories import BookingFactory, SpaceFactory, close_space, local
 from tests.factories import HouseholdFactory, ProjectFactory, make_manager
