@@ -519,7 +519,9 @@ class BookingSerializer(serializers.ModelSerializer):
             "currency",
             "created_at",
             "decided_at",
+            "decision_note",
             "cancelled_at",
+            "cancelled_by",
             "checked_in_at",
         ]
         read_only_fields = fields

@@ -305,7 +305,8 @@ def booking_cancel(
         raise ValidationError({"start": message})
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
-    booking.save(update_fields=["status", "cancelled_at"])
+    booking.cancelled_by = cancelled_by
+    booking.save(update_fields=["status", "cancelled_at", "cancelled_by"])
     _offer_to_waitlist(space=space, start=booking.start, end=booking.blocked_until, now=now)
     return booking
 
@@ -341,15 +342,14 @@ def booking_reject(
     reason: str = "",
     now: dt.datetime | None = None,
 ) -> Booking:
-    """A manager rejects a pending booking; the freed slot goes to the waitlist.
-
-    The booking has no field for the reason yet, so ``reason`` is only checked for length.
-    """
+    """A manager rejects a pending booking, with a reason the household sees; the freed slot
+    goes to the waitlist."""
     if len(reason) > 500:
         raise ValidationError({"reason": _("Keep the reason under 500 characters.")})
     space, booking = _decide(booking, decided_by, now)
     booking.status = BookingStatus.REJECTED
-    booking.save(update_fields=["status", "decided_by", "decided_at"])
+    booking.decision_note = reason
+    booking.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     _offer_to_waitlist(
         space=space, start=booking.start, end=booking.blocked_until, now=booking.decided_at
     )
@@ -368,7 +368,9 @@ def lock_spaces(space_ids) -> dict[int, Space]:
     return {space.pk: space for space in spaces}
 
 
-def bookings_cancel_locked(*, bookings: QuerySet[Booking], now: dt.datetime) -> int:
+def bookings_cancel_locked(
+    *, bookings: QuerySet[Booking], now: dt.datetime, cancelled_by: User | None = None
+) -> int:
     """Cancel the blocking bookings among ``bookings`` in one UPDATE, then offer each freed
     period to the waitlist of its space. The caller holds the row lock of every space concerned.
     Returns how many bookings were cancelled."""
@@ -380,7 +382,7 @@ def bookings_cancel_locked(*, bookings: QuerySet[Booking], now: dt.datetime) -> 
     if not freed:
         return 0
     cancelled = Booking.objects.filter(pk__in=[row[0] for row in freed]).update(
-        status=BookingStatus.CANCELLED, cancelled_at=now
+        status=BookingStatus.CANCELLED, cancelled_at=now, cancelled_by=cancelled_by
     )
     periods: dict[int, list[Interval]] = {}
     for _pk, space_id, start, until in freed:
@@ -427,7 +429,9 @@ def bookings_cancel_for_household(
         for pk, space_id, booking_start in affected.values_list("pk", "space_id", "start")
         if space_id in earliest and booking_start >= earliest[space_id]
     ]
-    return bookings_cancel_locked(bookings=Booking.objects.filter(pk__in=chosen), now=now)
+    return bookings_cancel_locked(
+        bookings=Booking.objects.filter(pk__in=chosen), now=now, cancelled_by=cancelled_by
+    )
 
 
 __all__ = [

@@ -380,6 +380,7 @@ def booking_cancel_series_from(
     return bookings_cancel_locked(
         bookings=Booking.objects.filter(series=series, space=space, start__gte=from_moment),
         now=now,
+        cancelled_by=cancelled_by,
     )
 
 

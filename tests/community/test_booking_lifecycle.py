@@ -17,8 +17,8 @@ from community.services.bookings import (
 )
 from community.services.waitlist import waitlist_join
 from community.validation import Conflict
-from tests.community.factories import SpaceFactory, local, open_daily
-from tests.factories import HouseholdFactory, make_manager, make_resident_user
+from tests.community.factories import BookingFactory, SpaceFactory, local, open_daily
+from tests.factories import HouseholdFactory, UserFactory, make_manager, make_resident_user
 
 pytestmark = pytest.mark.django_db
 
@@ -289,3 +289,17 @@ def test_going_away_needs_a_real_period(space, household, resident):
             now=NOW,
         )
     assert list(exc_info.value.message_dict) == ["end"]
+
+
+def test_the_rejection_reason_and_who_cancelled_are_kept():
+    space = SpaceFactory(requires_approval=True)
+    pending = BookingFactory(space=space, status="pending")
+    manager = UserFactory()
+    booking_reject(booking=pending, decided_by=manager, reason="The room is being painted")
+    pending.refresh_from_db()
+    assert (pending.status, pending.decision_note) == ("rejected", "The room is being painted")
+
+    confirmed = BookingFactory(space=space, status="confirmed")
+    booking_cancel(booking=confirmed, cancelled_by=manager, by_manager=True)
+    confirmed.refresh_from_db()
+    assert (confirmed.status, confirmed.cancelled_by) == ("cancelled", manager)
