@@ -109,6 +109,9 @@ class HousingProject(ConstraintErrorsOnFields, models.Model):
             "reduced fee. The income itself is never shown."
         ),
     )
+    proxy_limit = models.PositiveSmallIntegerField(
+        _("proxies one voter may hold"), default=1, validators=[MaxValueValidator(10)]
+    )
     booking_fee_reduction_percent = models.PositiveSmallIntegerField(
         _("booking fee reduction (%)"), default=50, validators=[MaxValueValidator(100)]
     )
