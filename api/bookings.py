@@ -3,8 +3,9 @@
 The views only adapt HTTP: reads go through the community selectors, writes through the
 community services, which check every booking rule and raise ``ValidationError`` (→ 400 with
 the field) or ``Conflict`` (→ 409: a taken slot with ``next_free``, a wrong status).
-What a user may see comes from ``space_list_for_user`` and ``booking_list_for_user``: anything
-outside them answers 404, so a resident of another project learns nothing of a space.
+What a user may see comes from the community selectors (``space_list_for_user``,
+``booking_list_for_user`` and their kin): anything outside them answers 404, so a resident of
+another project learns nothing of a space.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import re
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +48,16 @@ from community.models import (
     WaitlistEntry,
 )
 from community.selectors.availability import BlockedReason, space_availability, spaces_free
-from community.selectors.spaces import booking_list_for_user, space_list_for_user
+from community.selectors.bookings import (
+    booking_list_for_user,
+    booking_window_list_for_user,
+    waitlist_list_for_user,
+)
+from community.selectors.spaces import (
+    space_closure_list,
+    space_list_for_user,
+    space_project_list_for_user,
+)
 from community.selectors.usage import space_usage
 from community.services import spaces as space_services
 from community.services.bookings import (
@@ -72,8 +81,7 @@ from community.services.waitlist import waitlist_join, waitlist_leave
 from members.models import Household
 from members.selectors import (
     household_list_for_user,
-    managed_project_list,
-    own_household_ids,
+    household_of_user,
     project_list_for_user,
     user_can_manage_project,
 )
@@ -134,32 +142,12 @@ def _set_querysets(serializer: serializers.Serializer, **selectors) -> None:
             serializer.fields[name].queryset = selector(user=request.user)
 
 
-def _space_project_list(user) -> QuerySet[HousingProject]:
-    """Projects whose spaces the user sees (as ``space_list_for_user``): the ones they manage
-    or live in. City officers see none."""
-    if user.is_superuser:
-        return HousingProject.objects.all()
-    lived_in = Household.objects.filter(pk__in=own_household_ids(user=user)).values("project_id")
-    return HousingProject.objects.filter(
-        Q(pk__in=managed_project_list(user=user).values("pk")) | Q(pk__in=lived_in)
-    )
-
-
-def own_household_in(*, user, project_id: int) -> Household | None:
-    """The household the user lives in within the project, if any."""
-    return (
-        Household.objects.filter(pk__in=own_household_ids(user=user), project_id=project_id)
-        .order_by("pk")
-        .first()
-    )
-
-
-def acting_household(*, user, project_id: int, given: Household | None) -> Household:
+def acting_household(*, user, project: HousingProject, given: Household | None) -> Household:
     """Who a booking is for: the household given (a manager's choice, or the user's own: the
     field only accepts households the user sees), else the user's own household there."""
     if given is not None:
         return given
-    household = own_household_in(user=user, project_id=project_id)
+    household = household_of_user(user=user, project=project)
     if household is None:
         raise ValidationError(
             {"household": [_("You do not live in this project: choose the household.")]}
@@ -176,7 +164,7 @@ def _asking_household(*, user, space: Space, given: Household | None) -> Househo
                 {"household": [_("This household does not live in this project.")]}
             )
         return given
-    return own_household_in(user=user, project_id=space.project_id)
+    return household_of_user(user=user, project=space.project)
 
 
 def _read_query(serializer_class, request) -> dict[str, Any]:
@@ -235,7 +223,7 @@ class FreeSpacesQuery(HouseholdPeriodQuery):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _set_querysets(self, project=_space_project_list)
+        _set_querysets(self, project=space_project_list_for_user)
 
 
 # --- Spaces ----------------------------------------------------------------------------------
@@ -424,17 +412,12 @@ class SpaceViewSet(ServiceViewSet):
         project, household = query.get("project"), query.get("household")
         if project is None:
             # The project the user lives in (or that of the household a manager names).
-            household = household or (
-                Household.objects.filter(pk__in=own_household_ids(user=request.user))
-                .select_related("project__city")
-                .order_by("pk")
-                .first()
-            )
+            household = household or household_of_user(user=request.user)
             if household is None:
                 raise ValidationError({"project": [_("Choose the project.")]})
             project = household.project
         elif household is None:
-            household = own_household_in(user=request.user, project_id=project.pk)
+            household = household_of_user(user=request.user, project=project)
         if household is not None and household.project_id != project.pk:
             raise ValidationError(
                 {"household": [_("This household does not live in this project.")]}
@@ -463,7 +446,7 @@ class SpaceViewSet(ServiceViewSet):
         stay, for the managers to decide on)."""
         space = self.get_object()
         if request.method == "GET":
-            closures = space.closures.filter(end__gt=timezone.now()).order_by("start", "pk")
+            closures = space_closure_list(space=space)
             return Response(ClosureSerializer(closures, many=True).data)
         self.check_permission(CanManageProject, space.project)
         data = ClosureSerializer(data=request.data)
@@ -639,18 +622,6 @@ class CalendarRenderer(BaseRenderer):
         return json.dumps(data, default=str).encode()  # an error said to a calendar client
 
 
-def waitlist_list_for_user(*, user) -> QuerySet[WaitlistEntry]:
-    """Waitlist entries with the visibility of bookings: the household's and its managers'."""
-    if user.is_superuser:
-        entries = WaitlistEntry.objects.all()
-    else:
-        entries = WaitlistEntry.objects.filter(
-            Q(space__project__in=managed_project_list(user=user).values("pk"))
-            | Q(household__in=own_household_ids(user=user))
-        )
-    return entries.select_related("space__project", "household")
-
-
 class BookingViewSet(
     ServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -687,7 +658,7 @@ class BookingViewSet(
         fields = dict(data.validated_data)
         space = fields.pop("space")
         household = acting_household(
-            user=request.user, project_id=space.project_id, given=fields.pop("household", None)
+            user=request.user, project=space.project, given=fields.pop("household", None)
         )
         mode = fields.pop("mode")
         recurrence, occurrences = fields.pop("recurrence", None), fields.pop("occurrences", None)
@@ -725,7 +696,7 @@ class BookingViewSet(
         fields = dict(data.validated_data)
         space = fields.pop("space")
         household = acting_household(
-            user=request.user, project_id=space.project_id, given=fields.pop("household", None)
+            user=request.user, project=space.project, given=fields.pop("household", None)
         )
         previews = booking_series_preview(space=space, household=household, **fields)
         return Response(OccurrenceSerializer(previews, many=True).data)
@@ -806,7 +777,7 @@ class BookingViewSet(
         fields = dict(data.validated_data)
         space = fields.pop("space")
         household = acting_household(
-            user=request.user, project_id=space.project_id, given=fields.pop("household", None)
+            user=request.user, project=space.project, given=fields.pop("household", None)
         )
         entry = waitlist_join(space=space, household=household, requested_by=request.user, **fields)
         return Response(WaitlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
@@ -968,12 +939,6 @@ class BookingWindowFilter(django_filters.FilterSet):
         fields = ["space", "status"]
 
 
-def booking_window_list_for_user(*, user) -> QuerySet[BookingWindow]:
-    """The windows of the spaces the user sees."""
-    visible = Space.objects.filter(pk__in=space_list_for_user(user=user).values("pk"))
-    return BookingWindow.objects.filter(space__in=visible).select_related("space__project")
-
-
 class BookingWindowViewSet(
     ServiceMixin,
     mixins.ListModelMixin,
@@ -1013,7 +978,7 @@ class BookingWindowViewSet(
         data.is_valid(raise_exception=True)
         household = acting_household(
             user=request.user,
-            project_id=window.space.project_id,
+            project=window.space.project,
             given=data.validated_data.get("household"),
         )
         booking_request = booking_request_submit(

@@ -8,6 +8,9 @@ session (calendar clients cannot sign in); rotating the token revokes the old UR
 Privacy: the space feed is shared with the whole project, so it says only that a slot is
 booked and whether it is confirmed, never which household booked it. The household feed is the
 household's own and carries the space, the unit of the space and the note.
+
+What the feeds carry is read by ``community.selectors.bookings``; rotating a feed's token is
+``community.services.spaces``'s.
 """
 
 from __future__ import annotations
@@ -15,22 +18,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vDuration
 
 from community.models import Booking, BookingStatus, Space
 from community.models.bookings import BLOCKING_STATUSES
-from community.models.spaces import new_feed_token
 from members.models import Household
 
 PRODID = "-//NETCO Commons//EN"
 UID_DOMAIN = "netco-commons"
-# Calendar clients keep what they once fetched; a month of history lets a household look back
-# at recent bookings without the feed growing forever.
-FEED_HISTORY = dt.timedelta(days=30)
 # Clients that honour it poll no more often than this (the feeds change only on booking writes).
 REFRESH_INTERVAL = dt.timedelta(minutes=30)
 
@@ -38,35 +35,6 @@ ICAL_STATUS = {
     BookingStatus.CONFIRMED: "CONFIRMED",
     BookingStatus.PENDING: "TENTATIVE",
 }
-
-
-# --- Selectors ---------------------------------------------------------------------------
-
-
-def bookings_for_space_feed(space: Space, *, now: dt.datetime | None = None) -> QuerySet[Booking]:
-    """The space's pending and confirmed bookings, upcoming and of the last 30 days; one query."""
-    since = (now or timezone.now()) - FEED_HISTORY
-    return (
-        Booking.objects.filter(space=space, status__in=BLOCKING_STATUSES, end__gt=since)
-        .select_related("space")
-        .order_by("start", "pk")
-    )
-
-
-def bookings_for_household_feed(
-    household: Household, *, now: dt.datetime | None = None
-) -> QuerySet[Booking]:
-    """The household's pending and confirmed bookings of every space, upcoming and of the last
-    30 days; one query."""
-    since = (now or timezone.now()) - FEED_HISTORY
-    return (
-        Booking.objects.filter(household=household, status__in=BLOCKING_STATUSES, end__gt=since)
-        .select_related("space__project")
-        .order_by("start", "pk")
-    )
-
-
-# --- Rendering ---------------------------------------------------------------------------
 
 
 def _new_calendar(name: str) -> Calendar:
@@ -156,31 +124,8 @@ def booking_calendar(*, booking: Booking, now: dt.datetime | None = None) -> byt
     return calendar.to_ical()
 
 
-# --- Services ----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def space_feed_token_rotate(*, space: Space) -> Space:
-    """Give the space's feed a new secret: the old feed URL stops working at once."""
-    space.feed_token = new_feed_token()
-    space.save(update_fields=["feed_token"])
-    return space
-
-
-@transaction.atomic
-def household_feed_token_rotate(*, household: Household) -> Household:
-    """Give the household's feed a new secret: the old feed URL stops working at once."""
-    household.feed_token = new_feed_token()
-    household.save(update_fields=["feed_token"])
-    return household
-
-
 __all__ = [
     "booking_calendar",
-    "bookings_for_household_feed",
-    "bookings_for_space_feed",
     "household_calendar",
-    "household_feed_token_rotate",
     "space_calendar",
-    "space_feed_token_rotate",
 ]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from community.models import Recurrence, Space, SpaceKind
 from community.services.series import MAX_OCCURRENCES, SeriesMode
+from community.services.spaces import SPACE_EDITABLE
 from members.forms import MoneyField
 
 MINUTES_PER_DAY = 24 * 60
@@ -272,27 +273,8 @@ class SpaceForm(forms.Form):
     @staticmethod
     def initial_for(space: Space, *, rows: list) -> dict[str, Any]:
         """The form's initial values from a space and its opening-hours rows."""
-        initial: dict[str, Any] = {
-            name: getattr(space, name)
-            for name in (
-                "name",
-                "kind",
-                "description",
-                "capacity",
-                "units",
-                "is_active",
-                "min_duration_minutes",
-                "max_duration_minutes",
-                "slot_minutes",
-                "buffer_minutes",
-                "advance_days",
-                "requires_approval",
-                "cancel_cutoff_minutes",
-                "checkin_required",
-                "checkin_grace_minutes",
-                "reminder_minutes",
-            )
-        }
+        initial: dict[str, Any] = {name: getattr(space, name) for name in SPACE_EDITABLE}
+        # The fields the form shows in other units than the model keeps.
         initial["quota_week_minutes"] = _hours(space.quota_week_minutes)
         initial["quota_month_minutes"] = _hours(space.quota_month_minutes)
         fee = space.fee_per_hour_cents

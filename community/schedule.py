@@ -8,7 +8,7 @@ that spans a daylight-saving change keeps its true length.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 Interval = tuple[dt.datetime, dt.datetime]
@@ -121,6 +121,39 @@ def month_bounds(moment: dt.datetime, zone: ZoneInfo) -> Interval:
         local_midnight(day, zone).astimezone(dt.UTC),
         local_midnight(following, zone).astimezone(dt.UTC),
     )
+
+
+def periods_touching(
+    start: dt.datetime,
+    end: dt.datetime,
+    bounds: Callable[[dt.datetime, ZoneInfo], Interval],
+    zone: ZoneInfo,
+) -> list[Interval]:
+    """The periods (``week_bounds``, ``month_bounds``) that [start, end) touches, in order."""
+    periods = []
+    moment = start
+    while moment < end:
+        period = bounds(moment, zone)
+        periods.append(period)
+        moment = period[1]
+    return periods
+
+
+def quota_periods(
+    space, start: dt.datetime, end: dt.datetime
+) -> list[tuple[str, int, list[Interval]]]:
+    """("week" or "month", limit in minutes, [period, …]) for each quota the space sets, with
+    the local weeks or months that [start, end) touches (a booking over a boundary counts in
+    both)."""
+    zone = project_zone(space)
+    return [
+        (name, limit, periods_touching(start, end, bounds, zone))
+        for name, limit, bounds in (
+            ("week", space.quota_week_minutes, week_bounds),
+            ("month", space.quota_month_minutes, month_bounds),
+        )
+        if limit is not None
+    ]
 
 
 def overlap_minutes(a: Interval, b: Interval) -> int:

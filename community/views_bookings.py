@@ -29,14 +29,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from community.calendars import (
-    booking_calendar,
-    bookings_for_household_feed,
-    bookings_for_space_feed,
-    household_calendar,
-    household_feed_token_rotate,
-    space_calendar,
-)
+from community.calendars import booking_calendar, household_calendar, space_calendar
 from community.forms import (
     BookingForm,
     ClosureForm,
@@ -47,15 +40,23 @@ from community.forms import (
     local_input_value,
 )
 from community.models import Booking, BookingStatus, HousingProject, Space, SpaceClosure
-from community.models.bookings import BLOCKING_STATUSES
 from community.schedule import Interval, at_local_minute, local_midnight
 from community.selectors.availability import (
     BlockedReason,
+    SpaceAvailability,
     space_availability,
-    space_closures,
     spaces_free,
 )
-from community.selectors.spaces import booking_list_for_user, space_list_for_user
+from community.selectors.bookings import (
+    booking_list_for_user,
+    bookings_for_household_feed,
+    bookings_for_space_feed,
+    household_by_feed_token,
+    pending_booking_list_for_user,
+    space_booking_list,
+    space_closure_list_with_bookings,
+)
+from community.selectors.spaces import space_by_feed_token, space_list_for_user
 from community.selectors.usage import space_usage
 from community.services.bookings import (
     SlotTaken,
@@ -67,6 +68,7 @@ from community.services.bookings import (
 from community.services.checkin import CHECKIN_OPENS_BEFORE, booking_check_in
 from community.services.series import SeriesConflict, booking_series_create, booking_series_preview
 from community.services.spaces import (
+    household_feed_token_rotate,
     space_closure_create,
     space_closure_delete,
     space_create,
@@ -77,12 +79,7 @@ from community.services.waitlist import waitlist_join
 from community.validation import Conflict
 from members.forms import submit
 from members.models import Household
-from members.selectors import (
-    household_list_for_user,
-    own_household_ids,
-    project_list_for_user,
-    user_can_manage_project,
-)
+from members.selectors import household_of_user, project_list_for_user, user_can_manage_project
 
 PAST_BOOKINGS_SHOWN = 20
 USAGE_MONTHS = 3
@@ -119,19 +116,12 @@ def _visible_booking(request: HttpRequest, pk: int) -> Booking:
     return get_object_or_404(booking_list_for_user(user=request.user), pk=pk)
 
 
-def _own_household(user, project: HousingProject | None = None) -> Household | None:
-    households = household_list_for_user(user=user).filter(pk__in=own_household_ids(user=user))
-    if project is not None:
-        households = households.filter(project=project)
-    return households.order_by("pk").first()
-
-
 def _member_project(request: HttpRequest, pk: int) -> tuple[HousingProject, bool]:
     """A project the user lives in or manages, and whether they manage it. City officers see
     projects but no spaces: for them the project's spaces do not exist."""
     project = get_object_or_404(project_list_for_user(user=request.user), pk=pk)
     can_manage = user_can_manage_project(user=request.user, project=project)
-    if not can_manage and _own_household(request.user, project) is None:
+    if not can_manage and household_of_user(user=request.user, project=project) is None:
         raise Http404
     return project, can_manage
 
@@ -247,6 +237,10 @@ def _week_url(space: Space, day: dt.date) -> str:
     return f"{reverse('space_week', args=[space.pk])}?week={day.isoformat()}"
 
 
+def _space_feed_url(request: HttpRequest, space: Space) -> str:
+    return request.build_absolute_uri(reverse("space_feed", args=[space.feed_token]))
+
+
 def _monday(raw: str | None, now: dt.datetime, zone: ZoneInfo) -> dt.date:
     """The Monday of the week asked for (``?week=`` any day of it), else of this week."""
     today = now.astimezone(zone).date()
@@ -277,7 +271,7 @@ def space_list(request: HttpRequest, pk: int) -> HttpResponse:
     spaces = space_list_for_user(user=request.user).filter(project=project).order_by("name", "pk")
     if not can_manage:
         spaces = spaces.filter(is_active=True)
-    household = _own_household(request.user, project)
+    household = household_of_user(user=request.user, project=project)
     with timezone.override(zone):
         search = FreeSpaceSearchForm(request.GET if "start" in request.GET else None)
         results = None
@@ -336,24 +330,6 @@ class WeekDay:
     is_today: bool
 
 
-def _space_week_bookings(
-    *, space: Space, start: dt.datetime, end: dt.datetime
-) -> Iterable[Booking]:
-    """The blocking bookings of the space touching [start, end); one query.
-
-    Every household's bookings, because the week shows every busy slot; who booked each is
-    turned into a label by ``_week_days`` before anything reaches the template.
-    """
-    return (
-        Booking.objects.filter(
-            space=space, status__in=BLOCKING_STATUSES, start__lt=end, end__gt=start
-        )
-        .select_related("household")
-        .only("pk", "start", "end", "status", "unit", "household__unit_label")
-        .order_by("start", "pk")
-    )
-
-
 def _booking_label(booking: Booking, *, mine: bool, can_manage: bool, units: int) -> str:
     if can_manage:
         label = _("Household %(unit)s") % {"unit": booking.household.unit_label}
@@ -373,8 +349,7 @@ def _week_days(
     monday: dt.date,
     today: dt.date,
     bookings: Iterable[Booking],
-    closures: list[Interval],
-    availability,
+    availability: SpaceAvailability,
     household: Household | None,
     can_manage: bool,
 ) -> list[WeekDay]:
@@ -393,7 +368,7 @@ def _week_days(
                 pending=booking.status == BookingStatus.PENDING,
             )
         )
-    entries += [WeekItem("closed", start, end, _("Closed")) for start, end in closures]
+    entries += [WeekItem("closed", start, end, _("Closed")) for start, end in availability.closures]
     for interval in availability.intervals:
         if interval.blocked_reason == BlockedReason.PAST:
             continue
@@ -449,7 +424,7 @@ def space_week(request: HttpRequest, pk: int) -> HttpResponse:
     zone = _zone(project)
     now = timezone.now()
     can_manage = user_can_manage_project(user=request.user, project=project)
-    household = _own_household(request.user, project)
+    household = household_of_user(user=request.user, project=project)
     monday = _monday(request.GET.get("week"), now, zone)
     start = local_midnight(monday, zone)
     end = local_midnight(monday + dt.timedelta(days=7), zone)
@@ -461,8 +436,9 @@ def space_week(request: HttpRequest, pk: int) -> HttpResponse:
         zone=zone,
         monday=monday,
         today=now.astimezone(zone).date(),
-        bookings=_space_week_bookings(space=space, start=start, end=end),
-        closures=space_closures(space=space, start=start, end=end),
+        # Every household's bookings, as the week shows every busy slot: ``_week_days`` turns
+        # who booked each into a label before anything reaches the template.
+        bookings=space_booking_list(space=space, start=start, end=end),
         availability=availability,
         household=household,
         can_manage=can_manage,
@@ -481,7 +457,7 @@ def space_week(request: HttpRequest, pk: int) -> HttpResponse:
         "can_manage": can_manage,
         "opening": _opening_summary(space),
         "quota": quota,
-        "feed_url": request.build_absolute_uri(reverse("space_feed", args=[space.feed_token])),
+        "feed_url": _space_feed_url(request, space),
     }
     with timezone.override(zone):
         return render(request, "community/bookings/space_week.html", context)
@@ -492,7 +468,7 @@ def space_week(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _booking_household(request: HttpRequest, space: Space) -> Household:
     """Only a household of the space's project books it (managers book through their own)."""
-    household = _own_household(request.user, space.project)
+    household = household_of_user(user=request.user, project=space.project)
     _require(household is not None)
     return household
 
@@ -715,7 +691,7 @@ def _feed_context(request: HttpRequest, household: Household) -> dict:
 
 @login_required
 def my_bookings(request: HttpRequest) -> HttpResponse:
-    household = _own_household(request.user)
+    household = household_of_user(user=request.user)
     if household is None:
         return render(request, "community/bookings/my_bookings.html", {"household": None})
     now = timezone.now()
@@ -790,7 +766,7 @@ def booking_check_in_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def household_feed_rotate(request: HttpRequest) -> HttpResponse:
-    household = _own_household(request.user)
+    household = household_of_user(user=request.user)
     if household is None:
         raise Http404
     household = household_feed_token_rotate(household=household)
@@ -818,11 +794,7 @@ def booking_ics(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def pending_bookings(request: HttpRequest, pk: int) -> HttpResponse:
     project = _managed_project(request, pk)
-    bookings = (
-        booking_list_for_user(user=request.user)
-        .filter(space__project=project, status=BookingStatus.PENDING)
-        .order_by("start", "pk")
-    )
+    bookings = pending_booking_list_for_user(user=request.user, project=project)
     with timezone.override(_zone(project)):
         return render(
             request,
@@ -875,28 +847,20 @@ def booking_reject_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Space settings ---------------------------------------------------------------------------
 
 
-def _settings_context(request: HttpRequest, space: Space, now: dt.datetime) -> dict:
-    closures = list(space.closures.filter(end__gt=now).order_by("start", "pk"))
-    affected: dict[int, list[Booking]] = {closure.pk: [] for closure in closures}
-    if closures:
-        # The bookings inside the closures, in one query: the managers decide whether to
-        # cancel them (closing a space leaves its bookings standing).
-        inside = booking_list_for_user(user=request.user).filter(
-            space=space,
-            status__in=BLOCKING_STATUSES,
-            start__lt=max(c.end for c in closures),
-            end__gt=min(c.start for c in closures),
-        )
-        for booking in inside.order_by("start", "pk"):
-            for closure in closures:
-                if booking.start < closure.end and booking.end > closure.start:
-                    affected[closure.pk].append(booking)
-    return {
+def _render_settings(
+    request: HttpRequest, space: Space, *, form: SpaceForm, closure_form: ClosureForm
+) -> HttpResponse:
+    """The settings page: the space's rules, its closures with the bookings inside them (for
+    the managers to decide on) and its calendar feed."""
+    context = {
         "space": space,
         "project": space.project,
-        "closures": [(closure, affected[closure.pk]) for closure in closures],
-        "feed_url": request.build_absolute_uri(reverse("space_feed", args=[space.feed_token])),
+        "closures": space_closure_list_with_bookings(user=request.user, space=space),
+        "feed_url": _space_feed_url(request, space),
+        "form": form,
+        "closure_form": closure_form,
     }
+    return render(request, "community/bookings/space_settings.html", context)
 
 
 @login_required
@@ -914,12 +878,7 @@ def space_settings(request: HttpRequest, pk: int) -> HttpResponse:
             if updated is not None:
                 messages.success(request, _("Space saved."))
                 return redirect("space_settings", pk=space.pk)
-        context = {
-            **_settings_context(request, space, timezone.now()),
-            "form": form,
-            "closure_form": ClosureForm(),
-        }
-        return render(request, "community/bookings/space_settings.html", context)
+        return _render_settings(request, space, form=form, closure_form=ClosureForm())
 
 
 @login_required
@@ -953,12 +912,9 @@ def closure_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         if closure is not None:
             messages.success(request, _("Closure added."))
             return redirect("space_settings", pk=space.pk)
-        context = {
-            **_settings_context(request, space, timezone.now()),
-            "form": SpaceForm(space=space),
-            "closure_form": closure_form,
-        }
-        return render(request, "community/bookings/space_settings.html", context)
+        return _render_settings(
+            request, space, form=SpaceForm(space=space), closure_form=closure_form
+        )
 
 
 @login_required
@@ -1020,12 +976,16 @@ def space_usage_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def space_feed(request: HttpRequest, token: str) -> HttpResponse:
-    space = get_object_or_404(Space.objects.select_related("project"), feed_token=token)
+    space = space_by_feed_token(token=token)
+    if space is None:
+        raise Http404
     feed = space_calendar(space=space, bookings=bookings_for_space_feed(space))
     return HttpResponse(feed, content_type=CALENDAR_CONTENT_TYPE)
 
 
 def household_feed(request: HttpRequest, token: str) -> HttpResponse:
-    household = get_object_or_404(Household.objects.select_related("project"), feed_token=token)
+    household = household_by_feed_token(token=token)
+    if household is None:
+        raise Http404
     feed = household_calendar(household=household, bookings=bookings_for_household_feed(household))
     return HttpResponse(feed, content_type=CALENDAR_CONTENT_TYPE)

@@ -106,6 +106,15 @@ def household_list_for_user(*, user: AnyUser) -> QuerySet[Household]:
     return households.select_related("project__city")
 
 
+def household_of_user(*, user: AnyUser, project: HousingProject | None = None) -> Household | None:
+    """The household the user lives in (in ``project``, when given), with its project and city;
+    None when they live in none. A user is the resident of one household at most."""
+    households = Household.objects.filter(pk__in=own_household_ids(user=user))
+    if project is not None:
+        households = households.filter(project=project)
+    return households.select_related("project__city").order_by("pk").first()
+
+
 def resident_list_for_user(*, user: AnyUser) -> QuerySet[Resident]:
     return Resident.objects.filter(
         household__in=household_list_for_user(user=user).values("pk")

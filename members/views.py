@@ -67,11 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
         context["cities"] = selectors.monitored_city_list(user=user).prefetch_related("projects")
         template = "members/home_officer.html"
     elif kind == RoleKind.RESIDENT:
-        household = (
-            selectors.household_list_for_user(user=user)
-            .filter(pk__in=selectors.own_household_ids(user=user))
-            .first()
-        )
+        household = selectors.household_of_user(user=user)
         context["household"] = household
         context["residents"] = household.residents.all() if household else []
         template = "members/home_resident.html"

@@ -27,12 +27,11 @@ from community.schedule import (
     covers,
     merge,
     minutes_from_local_midnight,
-    month_bounds,
     opening_intervals,
     overlap_minutes,
     project_zone,
+    quota_periods,
     subtract,
-    week_bounds,
 )
 
 if TYPE_CHECKING:
@@ -88,14 +87,23 @@ def unit_free_intervals(
     return [(start, end) for start, end in subtract(open_intervals, taken) if end > start]
 
 
-def _open_intervals(
-    space: Space,
-    rows: Sequence[OpeningRow],
-    closures: Iterable[Interval],
-    start: dt.datetime,
-    end: dt.datetime,
-) -> list[Interval]:
-    return subtract(opening_intervals(rows, start, end, project_zone(space)), closures)
+def _units_free(
+    space: Space, start: dt.datetime, end: dt.datetime
+) -> tuple[list[Interval], list[list[Interval]]]:
+    """The space's closures touching [start, end), and each unit's free intervals there (open,
+    not closed, clear of blocking bookings and their buffers). Three queries: opening hours,
+    closures, blocking bookings."""
+    buffer = dt.timedelta(minutes=space.buffer_minutes)
+    rows = space_opening_rows(space=space)
+    closures = space_closures(space=space, start=start, end=end)
+    open_now = subtract(opening_intervals(rows, start, end, project_zone(space)), closures)
+    # A booking starting within a buffer after ``end`` still shortens the last free interval.
+    blocking = space_blocking_periods(space=space, start=start, end=end + buffer)
+    per_unit = [
+        unit_free_intervals(open_intervals=open_now, blocking=blocking, unit=unit, buffer=buffer)
+        for unit in range(1, space.units + 1)
+    ]
+    return closures, per_unit
 
 
 def space_free_intervals(*, space: Space, start: dt.datetime, end: dt.datetime) -> list[Interval]:
@@ -104,24 +112,8 @@ def space_free_intervals(*, space: Space, start: dt.datetime, end: dt.datetime) 
     Opening hours, closures, other bookings and buffers are respected; rules that depend on the
     household (quota, advance window) are the caller's, or ``space_availability``'s.
     """
-    start, end = _utc(start), _utc(end)
-    buffer = dt.timedelta(minutes=space.buffer_minutes)
-    open_now = _open_intervals(
-        space,
-        space_opening_rows(space=space),
-        space_closures(space=space, start=start, end=end),
-        start,
-        end,
-    )
-    # A booking starting within a buffer after ``end`` still shortens the last free interval.
-    blocking = space_blocking_periods(space=space, start=start, end=end + buffer)
-    return merge(
-        interval
-        for unit in range(1, space.units + 1)
-        for interval in unit_free_intervals(
-            open_intervals=open_now, blocking=blocking, unit=unit, buffer=buffer
-        )
-    )
+    _closures, per_unit = _units_free(space, _utc(start), _utc(end))
+    return merge(interval for intervals in per_unit for interval in intervals)
 
 
 def check_space_timing(
@@ -253,6 +245,8 @@ class SpaceAvailability:
     units: int
     intervals: list[FreeInterval] = field(default_factory=list)
     quota: list[QuotaPeriod] = field(default_factory=list)
+    # The space's closures touching [start, end), as fetched to compute the intervals.
+    closures: list[Interval] = field(default_factory=list)
 
     @property
     def free(self) -> list[Interval]:
@@ -297,16 +291,6 @@ def _free_unit_counts(
     return counts
 
 
-def _periods_touching(start: dt.datetime, end: dt.datetime, bounds, zone) -> list[Interval]:
-    periods = []
-    moment = start
-    while moment < end:
-        period = bounds(moment, zone)
-        periods.append(period)
-        moment = period[1]
-    return periods
-
-
 def household_quota_periods(
     *, space: Space, household: Household, start: dt.datetime, end: dt.datetime
 ) -> list[QuotaPeriod]:
@@ -316,15 +300,7 @@ def household_quota_periods(
     periods, counted as ``household_quota_used_minutes`` does (so the numbers agree with what
     ``booking_create`` will check).
     """
-    zone = project_zone(space)
-    wanted = [
-        (label, limit, _periods_touching(start, end, bounds, zone))
-        for label, limit, bounds in (
-            ("week", space.quota_week_minutes, week_bounds),
-            ("month", space.quota_month_minutes, month_bounds),
-        )
-        if limit is not None
-    ]
+    wanted = quota_periods(space, start, end)
     if not wanted or end <= start:
         return []
     first = min(periods[0][0] for _label, _limit, periods in wanted)
@@ -383,19 +359,8 @@ def space_availability(
     ``select_related("project__city")`` or its time zone costs two more.
     """
     start, end, now = _utc(start), _utc(end), _utc(now or timezone.now())
-    buffer = dt.timedelta(minutes=space.buffer_minutes)
-    open_now = _open_intervals(
-        space,
-        space_opening_rows(space=space),
-        space_closures(space=space, start=start, end=end),
-        start,
-        end,
-    )
-    blocking = space_blocking_periods(space=space, start=start, end=end + buffer)
-    counts = _free_unit_counts(
-        unit_free_intervals(open_intervals=open_now, blocking=blocking, unit=unit, buffer=buffer)
-        for unit in range(1, space.units + 1)
-    )
+    closures, per_unit = _units_free(space, start, end)
+    counts = _free_unit_counts(per_unit)
 
     advance_limit = now + dt.timedelta(days=space.advance_days)
     quota = (
@@ -457,6 +422,7 @@ def space_availability(
         units=space.units,
         intervals=intervals,
         quota=quota,
+        closures=closures,
     )
 
 
@@ -557,18 +523,14 @@ def _household_quota_use(
 ) -> dict[int, list[tuple[Interval, int, int]]]:
     """Per space with a quota: (period, limit, minutes used) of each week and month that
     [start, end) touches, from one query over all those spaces."""
-    wanted: dict[int, list[tuple[Interval, int]]] = {}
-    for space in spaces:
-        zone = project_zone(space)
-        wanted[space.pk] = [
+    wanted: dict[int, list[tuple[Interval, int]]] = {
+        space.pk: [
             (period, limit)
-            for limit, bounds in (
-                (space.quota_week_minutes, week_bounds),
-                (space.quota_month_minutes, month_bounds),
-            )
-            if limit is not None
-            for period in _periods_touching(start, end, bounds, zone)
+            for _name, limit, periods in quota_periods(space, start, end)
+            for period in periods
         ]
+        for space in spaces
+    }
     wanted = {space_id: periods for space_id, periods in wanted.items() if periods}
     if not wanted:
         return {}

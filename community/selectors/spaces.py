@@ -1,18 +1,26 @@
-"""Reads of spaces and bookings, filtered to what the asking user may see."""
+"""Reads of spaces and their closures, filtered to what the asking user may see."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+import datetime as dt
 
-from community.models import Booking, Space, SpaceOpeningHours
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from community.models import HousingProject, Space, SpaceClosure, SpaceOpeningHours
+from members.models import Household
 from members.selectors import AnyUser, managed_project_list, own_household_ids
 
 
-def _resident_project_ids(user: AnyUser) -> QuerySet:
-    """Projects where the user lives, while they hold a role there."""
-    from members.models import Household
-
-    return Household.objects.filter(pk__in=own_household_ids(user=user)).values("project_id")
+def space_project_list_for_user(*, user: AnyUser) -> QuerySet[HousingProject]:
+    """Projects whose spaces the user sees: the ones they manage or live in (while they hold a
+    role there). City officers see none."""
+    if user.is_superuser:
+        return HousingProject.objects.all()
+    lived_in = Household.objects.filter(pk__in=own_household_ids(user=user)).values("project_id")
+    return HousingProject.objects.filter(
+        Q(pk__in=managed_project_list(user=user).values("pk")) | Q(pk__in=lived_in)
+    )
 
 
 def space_list_for_user(*, user: AnyUser) -> QuerySet[Space]:
@@ -21,8 +29,7 @@ def space_list_for_user(*, user: AnyUser) -> QuerySet[Space]:
         spaces = Space.objects.all()
     else:
         spaces = Space.objects.filter(
-            Q(project__in=managed_project_list(user=user).values("pk"))
-            | Q(project__in=_resident_project_ids(user))
+            project__in=space_project_list_for_user(user=user).values("pk")
         )
     return spaces.select_related("project__city").prefetch_related(
         Prefetch(
@@ -31,13 +38,11 @@ def space_list_for_user(*, user: AnyUser) -> QuerySet[Space]:
     )
 
 
-def booking_list_for_user(*, user: AnyUser) -> QuerySet[Booking]:
-    """Managers see the bookings of their projects; residents their own household's."""
-    if user.is_superuser:
-        bookings = Booking.objects.all()
-    else:
-        bookings = Booking.objects.filter(
-            Q(space__project__in=managed_project_list(user=user).values("pk"))
-            | Q(household__in=own_household_ids(user=user))
-        )
-    return bookings.select_related("space__project__city", "household", "booked_by")
+def space_closure_list(*, space: Space, now: dt.datetime | None = None) -> QuerySet[SpaceClosure]:
+    """The space's current and coming closures, first first."""
+    return space.closures.filter(end__gt=now or timezone.now()).order_by("start", "pk")
+
+
+def space_by_feed_token(*, token: str) -> Space | None:
+    """The space whose calendar feed the token opens, with its project; None for any other."""
+    return Space.objects.select_related("project").filter(feed_token=token).first()

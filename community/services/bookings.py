@@ -20,14 +20,7 @@ from django.utils.translation import gettext as _
 
 from community.models import Booking, BookingStatus, Space
 from community.models.bookings import BLOCKING_STATUSES
-from community.schedule import (
-    Interval,
-    merge,
-    month_bounds,
-    overlap_minutes,
-    project_zone,
-    week_bounds,
-)
+from community.schedule import Interval, merge, overlap_minutes, project_zone, quota_periods
 from community.selectors.availability import (
     check_space_timing,
     space_blocking_periods,
@@ -67,25 +60,6 @@ def utc_period(start: dt.datetime, end: dt.datetime) -> Interval:
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise ValidationError({"start": _("Give times with their time zone.")})
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
-
-
-def _quota_periods(space: Space, start: dt.datetime, end: dt.datetime):
-    """(label, limit, [period, …]) for each quota the space sets, over the periods the booking
-    touches (a booking over a week's or month's boundary counts in both)."""
-    zone = project_zone(space)
-    for limit, bounds, label in (
-        (space.quota_week_minutes, week_bounds, _("week")),
-        (space.quota_month_minutes, month_bounds, _("month")),
-    ):
-        if limit is None:
-            continue
-        periods = []
-        moment = start
-        while moment < end:
-            period = bounds(moment, zone)
-            periods.append(period)
-            moment = period[1]
-        yield label, limit, periods
 
 
 def household_quota_used_minutes(
@@ -136,7 +110,7 @@ def check_booking_rules(
             "start", "end", "reason"
         ),
     )
-    for label, limit, periods in _quota_periods(space, start, end):
+    for name, limit, periods in quota_periods(space, start, end):
         for period in periods:
             used = household_quota_used_minutes(space=space, household=household, period=period)
             used += sum(overlap_minutes(period, planned) for planned in also_counting)
@@ -148,7 +122,11 @@ def check_booking_rules(
                             "Over your household's quota for this %(period)s: "
                             "%(left)s of %(limit)s minutes left."
                         )
-                        % {"period": label, "left": max(limit - used, 0), "limit": limit}
+                        % {
+                            "period": _("week") if name == "week" else _("month"),
+                            "left": max(limit - used, 0),
+                            "limit": limit,
+                        }
                     }
                 )
 

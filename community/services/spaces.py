@@ -1,4 +1,5 @@
-"""Writes to spaces and their rules: the space itself, its weekly opening hours and closures."""
+"""Writes to spaces and their rules: the space itself, its weekly opening hours and closures;
+and the secrets of the calendar feeds (a space's, a household's)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 from community.models import HousingProject, Space, SpaceClosure, SpaceOpeningHours
 from community.models.spaces import new_feed_token
 from community.validation import save_validated
+from members.models import Household
 
 SPACE_EDITABLE = (
     "name",
@@ -117,7 +119,15 @@ def space_closure_delete(*, closure: SpaceClosure) -> None:
 
 @transaction.atomic
 def space_feed_token_rotate(*, space: Space) -> Space:
-    """A new secret for the space's calendar feed: the old URL stops working."""
+    """Give the space's feed a new secret: the old feed URL stops working at once."""
     space.feed_token = new_feed_token()
     space.save(update_fields=["feed_token"])
     return space
+
+
+@transaction.atomic
+def household_feed_token_rotate(*, household: Household) -> Household:
+    """Give the household's feed a new secret: the old feed URL stops working at once."""
+    household.feed_token = new_feed_token()
+    household.save(update_fields=["feed_token"])
+    return household

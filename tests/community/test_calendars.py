@@ -3,16 +3,10 @@ import datetime as dt
 import pytest
 from icalendar import Calendar
 
-from community.calendars import (
-    booking_calendar,
-    bookings_for_household_feed,
-    bookings_for_space_feed,
-    household_calendar,
-    household_feed_token_rotate,
-    space_calendar,
-    space_feed_token_rotate,
-)
+from community.calendars import booking_calendar, household_calendar, space_calendar
 from community.models import BookingStatus, Space
+from community.selectors.bookings import bookings_for_household_feed, bookings_for_space_feed
+from community.services.spaces import household_feed_token_rotate, space_feed_token_rotate
 from members.models import Household
 from tests.community.factories import BookingFactory, SpaceFactory, local
 from tests.factories import HouseholdFactory, ResidentFactory
