@@ -953,8 +953,9 @@ def _months_before(moment: dt.datetime, months: int, zone: ZoneInfo) -> dt.datet
 
 @login_required
 def space_usage_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Hours each household used the space over the last three months (managers)."""
-    space = _managed_space(request, pk)
+    """Hours each household used the space over the last three months, so the community sees
+    how its spaces are shared (residents and managers of the project)."""
+    space = _visible_space(request, pk)
     zone = _zone(space.project)
     end = timezone.now()
     start = _months_before(end, USAGE_MONTHS, zone)

@@ -949,6 +949,11 @@ def test_a_second_space_with_the_same_name_is_refused_on_the_name(manager_client
 # --- Fair use ----------------------------------------------------------------------------
 
 
+def test_residents_see_the_fair_use_report_of_their_spaces(resident_client, space):
+    response = resident_client.get(f"/spaces/{space.pk}/usage/")
+    assert response.status_code == 200
+
+
 def test_usage_report_shows_hours_per_unit(manager_client, side_a, space):
     now = timezone.now()
     start = (now - dt.timedelta(days=10)).replace(minute=0, second=0, microsecond=0)
@@ -1048,7 +1053,6 @@ def test_residents_may_not_open_the_managers_pages(resident_client, side_a, spac
         ("post", f"/spaces/{space.pk}/settings/feed/"),
         ("post", f"/spaces/{space.pk}/closures/"),
         ("post", f"/closures/{closure.pk}/delete/"),
-        ("get", f"/spaces/{space.pk}/usage/"),
     ]
     own = BookingFactory(
         space=space,
