@@ -5,6 +5,13 @@ from rest_framework.routers import DefaultRouter
 from api.accounts import MeApi, TokenApi
 from api.bookings import BookingViewSet, BookingWindowViewSet, SpaceViewSet
 from api.community import CityViewSet, ProjectViewSet
+from api.handover import (
+    BookingCancelAwayApi,
+    BookingHandoverApi,
+    BookingSeriesCancelFromApi,
+    HandoverReviewApi,
+    MaintenanceNoteViewSet,
+)
 from api.members import (
     HouseholdViewSet,
     IncomeDeclarationViewSet,
@@ -22,11 +29,21 @@ router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("spaces", SpaceViewSet, basename="space")
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("booking-windows", BookingWindowViewSet, basename="booking-window")
+router.register("maintenance-notes", MaintenanceNoteViewSet, basename="maintenance-note")
 
 urlpatterns = [
     path("auth/token/", TokenApi.as_view(), name="api-token"),
     path("me/", MeApi.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Before the router: "bookings/cancel-away/" is not a booking's id.
+    path("bookings/cancel-away/", BookingCancelAwayApi.as_view(), name="booking-cancel-away"),
+    path("bookings/<int:pk>/handover/", BookingHandoverApi.as_view(), name="booking-handover"),
+    path("handovers/<int:pk>/review/", HandoverReviewApi.as_view(), name="handover-review"),
+    path(
+        "booking-series/<int:pk>/cancel-from/",
+        BookingSeriesCancelFromApi.as_view(),
+        name="booking-series-cancel-from",
+    ),
     path("", include(router.urls)),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from community import views, views_bookings
+from community import views, views_bookings, views_handover
 
 urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
@@ -45,6 +45,38 @@ urlpatterns = [
     ),
     path("bookings/<int:pk>/approve/", views_bookings.booking_approve_view, name="booking_approve"),
     path("bookings/<int:pk>/reject/", views_bookings.booking_reject_view, name="booking_reject"),
+    # Handover at check-out, maintenance notes, going away, the rest of a series
+    path(
+        "bookings/<int:pk>/handover/",
+        views_handover.handover_submit_view,
+        name="booking_handover",
+    ),
+    path(
+        "bookings/<int:pk>/handover/check/",
+        views_handover.handover_check_view,
+        name="booking_handover_check",
+    ),
+    path(
+        "handovers/<int:pk>/review/",
+        views_handover.handover_review_view,
+        name="handover_review",
+    ),
+    path(
+        "projects/<int:pk>/maintenance/",
+        views_handover.maintenance_notes,
+        name="maintenance_notes",
+    ),
+    path(
+        "maintenance/<int:pk>/resolve/",
+        views_handover.maintenance_note_resolve_view,
+        name="maintenance_note_resolve",
+    ),
+    path("bookings/away/", views_handover.going_away, name="going_away"),
+    path(
+        "bookings/<int:pk>/cancel-series/",
+        views_handover.series_cancel_view,
+        name="booking_series_cancel",
+    ),
     # Calendar feeds: no session, the secret token in the URL is the key.
     path("calendars/space/<slug:token>.ics", views_bookings.space_feed, name="space_feed"),
     path(

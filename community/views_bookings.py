@@ -18,16 +18,14 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dates import WEEKDAYS_ABBR
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from community.calendars import booking_calendar, household_calendar, space_calendar
 from community.forms import (
@@ -39,7 +37,7 @@ from community.forms import (
     SpaceForm,
     local_input_value,
 )
-from community.models import Booking, BookingStatus, HousingProject, Space, SpaceClosure
+from community.models import Booking, BookingStatus, Space, SpaceClosure
 from community.schedule import Interval, at_local_minute, local_midnight
 from community.selectors.availability import (
     BlockedReason,
@@ -77,9 +75,20 @@ from community.services.spaces import (
 )
 from community.services.waitlist import waitlist_join
 from community.validation import Conflict
+from community.views_access import (
+    done,
+    managed_project,
+    managed_space,
+    member_project,
+    project_time_zone,
+    require,
+    safe_next,
+    visible_booking,
+    visible_space,
+)
 from members.forms import submit
 from members.models import Household
-from members.selectors import household_of_user, project_list_for_user, user_can_manage_project
+from members.selectors import household_of_user, user_can_manage_project
 
 PAST_BOOKINGS_SHOWN = 20
 USAGE_MONTHS = 3
@@ -89,63 +98,6 @@ CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
 # --- Access ---------------------------------------------------------------------------------
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
-def _zone(project: HousingProject) -> ZoneInfo:
-    return ZoneInfo(project.city.time_zone)
-
-
-def _visible_space(request: HttpRequest, pk: int) -> Space:
-    """A space of a project the user lives in or manages; any other does not exist for them."""
-    return get_object_or_404(space_list_for_user(user=request.user), pk=pk)
-
-
-def _managed_space(request: HttpRequest, pk: int) -> Space:
-    space = _visible_space(request, pk)
-    _require(user_can_manage_project(user=request.user, project=space.project))
-    return space
-
-
-def _visible_booking(request: HttpRequest, pk: int) -> Booking:
-    """A booking of the user's own household, or of a project they manage."""
-    return get_object_or_404(booking_list_for_user(user=request.user), pk=pk)
-
-
-def _member_project(request: HttpRequest, pk: int) -> tuple[HousingProject, bool]:
-    """A project the user lives in or manages, and whether they manage it. City officers see
-    projects but no spaces: for them the project's spaces do not exist."""
-    project = get_object_or_404(project_list_for_user(user=request.user), pk=pk)
-    can_manage = user_can_manage_project(user=request.user, project=project)
-    if not can_manage and household_of_user(user=request.user, project=project) is None:
-        raise Http404
-    return project, can_manage
-
-
-def _managed_project(request: HttpRequest, pk: int) -> HousingProject:
-    project = get_object_or_404(project_list_for_user(user=request.user), pk=pk)
-    _require(user_can_manage_project(user=request.user, project=project))
-    return project
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
-def _done(request: HttpRequest, url: str) -> HttpResponse:
-    """After a successful write: htmx follows with a full page load (so the message shows)."""
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
 
 
 # --- Time on the page -----------------------------------------------------------------------
@@ -266,8 +218,8 @@ def _quota_hours(space: Space) -> dict[str, float | None]:
 @login_required
 def space_list(request: HttpRequest, pk: int) -> HttpResponse:
     """The project's spaces and their rules, and a search for the ones free at a time."""
-    project, can_manage = _member_project(request, pk)
-    zone = _zone(project)
+    project, can_manage = member_project(request, pk)
+    zone = project_time_zone(project)
     spaces = space_list_for_user(user=request.user).filter(project=project).order_by("name", "pk")
     if not can_manage:
         spaces = spaces.filter(is_active=True)
@@ -419,9 +371,9 @@ def _week_days(
 @login_required
 def space_week(request: HttpRequest, pk: int) -> HttpResponse:
     """A space's week: busy slots, closures, and free intervals to book."""
-    space = _visible_space(request, pk)
+    space = visible_space(request, pk)
     project = space.project
-    zone = _zone(project)
+    zone = project_time_zone(project)
     now = timezone.now()
     can_manage = user_can_manage_project(user=request.user, project=project)
     household = household_of_user(user=request.user, project=project)
@@ -469,7 +421,7 @@ def space_week(request: HttpRequest, pk: int) -> HttpResponse:
 def _booking_household(request: HttpRequest, space: Space) -> Household:
     """Only a household of the space's project books it (managers book through their own)."""
     household = household_of_user(user=request.user, project=space.project)
-    _require(household is not None)
+    require(household is not None)
     return household
 
 
@@ -499,9 +451,9 @@ def _render_booking_form(request: HttpRequest, space: Space, context: dict) -> H
 @login_required
 def booking_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The booking form, prefilled from a free slot; posting it books one date or a series."""
-    space = _visible_space(request, pk)
+    space = visible_space(request, pk)
     household = _booking_household(request, space)
-    zone = _zone(space.project)
+    zone = project_time_zone(space.project)
     with timezone.override(zone):
         if request.method != "POST":
             initial = {name: request.GET[name] for name in ("start", "end") if name in request.GET}
@@ -580,7 +532,7 @@ def booking_create_view(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                 },
             )
-        return _done(request, _week_url(space, first.start.astimezone(zone).date()))
+        return done(request, _week_url(space, first.start.astimezone(zone).date()))
 
 
 def _series_preview(form: BookingForm, space: Space, household: Household) -> dict | None:
@@ -607,9 +559,9 @@ def _series_preview(form: BookingForm, space: Space, household: Household) -> di
 def booking_series_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The dates a series would take, each free or not and why (htmx, while the form is
     filled in)."""
-    space = _visible_space(request, pk)
+    space = visible_space(request, pk)
     household = _booking_household(request, space)
-    with timezone.override(_zone(space.project)):
+    with timezone.override(project_time_zone(space.project)):
         form = BookingForm(request.GET, space=space)
         return render(
             request,
@@ -621,9 +573,9 @@ def booking_series_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def waitlist_join_view(request: HttpRequest, pk: int) -> HttpResponse:
-    space = _visible_space(request, pk)
+    space = visible_space(request, pk)
     household = _booking_household(request, space)
-    zone = _zone(space.project)
+    zone = project_time_zone(space.project)
     with timezone.override(zone):
         form = SlotForm(request.POST)
         entry = None
@@ -644,7 +596,7 @@ def waitlist_join_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("You are on the waitlist: if the slot frees up, it is booked for you.")
             )
-            return _done(request, _week_url(space, entry.start.astimezone(zone).date()))
+            return done(request, _week_url(space, entry.start.astimezone(zone).date()))
         errors = [error] if error else [m for ms in form.errors.values() for m in ms]
         return _render_booking_form(
             request,
@@ -706,12 +658,12 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
         ],
         "past_shown": PAST_BOOKINGS_SHOWN,
     }
-    with timezone.override(_zone(household.project)):
+    with timezone.override(project_time_zone(household.project)):
         return render(request, "community/bookings/my_bookings.html", context)
 
 
 def _row_response(request: HttpRequest, booking: Booking, error: str = "") -> HttpResponse:
-    with timezone.override(_zone(booking.space.project)):
+    with timezone.override(project_time_zone(booking.space.project)):
         return render(
             request,
             "community/bookings/_booking_row.html",
@@ -728,7 +680,7 @@ def _error_text(exc: Exception) -> str:
 @login_required
 @require_POST
 def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = _visible_booking(request, pk)
+    booking = visible_booking(request, pk)
     by_manager = user_can_manage_project(user=request.user, project=booking.space.project)
     error = ""
     try:
@@ -741,19 +693,19 @@ def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(request, _("Booking cancelled."))
-    return redirect(_safe_next(request, reverse("my_bookings")))
+    return redirect(safe_next(request, reverse("my_bookings")))
 
 
 @login_required
 @require_POST
 def booking_check_in_view(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = _visible_booking(request, pk)
+    booking = visible_booking(request, pk)
     error = ""
     try:
         booking = booking_check_in(booking=booking, user=request.user)
     except (ValidationError, Conflict) as exc:
         error = _error_text(exc)
-    booking = _visible_booking(request, pk)  # with its space and project again
+    booking = visible_booking(request, pk)  # with its space and project again
     if request.htmx:
         return _row_response(request, booking, error)
     if error:
@@ -782,7 +734,7 @@ def household_feed_rotate(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def booking_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    booking = _visible_booking(request, pk)
+    booking = visible_booking(request, pk)
     response = HttpResponse(booking_calendar(booking=booking), content_type=CALENDAR_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="booking-{booking.pk}.ics"'
     return response
@@ -793,9 +745,9 @@ def booking_ics(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def pending_bookings(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _managed_project(request, pk)
+    project = managed_project(request, pk)
     bookings = pending_booking_list_for_user(user=request.user, project=project)
-    with timezone.override(_zone(project)):
+    with timezone.override(project_time_zone(project)):
         return render(
             request,
             "community/bookings/pending.html",
@@ -804,16 +756,16 @@ def pending_bookings(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _decision(request: HttpRequest, pk: int, decide) -> HttpResponse:
-    booking = _visible_booking(request, pk)
+    booking = visible_booking(request, pk)
     project = booking.space.project
-    _require(user_can_manage_project(user=request.user, project=project))
+    require(user_can_manage_project(user=request.user, project=project))
     error = ""
     try:
         booking = decide(booking)
     except (ValidationError, Conflict) as exc:
         error = _error_text(exc)
     if request.htmx:
-        with timezone.override(_zone(project)):
+        with timezone.override(project_time_zone(project)):
             return render(
                 request,
                 "community/bookings/_pending_row.html",
@@ -865,8 +817,8 @@ def _render_settings(
 
 @login_required
 def space_settings(request: HttpRequest, pk: int) -> HttpResponse:
-    space = _managed_space(request, pk)
-    with timezone.override(_zone(space.project)):
+    space = managed_space(request, pk)
+    with timezone.override(project_time_zone(space.project)):
         form = SpaceForm(request.POST or None, space=space)
         if request.method == "POST":
             updated = submit(
@@ -883,7 +835,7 @@ def space_settings(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def space_create_view(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _managed_project(request, pk)
+    project = managed_project(request, pk)
     form = SpaceForm(request.POST or None, space=Space())
     if request.method == "POST":
         space = submit(
@@ -903,8 +855,8 @@ def space_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def closure_create_view(request: HttpRequest, pk: int) -> HttpResponse:
-    space = _managed_space(request, pk)
-    with timezone.override(_zone(space.project)):
+    space = managed_space(request, pk)
+    with timezone.override(project_time_zone(space.project)):
         closure_form = ClosureForm(request.POST)
         closure = submit(
             closure_form, lambda: space_closure_create(space=space, **closure_form.cleaned_data)
@@ -923,7 +875,7 @@ def closure_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     closure = get_object_or_404(
         SpaceClosure.objects.filter(space__in=space_list_for_user(user=request.user)), pk=pk
     )
-    space = _managed_space(request, closure.space_id)
+    space = managed_space(request, closure.space_id)
     space_closure_delete(closure=closure)
     messages.success(request, _("Closure removed."))
     return redirect("space_settings", pk=space.pk)
@@ -932,7 +884,7 @@ def closure_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def space_feed_rotate(request: HttpRequest, pk: int) -> HttpResponse:
-    space = _managed_space(request, pk)
+    space = managed_space(request, pk)
     space_feed_token_rotate(space=space)
     messages.success(request, _("New calendar link made: the old one no longer works."))
     return redirect("space_settings", pk=space.pk)
@@ -955,8 +907,8 @@ def _months_before(moment: dt.datetime, months: int, zone: ZoneInfo) -> dt.datet
 def space_usage_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Hours each household used the space over the last three months, so the community sees
     how its spaces are shared (residents and managers of the project)."""
-    space = _visible_space(request, pk)
-    zone = _zone(space.project)
+    space = visible_space(request, pk)
+    zone = project_time_zone(space.project)
     end = timezone.now()
     start = _months_before(end, USAGE_MONTHS, zone)
     rows = space_usage(space=space, start=start, end=end)
