@@ -9,6 +9,8 @@ guard of ``booking_create``, which checks inside a transaction holding the space
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -293,6 +295,12 @@ class BookingWindow(ConstraintErrorsOnFields, models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def slot_periods(self) -> list[tuple[dt.datetime, dt.datetime]]:
+        return [
+            (dt.datetime.fromisoformat(slot["start"]), dt.datetime.fromisoformat(slot["end"]))
+            for slot in self.slots
+        ]
 
 
 class BookingRequest(ConstraintErrorsOnFields, models.Model):

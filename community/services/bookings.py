@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.models import Booking, BookingStatus, Space
+from community.models import Booking, BookingStatus, BookingWindow, Space, WindowStatus
 from community.models.bookings import BLOCKING_STATUSES
 from community.schedule import Interval, merge, overlap_minutes, project_zone, quota_periods
 from community.selectors.availability import (
@@ -131,6 +131,29 @@ def check_booking_rules(
                 )
 
 
+def check_not_held_by_lottery(
+    *,
+    space: Space,
+    start: dt.datetime,
+    end: dt.datetime,
+    drawing: BookingWindow | None = None,
+) -> None:
+    """A slot of an open request window goes by lottery, not to whoever books first."""
+    windows = space.windows.filter(status=WindowStatus.OPEN)
+    if drawing is not None:
+        windows = windows.exclude(pk=drawing.pk)
+    for window in windows:
+        if any(
+            slot_start < end and start < slot_end for slot_start, slot_end in window.slot_periods()
+        ):
+            raise ValidationError(
+                {
+                    "start": _("This period is allocated by lottery: request it in “%(window)s”.")
+                    % {"window": window.title}
+                }
+            )
+
+
 def booking_fee(*, space: Space, household: Household, start: dt.datetime, end: dt.datetime):
     """(fee in cents, reduced?) — the hourly fee, reduced for households whose equivalised income
     is below the project's threshold. Only the yes/no of the comparison leaves this function."""
@@ -190,12 +213,16 @@ def booking_create(
     note: str = "",
     series=None,
     now: dt.datetime | None = None,
+    lottery_window: BookingWindow | None = None,
 ) -> Booking:
+    """Book a unit of the space. ``lottery_window`` is the window whose draw makes this booking:
+    its own slots are then bookable, while they are held for every other booking."""
     start, end = utc_period(start, end)
     space = lock_space(space)
     check_booking_rules(
         space=space, household=household, start=start, end=end, attendees=attendees, now=now
     )
+    check_not_held_by_lottery(space=space, start=start, end=end, drawing=lottery_window)
     blocked_until = end + dt.timedelta(minutes=space.buffer_minutes)
     unit = _free_unit(space, start, blocked_until)
     if unit is None:

@@ -53,13 +53,6 @@ ALGORITHM = "efraimidis-spirakis"
 USAGE_MONTHS = 12
 
 
-def _slot_list(window: BookingWindow) -> list[tuple[dt.datetime, dt.datetime]]:
-    return [
-        (dt.datetime.fromisoformat(slot["start"]), dt.datetime.fromisoformat(slot["end"]))
-        for slot in window.slots
-    ]
-
-
 def _error_text(exc: ValidationError) -> str:
     return " ".join(str(message) for message in exc.messages)
 
@@ -261,7 +254,7 @@ def booking_window_draw(
 
         space = Space.objects.select_related("project__city").get(pk=window.space_id)
         zone = ZoneInfo(space.project.city.time_zone)
-        slots = _slot_list(window)
+        slots = window.slot_periods()
         requests = {
             request.household_id: request
             for request in window.requests.select_related("household", "requested_by").order_by(
@@ -351,6 +344,7 @@ def _allocate(
                         booked_by=request.requested_by,
                         note=note,
                         now=window.closes_at,
+                        lottery_window=window,
                     )
                 except SlotTaken:
                     free.discard(index)

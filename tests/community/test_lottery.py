@@ -19,6 +19,7 @@ from community.models import (
     SpaceKind,
     WindowStatus,
 )
+from community.services.bookings import booking_create
 from community.services.lottery import (
     booking_request_submit,
     booking_window_draw,
@@ -546,3 +547,29 @@ def test_two_workers_drawing_at_once_book_once(project, manager):
     window.refresh_from_db()
     assert window.seed == results[0].seed
     assert Booking.objects.filter(space=space, status=BookingStatus.CONFIRMED).count() == 2
+
+
+def test_the_slots_of_an_open_window_go_by_lottery_not_first_come(window, room, project):
+    (first, second) = households(project, "L1", "L2")
+    start, end = christmas(room)[0]
+    with pytest.raises(ValidationError) as refused:
+        booking_create(
+            space=room, household=first, start=start, end=end, booked_by=None, now=opened(room)
+        )
+    assert "Christmas in the guest room" in refused.value.message_dict["start"][0]
+
+    # Outside the contested slots, the room books as usual.
+    free_start = local(room, 2026, 12, 20, 15, 0)
+    booking_create(
+        space=room,
+        household=first,
+        start=free_start,
+        end=free_start + dt.timedelta(days=1),
+        booked_by=None,
+        now=opened(room),
+    )
+
+    # The draw itself books the window's slots.
+    request(window, second, 0)
+    drawn = booking_window_draw(window=window, now=after_close(room), seed="fixed")
+    assert drawn.result["allocation"]["0"] == second.pk
