@@ -20,7 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from community.models import Booking, HousingProject, Space, SpaceClosure, SpaceOpeningHours
+from community.models import (
+    Booking,
+    BookingWindow,
+    HousingProject,
+    Space,
+    SpaceClosure,
+    SpaceOpeningHours,
+    WindowStatus,
+)
 from community.models.bookings import BLOCKING_STATUSES
 from community.schedule import (
     Interval,
@@ -199,6 +207,10 @@ class BlockedReason(models.TextChoices):
     TOO_FAR_AHEAD = "too_far_ahead", gettext_lazy("Too far ahead: bookings are not open yet.")
     QUOTA_WEEK = "quota_week", gettext_lazy("Your household's quota for this week is used up.")
     QUOTA_MONTH = "quota_month", gettext_lazy("Your household's quota for this month is used up.")
+    LOTTERY = (
+        "lottery",
+        gettext_lazy("Allocated by lottery: request it in the open booking window."),
+    )
 
 
 @dataclass(frozen=True)
@@ -338,6 +350,19 @@ def _cut(intervals: list[tuple[dt.datetime, dt.datetime, int]], cuts: Iterable[d
     return pieces
 
 
+def lottery_held_periods(
+    *, space: Space, start: dt.datetime, end: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The slots of the space's open request windows within [start, end): they go by lottery."""
+    windows = BookingWindow.objects.filter(space=space, status=WindowStatus.OPEN)
+    return [
+        period
+        for window in windows
+        for period in window.slot_periods()
+        if period[0] < end and start < period[1]
+    ]
+
+
 def space_availability(
     *,
     space: Space,
@@ -368,7 +393,14 @@ def space_availability(
         if household is not None
         else []
     )
-    cuts = [now, advance_limit, *(q.start for q in quota), *(q.end for q in quota)]
+    held = lottery_held_periods(space=space, start=start, end=end)
+    cuts = [
+        now,
+        advance_limit,
+        *(q.start for q in quota),
+        *(q.end for q in quota),
+        *(moment for period in held for moment in period),
+    ]
 
     intervals: list[FreeInterval] = []
     for piece_start, piece_end, free_units in _cut(counts, cuts):
@@ -382,6 +414,8 @@ def space_availability(
         elif piece_start >= advance_limit:
             # No booking may start here; one that starts before the limit may still run into it.
             reason = BlockedReason.TOO_FAR_AHEAD
+        elif any(held_start <= piece_start < held_end for held_start, held_end in held):
+            reason = BlockedReason.LOTTERY
         if not reason:
             for q in sorted(holding, key=lambda q: q.period != "week"):
                 if q.quota_left_minutes < space.min_duration_minutes:

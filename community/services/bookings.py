@@ -138,14 +138,13 @@ def check_not_held_by_lottery(
     end: dt.datetime,
     drawing: BookingWindow | None = None,
 ) -> None:
-    """A slot of an open request window goes by lottery, not to whoever books first."""
+    """A slot of an open request window goes by lottery, not to whoever books first; only the
+    window's own draw (``drawing``) books it."""
     windows = space.windows.filter(status=WindowStatus.OPEN)
     if drawing is not None:
         windows = windows.exclude(pk=drawing.pk)
     for window in windows:
-        if any(
-            slot_start < end and start < slot_end for slot_start, slot_end in window.slot_periods()
-        ):
+        if any(s < end and start < e for s, e in window.slot_periods()):
             raise ValidationError(
                 {
                     "start": _("This period is allocated by lottery: request it in “%(window)s”.")

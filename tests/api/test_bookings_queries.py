@@ -27,7 +27,7 @@ MANY = 300
 LIST_CEILING = 5
 # Availability: the space (and its opening hours), the asking household, then the selector's
 # opening hours, closures, blocking bookings and quota use, and the savepoint pair.
-AVAILABILITY_CEILING = 9
+AVAILABILITY_CEILING = 10  # with the slots held by open lottery windows
 
 _serial = itertools.count()
 

@@ -19,6 +19,7 @@ from community.models import (
     SpaceKind,
     WindowStatus,
 )
+from community.selectors.availability import BlockedReason, space_availability
 from community.services.bookings import booking_create
 from community.services.lottery import (
     booking_request_submit,
@@ -573,3 +574,12 @@ def test_the_slots_of_an_open_window_go_by_lottery_not_first_come(window, room, 
     request(window, second, 0)
     drawn = booking_window_draw(window=window, now=after_close(room), seed="fixed")
     assert drawn.result["allocation"]["0"] == second.pk
+
+
+def test_availability_shows_the_slots_of_an_open_window_as_held_by_lottery(window, room):
+    start, end = christmas(room)[0]
+    availability = space_availability(
+        space=room, start=start - dt.timedelta(days=1), end=end, now=opened(room)
+    )
+    held = [i for i in availability.intervals if i.blocked_reason == BlockedReason.LOTTERY]
+    assert [(i.start, i.end) for i in held] == [(start, end)]

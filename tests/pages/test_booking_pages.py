@@ -1107,8 +1107,9 @@ def fill_week(space: Space, monday: dt.date, households, count: int) -> None:
 
 # Session, user, the request's savepoint and its release, the space and its opening hours, the
 # manager check (2), the household; then opening hours, closures, blocking bookings and the
-# household's quota use (availability, whose closures the page shows), and the bookings shown.
-WEEK_QUERIES = 14
+# household's quota use and the slots held by lottery windows (availability, whose closures the
+# page shows), and the bookings shown.
+WEEK_QUERIES = 15
 
 
 @pytest.mark.parametrize("count", [3, 60])
