@@ -14,7 +14,7 @@ from community.models import BookingWindow, WindowStatus
 from community.services.checkin import bookings_release_no_shows
 from community.services.lottery import booking_window_draw
 from community.services.reminders import booking_reminders_send
-from community.services.waitlist import waitlist_promoted_notify
+from community.services.waitlist import waitlist_lapse_past, waitlist_promoted_notify
 from community.validation import Conflict
 
 RETRYING = {
@@ -28,6 +28,11 @@ RETRYING = {
 @shared_task(**RETRYING)
 def waitlist_promoted_notify_task(entry_id: int) -> int:
     return waitlist_promoted_notify(entry_id=entry_id)
+
+
+@shared_task(**RETRYING)
+def waitlist_lapse_past_task() -> int:
+    return waitlist_lapse_past()
 
 
 @shared_task(**RETRYING)

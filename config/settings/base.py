@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.bookings_release_no_shows_task",
         "schedule": crontab(minute="*/5"),
     },
+    "waitlist-lapse-past": {
+        "task": "community.tasks.waitlist_lapse_past_task",
+        "schedule": crontab(minute="*/15"),
+    },
     "booking-windows-draw-due": {
         "task": "community.tasks.booking_windows_draw_due_task",
         "schedule": crontab(minute="*/5"),

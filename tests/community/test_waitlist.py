@@ -11,6 +11,7 @@ from community.models import Booking, BookingStatus, WaitlistEntry, WaitlistStat
 from community.services.bookings import booking_cancel, booking_create
 from community.services.waitlist import (
     waitlist_join,
+    waitlist_lapse_past,
     waitlist_leave,
     waitlist_promote,
     waitlist_promoted_notify,
@@ -320,3 +321,22 @@ def test_the_promoted_booking_is_made_for_the_resident_who_asked(space, taken):
         3,
         BookingStatus.CONFIRMED,
     )
+
+
+def test_entries_whose_slot_began_without_being_freed_lapse_once(space, taken):
+    later = booking_create(
+        space=space,
+        household=HouseholdFactory(project=space.project),
+        start=june(space, 6, 18),
+        end=june(space, 6, 20),
+        booked_by=None,
+        now=NOW,
+    )
+    past = join(space, HouseholdFactory(project=space.project), taken.start, taken.end)
+    coming = join(space, HouseholdFactory(project=space.project), later.start, later.end)
+
+    assert waitlist_lapse_past(now=june(space, 5, 18)) == 1
+    assert waitlist_lapse_past(now=june(space, 5, 19)) == 0
+    past.refresh_from_db()
+    coming.refresh_from_db()
+    assert (past.status, coming.status) == (WaitlistStatus.LAPSED, WaitlistStatus.WAITING)
