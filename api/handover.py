@@ -35,6 +35,7 @@ from community.models import HandoverReport, HandoverVerdict, MaintenanceNote
 from community.selectors.bookings import booking_list_for_user
 from community.selectors.handover import (
     booking_series_list_for_user,
+    handover_next_booking,
     handover_report_list_for_user,
     maintenance_note_list_for_user,
 )
@@ -42,7 +43,6 @@ from community.selectors.spaces import space_list_for_user
 from community.services.bookings import bookings_cancel_for_household
 from community.services.checkin import user_is_household_member
 from community.services.handover import (
-    handover_next_booking,
     handover_review,
     handover_submit,
     maintenance_note_resolve,

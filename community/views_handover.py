@@ -34,6 +34,7 @@ from community.models.bookings import BLOCKING_STATUSES
 from community.schedule import local_midnight
 from community.selectors.handover import (
     handover_before,
+    handover_next_booking,
     handover_report_list_for_user,
     maintenance_note_list_for_user,
 )
@@ -41,7 +42,6 @@ from community.selectors.spaces import space_list_for_user
 from community.services.bookings import bookings_cancel_for_household
 from community.services.checkin import CHECKIN_OPENS_BEFORE, user_is_household_member
 from community.services.handover import (
-    handover_next_booking,
     handover_review,
     handover_submit,
     maintenance_note_resolve,

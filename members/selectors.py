@@ -65,8 +65,12 @@ def user_can_view_project(*, user: AnyUser, project: HousingProject) -> bool:
 def user_is_representative(*, user: AnyUser, household: Household) -> bool:
     return (
         user.is_authenticated
-        and household.pk in set(own_household_ids(user=user).values_list("household_id", flat=True))
-        and Resident.objects.filter(user=user, household=household, is_representative=True).exists()
+        and Resident.objects.filter(
+            user=user,
+            household=household,
+            is_representative=True,
+            household__in=own_household_ids(user=user),
+        ).exists()
     )
 
 

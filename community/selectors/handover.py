@@ -6,7 +6,6 @@ from django.db.models import Q, QuerySet
 
 from community.models import Booking, BookingSeries, BookingStatus, HandoverReport, MaintenanceNote
 from community.selectors.spaces import space_list_for_user
-from community.services.handover import handover_next_booking
 from members.selectors import AnyUser, managed_project_list, own_household_ids
 
 
@@ -45,6 +44,22 @@ def booking_series_list_for_user(*, user: AnyUser) -> QuerySet[BookingSeries]:
             | Q(household__in=own_household_ids(user=user))
         )
     return series.select_related("space__project__city", "household")
+
+
+def handover_next_booking(*, booking: Booking) -> Booking | None:
+    """The next confirmed booking of the same unit of the space: its household finds the space as
+    this one left it (in a space of several units, another unit says nothing about this one)."""
+    return (
+        Booking.objects.filter(
+            space_id=booking.space_id,
+            unit=booking.unit,
+            status=BookingStatus.CONFIRMED,
+            start__gte=booking.end,
+        )
+        .exclude(pk=booking.pk)
+        .order_by("start", "pk")
+        .first()
+    )
 
 
 def handover_before(*, booking: Booking) -> HandoverReport | None:

@@ -22,6 +22,7 @@ from community.models import (
     MaintenanceNote,
 )
 from community.schedule import project_zone
+from community.selectors.handover import handover_next_booking
 from community.services.checkin import CHECKIN_OPENS_BEFORE, user_is_household_member
 from community.validation import Conflict
 from members.models import User
@@ -86,22 +87,6 @@ def handover_submit(
     report.full_clean(exclude=["submitted_by", "verdict_booking"])
     report.save()
     return report
-
-
-def handover_next_booking(*, booking: Booking) -> Booking | None:
-    """The next confirmed booking of the same unit of the space: its household finds the space as
-    this one left it (in a space of several units, another unit says nothing about this one)."""
-    return (
-        Booking.objects.filter(
-            space_id=booking.space_id,
-            unit=booking.unit,
-            status=BookingStatus.CONFIRMED,
-            start__gte=booking.end,
-        )
-        .exclude(pk=booking.pk)
-        .order_by("start", "pk")
-        .first()
-    )
 
 
 def _maintenance_text(*, report: HandoverReport, next_booking: Booking, comment: str) -> str:
@@ -206,7 +191,6 @@ def maintenance_note_resolve(
 
 
 __all__ = [
-    "handover_next_booking",
     "handover_review",
     "handover_submit",
     "maintenance_note_resolve",
