@@ -205,6 +205,10 @@ class Proposal(ConstraintErrorsOnFields, models.Model):
     )
     options = models.JSONField(_("options"), default=list, blank=True)
     show_live_count = models.BooleanField(_("show a live count (open ballots only)"), default=False)
+    min_approvals = models.PositiveSmallIntegerField(_("fewest options to approve"), default=1)
+    max_approvals = models.PositiveSmallIntegerField(
+        _("most options to approve"), null=True, blank=True
+    )
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
     status = models.CharField(
@@ -219,6 +223,9 @@ class Proposal(ConstraintErrorsOnFields, models.Model):
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # Each notification goes out once, whichever worker gets there first.
+    opening_notified_at = models.DateTimeField(null=True, blank=True)
+    closing_reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
     constraint_fields = {"proposal_closes_after_opens": "closes_at"}
 
@@ -237,6 +244,31 @@ class Proposal(ConstraintErrorsOnFields, models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ProposalVersion(models.Model):
+    """The text of a proposal as it was at each version: amendments in a consent round keep the
+    history of what was consented to."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveSmallIntegerField(_("version"))
+    text = models.TextField(_("text"))
+    note = models.TextField(_("what changed"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("proposal version")
+        verbose_name_plural = _("proposal versions")
+        ordering = ["proposal_id", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "version"], name="proposal_version_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposal} v{self.version}"
 
 
 class Voter(models.Model):
@@ -358,6 +390,26 @@ class Objection(models.Model):
         return f"{self.proposal} · {self.reason[:40]}"
 
 
+class RoundEntry(models.Model):
+    """A clarifying question or a reaction in a consent round, in the order it was given."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="round_entries")
+    voter = models.ForeignKey(Voter, on_delete=models.CASCADE, related_name="round_entries")
+    phase = models.CharField(_("round"), max_length=16, choices=ConsentPhase.choices)
+    version = models.PositiveSmallIntegerField(_("version"))
+    text = models.TextField(_("text"))
+    answer = models.TextField(_("answer"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("round entry")
+        verbose_name_plural = _("round entries")
+        ordering = ["proposal_id", "created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.proposal} · {self.phase}"
+
+
 class Participation(models.Model):
     """That a voter took part in a proposal's vote: at most once, whoever cast it."""
 
@@ -419,6 +471,7 @@ class Decision(models.Model):
     decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
     review_due = models.DateField(_("review due"), null=True, blank=True)
     review_reminded_at = models.DateTimeField(_("review reminder sent at"), null=True, blank=True)
+    result_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("decision")
