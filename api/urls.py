@@ -2,6 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from api import contributions, meetings, proposals
 from api.accounts import MeApi, TokenApi
 from api.bookings import BookingViewSet, BookingWindowViewSet, SpaceViewSet
 from api.community import CityViewSet, ProjectViewSet
@@ -30,6 +31,9 @@ router.register("spaces", SpaceViewSet, basename="space")
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("booking-windows", BookingWindowViewSet, basename="booking-window")
 router.register("maintenance-notes", MaintenanceNoteViewSet, basename="maintenance-note")
+for module in (meetings, proposals, contributions):
+    for prefix, viewset, basename in module.routes:
+        router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("auth/token/", TokenApi.as_view(), name="api-token"),
@@ -45,5 +49,8 @@ urlpatterns = [
         BookingSeriesCancelFromApi.as_view(),
         name="booking-series-cancel-from",
     ),
+    *meetings.urlpatterns,
+    *proposals.urlpatterns,
+    *contributions.urlpatterns,
     path("", include(router.urls)),
 ]

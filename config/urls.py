@@ -10,4 +10,5 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", include("members.urls")),
     path("", include("community.urls")),
+    path("", include("governance.urls")),
 ]

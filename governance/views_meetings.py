@@ -1,0 +1,5 @@
+"""Pages for meetings."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Pages for proposals."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
