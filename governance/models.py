@@ -75,6 +75,8 @@ class DecisionClass(ConstraintErrorsOnFields, models.Model):
         "decision_class_name_unique_per_project": "name",
         "decision_class_quorum_is_a_share": "quorum_numerator",
         "decision_class_threshold_is_a_share": "threshold_numerator",
+        "decision_class_consent_is_open": "secret",
+        "decision_class_review_months_range": "review_months",
     }
 
     class Meta:
@@ -88,6 +90,33 @@ class DecisionClass(ConstraintErrorsOnFields, models.Model):
                 violation_error_message=_(
                     "This project already has a decision class of that name."
                 ),
+            ),
+            models.CheckConstraint(
+                condition=Q(quorum_denominator__gte=1)
+                & Q(quorum_numerator__lte=F("quorum_denominator")),
+                name="decision_class_quorum_is_a_share",
+                violation_error_message=_("The quorum must be a share between 0 and 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(threshold_denominator__gte=1)
+                & Q(threshold_numerator__gte=1)
+                & Q(threshold_numerator__lte=F("threshold_denominator")),
+                name="decision_class_threshold_is_a_share",
+                violation_error_message=_(
+                    "The pass threshold must be a share above 0 and at most 1."
+                ),
+            ),
+            # Consent works through reasoned objections, which cannot be anonymous.
+            models.CheckConstraint(
+                condition=~Q(method=VotingMethod.CONSENT, secret=True),
+                name="decision_class_consent_is_open",
+                violation_error_message=_("A consent decision cannot be taken by secret ballot."),
+            ),
+            models.CheckConstraint(
+                condition=Q(review_months__isnull=True)
+                | Q(review_months__gte=1, review_months__lte=120),
+                name="decision_class_review_months_range",
+                violation_error_message=_("Review a decision within 1 to 120 months."),
             ),
         ]
 
@@ -115,8 +144,10 @@ class Meeting(ConstraintErrorsOnFields, models.Model):
     invitations_sent_at = models.DateTimeField(_("invitations sent at"), null=True, blank=True)
     minutes = models.TextField(_("minutes"), blank=True)
     minutes_published_at = models.DateTimeField(_("minutes published at"), null=True, blank=True)
+    # Households hear of the published minutes once, whichever worker gets there first.
+    minutes_notified_at = models.DateTimeField(null=True, blank=True)
 
-    constraint_fields = {"meeting_end_after_start": "end"}
+    constraint_fields = {"meeting_end_after_start": "end", "meeting_place_or_link": "place"}
 
     class Meta:
         verbose_name = _("meeting")
@@ -127,6 +158,11 @@ class Meeting(ConstraintErrorsOnFields, models.Model):
                 condition=Q(end__isnull=True) | Q(end__gt=F("start")),
                 name="meeting_end_after_start",
                 violation_error_message=_("A meeting must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(place="", link=""),
+                name="meeting_place_or_link",
+                violation_error_message=_("Give a place, an online link, or both."),
             ),
         ]
 
