@@ -19,6 +19,19 @@ from community.validation import ConstraintErrorsOnFields
 
 EARLIEST_BIRTH_YEAR = 1900
 
+# Letters and digits nobody mistakes for one another when copying a reference by hand.
+PAYMENT_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PAYMENT_REFERENCE_PREFIX = "NC"
+PAYMENT_REFERENCE_LENGTH = 8
+
+
+def new_payment_reference() -> str:
+    """A random transfer reference such as ``NC7KQ2M9XA``: 40 bits, so that a household cannot
+    guess another's, and short enough to type into a banking app."""
+    return PAYMENT_REFERENCE_PREFIX + "".join(
+        secrets.choice(PAYMENT_REFERENCE_ALPHABET) for _ in range(PAYMENT_REFERENCE_LENGTH)
+    )
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -91,11 +104,23 @@ class Household(ConstraintErrorsOnFields, models.Model):
     feed_token = models.CharField(
         max_length=64, unique=True, default=new_feed_token, editable=False
     )
+    # Counted with the charge as housing costs in the affordability ratio (DESIGN.md §4).
+    utilities_monthly_cents = models.BigIntegerField(
+        _("utilities per month (cents)"),
+        default=0,
+        help_text=_("Energy, water and other housing running costs the household pays itself."),
+    )
+    # What the household writes on its bank transfers, so that imported statements find it.
+    payment_reference = models.CharField(
+        _("payment reference"), max_length=16, default=new_payment_reference, editable=False
+    )
 
     constraint_fields = {
         "household_unit_unique_per_project": "unit_label",
         "household_unit_area_non_negative": "unit_area_m2",
         "household_move_out_not_before_move_in": "move_out",
+        "household_utilities_non_negative": "utilities_monthly_cents",
+        "household_payment_reference_unique_per_project": "payment_reference",
     }
 
     class Meta:
@@ -117,6 +142,16 @@ class Household(ConstraintErrorsOnFields, models.Model):
                 condition=Q(move_out__isnull=True) | Q(move_out__gte=F("move_in")),
                 name="household_move_out_not_before_move_in",
                 violation_error_message=_("The move-out date cannot be before the move-in date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(utilities_monthly_cents__gte=0),
+                name="household_utilities_non_negative",
+                violation_error_message=_("An amount cannot be negative."),
+            ),
+            models.UniqueConstraint(
+                fields=["project", "payment_reference"],
+                name="household_payment_reference_unique_per_project",
+                violation_error_message=_("Another household of this project has this reference."),
             ),
         ]
 
@@ -407,11 +442,35 @@ class IncomeDeclaration(ConstraintErrorsOnFields, models.Model):
         related_name="+",
     )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    # What rent-geared-to-income methods deduct and affordability nets out (DESIGN.md §4).
+    housing_allowance_cents = models.BigIntegerField(
+        _("housing allowance per month (cents)"),
+        default=0,
+        help_text=_("Part of the disposable income that is a housing allowance."),
+    )
+    medical_costs_cents = models.BigIntegerField(
+        _("unreimbursed medical and care costs per month (cents)"), default=0
+    )
+    childcare_costs_cents = models.BigIntegerField(
+        _("childcare costs per month (cents)"), default=0
+    )
+    elderly_or_disabled = models.BooleanField(
+        _("elderly or disabled household"),
+        default=False,
+        help_text=_("The head, spouse or sole member is 62 or older, or has a disability."),
+    )
+    # When the household was reminded that this, its latest declaration, had expired.
+    renewal_reminder_sent_at = models.DateTimeField(
+        _("renewal reminder sent at"), null=True, blank=True, editable=False
+    )
 
     constraint_fields = {
         "income_gross_non_negative": "gross_monthly_cents",
         "income_disposable_non_negative": "disposable_monthly_cents",
         "income_evidence_status_valid": "evidence_status",
+        "income_housing_allowance_non_negative": "housing_allowance_cents",
+        "income_medical_costs_non_negative": "medical_costs_cents",
+        "income_childcare_costs_non_negative": "childcare_costs_cents",
     }
 
     class Meta:
@@ -436,7 +495,98 @@ class IncomeDeclaration(ConstraintErrorsOnFields, models.Model):
                 condition=Q(evidence_status__in=EvidenceStatus.values),
                 name="income_evidence_status_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(housing_allowance_cents__gte=0),
+                name="income_housing_allowance_non_negative",
+                violation_error_message=_("An amount cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(medical_costs_cents__gte=0),
+                name="income_medical_costs_non_negative",
+                violation_error_message=_("An amount cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(childcare_costs_cents__gte=0),
+                name="income_childcare_costs_non_negative",
+                violation_error_message=_("An amount cannot be negative."),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.household} · {self.valid_from}"
+
+
+class IncomeAccess(models.TextChoices):
+    VIEWED = "viewed", _("Viewed")
+    CREATED = "created", _("Created")
+    VERIFIED = "verified", _("Verified")
+    CHANGED = "changed", _("Changed")
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes: an audit trail is only ever added to."""
+
+    def update(self, **kwargs: object) -> int:
+        raise TypeError("An audit trail is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("An audit trail is append-only.")
+
+
+class IncomeAccessLog(models.Model):
+    """Who outside a household looked at or changed its income, what and when (DESIGN.md §1:
+    incomes are seen only by the household and the project's managers, and every such look is
+    recorded). Append-only: rows are created by ``members.services.income_access_record`` and
+    never changed or deleted; the admin shows them read-only.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    # Kept when the account is deleted later: the trail must still say who it was.
+    actor_email = models.EmailField(_("e-mail address of who"), blank=True)
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="income_access_log",
+    )
+    declaration = models.ForeignKey(
+        IncomeDeclaration,
+        verbose_name=_("income declaration"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="access_log",
+    )
+    action = models.CharField(_("what"), max_length=16, choices=IncomeAccess.choices)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("income access log entry")
+        verbose_name_plural = _("income access log")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["household", "-at"], name="income_access_household_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action__in=IncomeAccess.values), name="income_access_action_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_email} · {self.get_action_display()} · {self.household}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise TypeError("An audit entry cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object):
+        raise TypeError("An audit entry cannot be deleted.")

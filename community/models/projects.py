@@ -3,7 +3,12 @@
 import zoneinfo
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinLengthValidator, RegexValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinLengthValidator,
+    MinValueValidator,
+    RegexValidator,
+)
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -114,6 +119,12 @@ class HousingProject(ConstraintErrorsOnFields, models.Model):
     )
     booking_fee_reduction_percent = models.PositiveSmallIntegerField(
         _("booking fee reduction (%)"), default=50, validators=[MaxValueValidator(100)]
+    )
+    income_validity_months = models.PositiveSmallIntegerField(
+        _("income declarations valid for (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("Households are reminded to declare again when their latest is older."),
     )
 
     constraint_fields = {
