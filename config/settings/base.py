@@ -205,6 +205,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.booking_windows_draw_due_task",
         "schedule": crontab(minute="*/5"),
     },
+    # Votes open and close within a minute of their time.
+    "proposals-open-due": {
+        "task": "governance.tasks.proposals_open_due_task",
+        "schedule": crontab(minute="*"),
+    },
+    "proposals-close-due": {
+        "task": "governance.tasks.proposals_close_due_task",
+        "schedule": crontab(minute="*"),
+    },
+    "proposals-closing-remind": {
+        "task": "governance.tasks.proposals_closing_remind_task",
+        "schedule": crontab(minute="*/10"),
+    },
+    "decisions-review-remind": {
+        "task": "governance.tasks.decisions_review_remind_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
 # --- Invitations -------------------------------------------------------------------------

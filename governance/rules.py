@@ -1,0 +1,208 @@
+"""The rules a vote applies, frozen when it opens, and the counting of a proposal's ballots.
+
+A proposal copies its decision class's rules into ``Proposal.rules`` when it opens; the count and
+the decision read them from there, never from the class, so editing the bylaws later does not
+change what a past vote meant. Shares are written as exact fractions ("2/3"), never as floats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, is_dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from enum import Enum
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from governance import tally
+from governance.models import DecisionClass, VotingMethod
+
+ADULT_AGE = 18
+
+
+def project_zone(proposal) -> ZoneInfo:
+    """The time zone of the proposal's city: dates of a vote are the residents' dates."""
+    return ZoneInfo(proposal.project.city.time_zone)
+
+
+def fraction_text(value: Fraction) -> str:
+    """ "2/3", or "1" for a whole number: exact, and readable in the JSON of a decision."""
+    value = Fraction(value)
+    return (
+        str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    )
+
+
+def fraction_decimal(value: Fraction, places: int = 4) -> Decimal:
+    exponent = Decimal(1).scaleb(-places)
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        exponent, rounding=ROUND_HALF_EVEN
+    )
+
+
+def rules_snapshot(decision_class: DecisionClass) -> dict[str, Any]:
+    """What the decision class says, as it is at this moment."""
+    return {
+        "decision_class_id": decision_class.pk,
+        "decision_class": decision_class.name,
+        "method": decision_class.method,
+        "electorate": decision_class.electorate,
+        "quorum": fraction_text(
+            Fraction(decision_class.quorum_numerator, decision_class.quorum_denominator)
+        ),
+        "threshold": fraction_text(
+            Fraction(decision_class.threshold_numerator, decision_class.threshold_denominator)
+        ),
+        "threshold_inclusive": decision_class.threshold_inclusive,
+        "abstentions_count_for_quorum": decision_class.abstentions_count_for_quorum,
+        "min_notice_days": decision_class.min_notice_days,
+        "review_months": decision_class.review_months,
+        "secret": decision_class.secret,
+    }
+
+
+@dataclass(frozen=True)
+class CountedBallot:
+    """One ballot as the count sees it: a choice and the weight of its voter, nothing else."""
+
+    choice: Any
+    weight: Fraction
+    voter_id: int | None = None  # consent only: objections are answered by their voter
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Fraction):
+        return fraction_text(value)
+    if isinstance(value, Enum):
+        return value.value
+    if is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(asdict(value))
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count ready for the decision register: exact numbers as JSON, and the verdict."""
+
+    tally: dict[str, Any]
+    turnout: Fraction
+    quorum_met: bool
+    passed: bool
+    tie: bool
+    outcome: str
+    winner: str | None
+
+
+def count(
+    *,
+    rules: Mapping[str, Any],
+    options: list[str],
+    ballots: Iterable[CountedBallot],
+    electorate_weight: Fraction,
+    objections: Iterable[tally.Objection] = (),
+    min_approvals: int = 1,
+    max_approvals: int | None = None,
+) -> Count:
+    """Count the ballots of a proposal under its frozen rules (governance/tally.py does the
+    arithmetic; this only feeds it and shapes the result)."""
+    method = rules["method"]
+    quorum = Fraction(rules["quorum"])
+    ballots = list(ballots)
+    if electorate_weight == 0:  # nobody could vote: nothing is decided
+        electorate_weight = Fraction(1)
+    winner: str | None = None
+    if method == VotingMethod.YES_NO:
+        result = tally.tally_yes_no(
+            [tally.YesNoBallot(b.choice, b.weight) for b in ballots],
+            electorate_weight=electorate_weight,
+            quorum=quorum,
+            threshold=Fraction(rules["threshold"]),
+            threshold_inclusive=rules["threshold_inclusive"],
+            abstentions_count_for_quorum=rules["abstentions_count_for_quorum"],
+        )
+        body = {
+            "counts": result.counts,
+            "ballot_count": result.ballot_count,
+            "yes_share": result.yes_share,
+            "majority_reached": result.majority_reached,
+        }
+        passed = result.passed
+    elif method == VotingMethod.APPROVAL:
+        result = tally.tally_approval(
+            [tally.ApprovalBallot(b.choice, b.weight) for b in ballots],
+            options,
+            electorate_weight=electorate_weight,
+            quorum=quorum,
+            min_approvals=min_approvals,
+            max_approvals=max_approvals,
+        )
+        body = {
+            "counts": result.approvals,
+            "ballot_count": result.ballot_count,
+            "winners": result.winners,
+        }
+        winner = result.winner
+        passed = winner is not None
+    elif method == VotingMethod.RANKED:
+        result = tally.tally_instant_runoff(
+            [tally.RankedBallot(b.choice, b.weight) for b in ballots],
+            options,
+            electorate_weight=electorate_weight,
+            quorum=quorum,
+        )
+        body = {
+            "counts": result.final_round.counts,
+            "ballot_count": result.ballot_count,
+            "rounds": result.rounds,
+            "blank_weight": result.blank_weight,
+            "winners": result.winners,
+        }
+        winner = result.winner
+        passed = winner is not None
+    else:
+        objections = list(objections)
+        objectors = {objection.voter_id for objection in objections if objection.stands}
+        responses = [
+            tally.ConsentResponse(b.voter_id, b.choice, b.weight)
+            for b in ballots
+            if b.voter_id not in objectors and b.choice in tally.CONSENT_POSITIONS
+        ]
+        result = tally.consent_outcome(
+            objections, responses=responses, electorate_weight=electorate_weight, quorum=quorum
+        )
+        body = {
+            "counts": {
+                tally.CONSENT: result.consent_weight,
+                tally.STAND_ASIDE: result.stand_aside_weight,
+                "object": result.objection_weight,
+            },
+            "ballot_count": len(ballots),
+            "standing_objections": [o.reason for o in result.standing_objections],
+            "resolved_objections": [o.reason for o in result.resolved_objections],
+        }
+        passed = result.passed
+    tie = getattr(result, "tie", False)
+    body.update(
+        method=method,
+        electorate_weight=result.electorate_weight,
+        participation_weight=result.participation_weight,
+        quorum_weight=result.quorum_weight,
+        quorum_met=result.quorum_met,
+        turnout=result.turnout,
+        outcome=result.outcome,
+        winner=winner,
+    )
+    return Count(
+        tally=_jsonable(body),
+        turnout=result.turnout,
+        quorum_met=result.quorum_met,
+        passed=passed,
+        tie=tie,
+        outcome=result.outcome.value,
+        winner=winner,
+    )

@@ -1,0 +1,471 @@
+"""Proposals: drafting, opening (the electorate frozen), the consent round, closing into a decision.
+
+Opening and closing happen exactly once. Each runs under the proposal's row lock (``FOR
+UPDATE``) and does nothing unless the proposal is still in the state it expects, so two workers,
+two beat ticks or a manager's button racing the schedule give one opening and one decision.
+Ballots hold the same row with ``FOR SHARE`` (governance/services/ballots.py): a ballot either
+commits before the close takes its lock, and is counted, or waits for it and is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from community.models import HousingProject
+from community.validation import Conflict, save_validated
+from governance import rules as rules_module
+from governance import tally
+from governance.models import (
+    AgendaItem,
+    ConsentPhase,
+    Decision,
+    DecisionClass,
+    Electorate,
+    Meeting,
+    Objection,
+    Participation,
+    Proposal,
+    ProposalStatus,
+    ProposalVersion,
+    SecretChoice,
+    Voter,
+    VotingMethod,
+)
+from members.models import Household, Resident, User
+
+OPTION_METHODS = (VotingMethod.APPROVAL, VotingMethod.RANKED)
+MAX_OPTIONS = 30
+
+
+def _clean_options(method: str, options: Sequence[object] | None) -> list[str]:
+    if method not in OPTION_METHODS:
+        if options:
+            raise ValidationError(
+                {"options": _("Only approval and ranked-choice votes have options.")},
+                code="no_options",
+            )
+        return []
+    cleaned = [str(option).strip() for option in options or ()]
+    if any(not option for option in cleaned):
+        raise ValidationError({"options": _("An option cannot be empty.")}, code="empty_option")
+    repeated = sorted(option for option, seen in Counter(cleaned).items() if seen > 1)
+    if repeated:
+        raise ValidationError(
+            {"options": _("Each option once: %(options)s.") % {"options": ", ".join(repeated)}},
+            code="duplicate_option",
+        )
+    if not 2 <= len(cleaned) <= MAX_OPTIONS:
+        raise ValidationError(
+            {"options": _("Give between 2 and %(max)d options.") % {"max": MAX_OPTIONS}},
+            code="option_count",
+        )
+    return cleaned
+
+
+def _check_proposal(proposal: Proposal, *, now: dt.datetime) -> None:
+    """Everything a draft must satisfy, whoever wrote it: the bylaws' notice period included."""
+    decision_class = proposal.decision_class
+    if decision_class.project_id != proposal.project_id:
+        raise ValidationError(
+            {"decision_class": _("This decision class belongs to another project.")}
+        )
+    if proposal.meeting_id and proposal.meeting.project_id != proposal.project_id:
+        raise ValidationError({"meeting": _("This meeting belongs to another project.")})
+    if proposal.agenda_item_id:
+        meeting_id = proposal.agenda_item.meeting_id
+        if proposal.meeting_id is None:
+            proposal.meeting_id = meeting_id
+        elif meeting_id != proposal.meeting_id:
+            raise ValidationError({"agenda_item": _("This agenda item is not on that meeting.")})
+        if proposal.agenda_item.meeting.project_id != proposal.project_id:
+            raise ValidationError(
+                {"agenda_item": _("This agenda item belongs to another project.")}
+            )
+    proposal.options = _clean_options(decision_class.method, proposal.options)
+    if proposal.show_live_count and decision_class.secret:
+        raise ValidationError(
+            {"show_live_count": _("A secret ballot never shows a count before the close.")}
+        )
+    if decision_class.method == VotingMethod.APPROVAL:
+        most = (
+            proposal.max_approvals if proposal.max_approvals is not None else len(proposal.options)
+        )
+        if not 0 <= proposal.min_approvals <= most <= len(proposal.options):
+            raise ValidationError(
+                {
+                    "max_approvals": _(
+                        "Allow between the fewest approvals and the number of options."
+                    )
+                }
+            )
+    notice = dt.timedelta(days=decision_class.min_notice_days)
+    if proposal.opens_at < now + notice - dt.timedelta(minutes=1):
+        raise ValidationError(
+            {
+                "opens_at": _(
+                    "The bylaws ask for %(days)d days' notice: the vote can open from %(date)s."
+                )
+                % {
+                    "days": decision_class.min_notice_days,
+                    "date": timezone.localtime(now + notice).strftime("%Y-%m-%d %H:%M"),
+                }
+            },
+            code="notice",
+        )
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    project: HousingProject,
+    decision_class: DecisionClass,
+    title: str,
+    text: str,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    author: User | None = None,
+    options: Sequence[str] = (),
+    meeting: Meeting | None = None,
+    agenda_item: AgendaItem | None = None,
+    show_live_count: bool = False,
+    min_approvals: int = 1,
+    max_approvals: int | None = None,
+    now: dt.datetime | None = None,
+) -> Proposal:
+    proposal = Proposal(
+        project=project,
+        decision_class=decision_class,
+        title=title,
+        text=text,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        author=author,
+        options=list(options),
+        meeting=meeting,
+        agenda_item=agenda_item,
+        show_live_count=show_live_count,
+        min_approvals=min_approvals,
+        max_approvals=max_approvals,
+    )
+    _check_proposal(proposal, now=now or timezone.now())
+    save_validated(proposal, exclude=["rules"])
+    ProposalVersion.objects.create(proposal=proposal, version=1, text=text, created_by=author)
+    return proposal
+
+
+EDITABLE = (
+    "title",
+    "text",
+    "opens_at",
+    "closes_at",
+    "options",
+    "meeting",
+    "agenda_item",
+    "show_live_count",
+    "min_approvals",
+    "max_approvals",
+    "decision_class",
+)
+
+
+def _locked(proposal: Proposal) -> Proposal:
+    return (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("decision_class", "project__city")
+        .get(pk=proposal.pk)
+    )
+
+
+@transaction.atomic
+def proposal_update(
+    *, proposal: Proposal, now: dt.datetime | None = None, **changes: object
+) -> Proposal:
+    """Change a draft; once the vote is open only an amendment (consent) changes the text."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    proposal = _locked(proposal)
+    if proposal.status != ProposalStatus.DRAFT:
+        raise Conflict(_("Only a draft can be edited."), status=proposal.status)
+    for field, value in changes.items():
+        setattr(proposal, field, value)
+    _check_proposal(proposal, now=now or timezone.now())
+    save_validated(proposal, exclude=["rules"])
+    if "text" in changes:
+        ProposalVersion.objects.filter(proposal=proposal, version=1).update(text=proposal.text)
+    return proposal
+
+
+@transaction.atomic
+def proposal_withdraw(*, proposal: Proposal) -> Proposal:
+    proposal = _locked(proposal)
+    if proposal.status not in (ProposalStatus.DRAFT, ProposalStatus.OPEN):
+        raise Conflict(_("A closed vote cannot be withdrawn."), status=proposal.status)
+    proposal.status = ProposalStatus.WITHDRAWN
+    proposal.closed_at = timezone.now()
+    proposal.save(update_fields=["status", "closed_at"])
+    return proposal
+
+
+# --- Opening: the electorate is frozen ---------------------------------------------------------
+
+
+def _electorate(proposal: Proposal, on: dt.date) -> list[Voter]:
+    """Who may vote, as of the opening day: the adults of the households living there."""
+    adult_born_by = on.year - rules_module.ADULT_AGE
+    living = Household.objects.filter(project_id=proposal.project_id, move_in__lte=on).filter(
+        Q(move_out__isnull=True) | Q(move_out__gt=on)
+    )
+    adults = list(
+        Resident.objects.filter(household__in=living, birth_year__lte=adult_born_by)
+        .order_by("household_id", "pk")
+        .values_list("pk", "household_id")
+    )
+    electorate = proposal.rules["electorate"]
+    if electorate == Electorate.HOUSEHOLD:
+        households = dict.fromkeys(household for _resident, household in adults)
+        return [Voter(proposal=proposal, household_id=household) for household in households]
+    per_household = Counter(household for _resident, household in adults)
+    split = electorate == Electorate.HOUSEHOLD_SPLIT
+    return [
+        Voter(
+            proposal=proposal,
+            household_id=household,
+            resident_id=resident,
+            weight_numerator=1,
+            weight_denominator=per_household[household] if split else 1,
+        )
+        for resident, household in adults
+    ]
+
+
+def proposal_open(*, proposal: Proposal, now: dt.datetime | None = None) -> bool:
+    """Open a draft whose time has come; False (and nothing done) if it is not a draft any more
+    or not yet due. ``now`` before ``opens_at`` never opens it: opening early would cut the
+    notice the bylaws promise."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        proposal = _locked(proposal)
+        if proposal.status != ProposalStatus.DRAFT or proposal.opens_at > now:
+            return False
+        if proposal.closes_at <= now:
+            # Missed its whole window (the workers were down): nobody could vote.
+            raise Conflict(_("This vote's time has passed; move its dates first."))
+        proposal.rules = rules_module.rules_snapshot(proposal.decision_class)
+        proposal.status = ProposalStatus.OPEN
+        proposal.opened_at = now
+        if proposal.rules["method"] == VotingMethod.CONSENT:
+            proposal.consent_phase = ConsentPhase.QUESTIONS
+        proposal.save(update_fields=["rules", "status", "opened_at", "consent_phase"])
+        on = timezone.localtime(now, rules_module.project_zone(proposal)).date()
+        Voter.objects.bulk_create(_electorate(proposal, on))
+        transaction.on_commit(lambda: _notify("proposal_opened_notify_task", proposal.pk))
+    return True
+
+
+def _notify(task_name: str, object_id: int) -> None:
+    from governance import tasks  # the tasks import the services
+
+    getattr(tasks, task_name).delay(object_id)
+
+
+def proposals_open_due(*, now: dt.datetime | None = None) -> int:
+    """Open every draft whose time has come (beat); safe with several workers at once."""
+    now = now or timezone.now()
+    due = Proposal.objects.filter(
+        status=ProposalStatus.DRAFT, opens_at__lte=now, closes_at__gt=now
+    ).values_list("pk", flat=True)
+    return sum(proposal_open(proposal=Proposal(pk=pk), now=now) for pk in due)
+
+
+# --- The consent round -------------------------------------------------------------------------
+
+NEXT_PHASE = {
+    ConsentPhase.QUESTIONS: ConsentPhase.REACTIONS,
+    ConsentPhase.REACTIONS: ConsentPhase.CONSENT,
+}
+
+
+@transaction.atomic
+def consent_phase_advance(*, proposal: Proposal) -> Proposal:
+    """Clarifying questions, then reactions, then the consent round itself."""
+    proposal = _locked(proposal)
+    if proposal.status != ProposalStatus.OPEN or proposal.consent_phase not in NEXT_PHASE:
+        raise Conflict(_("This round cannot move on."), phase=proposal.consent_phase)
+    proposal.consent_phase = NEXT_PHASE[ConsentPhase(proposal.consent_phase)]
+    proposal.save(update_fields=["consent_phase"])
+    return proposal
+
+
+@transaction.atomic
+def proposal_amend(
+    *,
+    proposal: Proposal,
+    text: str,
+    note: str,
+    addresses: Iterable[int],
+    amended_by: User | None = None,
+) -> ProposalVersion:
+    """Amend a proposal to meet objections: a new version, and its objectors are asked again
+    (only them: the others keep their consent or stand-aside)."""
+    proposal = _locked(proposal)
+    if proposal.status != ProposalStatus.OPEN or proposal.consent_phase != ConsentPhase.CONSENT:
+        raise Conflict(_("Only a proposal in its consent round is amended this way."))
+    if not text.strip():
+        raise ValidationError({"text": _("Write the amended text.")})
+    addresses = set(addresses)
+    standing = set(
+        Objection.objects.filter(
+            proposal=proposal, resolved_on_version__isnull=True, pk__in=addresses
+        ).values_list("pk", flat=True)
+    )
+    if not addresses or addresses - standing:
+        raise ValidationError({"addresses": _("Choose objections of this proposal that stand.")})
+    proposal.version += 1
+    proposal.text = text
+    proposal.save(update_fields=["version", "text"])
+    Objection.objects.filter(pk__in=standing).update(addressed_on_version=proposal.version)
+    version = ProposalVersion.objects.create(
+        proposal=proposal, version=proposal.version, text=text, note=note, created_by=amended_by
+    )
+    transaction.on_commit(lambda: _notify("proposal_amended_notify_task", version.pk))
+    return version
+
+
+# --- Closing: the decision ---------------------------------------------------------------------
+
+
+def _counted_ballots(proposal: Proposal) -> list[rules_module.CountedBallot]:
+    if proposal.rules.get("secret"):
+        rows = SecretChoice.objects.filter(proposal=proposal).values_list(
+            "choice", "weight_numerator", "weight_denominator"
+        )
+        return [rules_module.CountedBallot(c, Fraction(n, d)) for c, n, d in rows]
+    rows = Participation.objects.filter(proposal=proposal).values_list(
+        "choice", "voter__weight_numerator", "voter__weight_denominator", "voter_id"
+    )
+    return [rules_module.CountedBallot(c, Fraction(n, d), v) for c, n, d, v in rows]
+
+
+def _objections(proposal: Proposal) -> list[tally.Objection]:
+    rows = Objection.objects.filter(proposal=proposal).values_list(
+        "voter_id",
+        "reason",
+        "resolved_on_version",
+        "addressed_on_version",
+        "voter__weight_numerator",
+        "voter__weight_denominator",
+    )
+    return [
+        tally.Objection(
+            voter_id=voter,
+            reason=reason,
+            resolved=resolved is not None,
+            addressed=addressed is not None,
+            weight=Fraction(n, d),
+        )
+        for voter, reason, resolved, addressed, n, d in rows
+    ]
+
+
+def electorate_weight(proposal: Proposal) -> Fraction:
+    weights = Voter.objects.filter(proposal=proposal).values_list(
+        "weight_numerator", "weight_denominator"
+    )
+    return sum((Fraction(n, d) for n, d in weights), Fraction(0))
+
+
+def proposal_count(*, proposal: Proposal) -> rules_module.Count:
+    """Count the ballots now (the close does this once; a live count reads it too)."""
+    return rules_module.count(
+        rules=proposal.rules,
+        options=proposal.options,
+        ballots=_counted_ballots(proposal),
+        electorate_weight=electorate_weight(proposal),
+        objections=_objections(proposal)
+        if proposal.rules["method"] == VotingMethod.CONSENT
+        else (),
+        min_approvals=proposal.min_approvals,
+        max_approvals=proposal.max_approvals,
+    )
+
+
+def _review_due(proposal: Proposal, decided: dt.datetime) -> dt.date | None:
+    months = proposal.rules.get("review_months")
+    if not months:
+        return None
+    return timezone.localtime(decided, rules_module.project_zone(proposal)).date() + relativedelta(
+        months=months
+    )
+
+
+def proposal_close(
+    *, proposal: Proposal, now: dt.datetime | None = None, early: bool = False
+) -> Decision | None:
+    """Close an open proposal whose time is up and record its decision; None if it is not open
+    any more or not yet due. ``early`` ends a consent round before its time, which only makes
+    sense there: a count of votes must not end while people are still entitled to vote."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        proposal = _locked(proposal)
+        if proposal.status != ProposalStatus.OPEN:
+            return None
+        if proposal.closes_at > now:
+            if not early:
+                return None
+            if proposal.rules["method"] != VotingMethod.CONSENT:
+                raise Conflict(_("Only a consent round can be closed before its time."))
+        counted = proposal_count(proposal=proposal)
+        proposal.status = ProposalStatus.CLOSED
+        proposal.closed_at = now
+        proposal.save(update_fields=["status", "closed_at"])
+        decision = Decision.objects.create(
+            proposal=proposal,
+            project_id=proposal.project_id,
+            tally=counted.tally,
+            rules=proposal.rules,
+            electorate_size=Voter.objects.filter(proposal=proposal).count(),
+            turnout=rules_module.fraction_decimal(min(counted.turnout, Fraction(1))),
+            quorum_met=counted.quorum_met,
+            passed=counted.passed,
+            tie=counted.tie,
+            outcome=counted.outcome,
+            decided_at=now,
+            review_due=_review_due(proposal, now),
+        )
+        transaction.on_commit(lambda: _notify("decision_published_task", decision.pk))
+    return decision
+
+
+def proposals_close_due(*, now: dt.datetime | None = None) -> int:
+    """Close every open proposal whose time is up (beat); safe with several workers at once."""
+    now = now or timezone.now()
+    due = Proposal.objects.filter(status=ProposalStatus.OPEN, closes_at__lte=now).values_list(
+        "pk", flat=True
+    )
+    return sum(proposal_close(proposal=Proposal(pk=pk), now=now) is not None for pk in due)
+
+
+__all__ = [
+    "consent_phase_advance",
+    "electorate_weight",
+    "proposal_amend",
+    "proposal_close",
+    "proposal_count",
+    "proposal_create",
+    "proposal_open",
+    "proposal_update",
+    "proposal_withdraw",
+    "proposals_close_due",
+    "proposals_open_due",
+]
