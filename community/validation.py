@@ -65,3 +65,8 @@ def save_validated(instance: ModelT, *, exclude: list[str] | None = None) -> Mod
             _("This change conflicts with another one made at the same time; please retry.")
         ) from exc
     return instance
+
+
+def field_error(field: str, message: str, code: str | None = None) -> ValidationError:
+    """A ValidationError on one field that keeps its code (a dict of messages would drop it)."""
+    return ValidationError({field: ValidationError(message, code=code)})

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.validation import Conflict
+from community.validation import Conflict, field_error
 from governance import rules as rules_module
 from governance import tally
 from governance.models import (
@@ -141,9 +141,7 @@ def _ballot_error(exc: tally.InvalidBallot) -> ValidationError:
         "min": detail.get("min", ""),
         "max": detail.get("max", ""),
     }
-    return ValidationError(
-        {"choice": ValidationError(messages[exc.code] % params, code=exc.code.value)}
-    )
+    return field_error("choice", messages[exc.code] % params, exc.code.value)
 
 
 def validate_choice(*, proposal: Proposal, choice: Any) -> Any:

@@ -9,13 +9,12 @@ closes, and locked once its holder has used it.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.validation import Conflict, save_validated
+from community.validation import Conflict, field_error, save_validated
 from governance.models import Meeting, Participation, Proposal, ProposalStatus, Proxy
 from members.models import Resident
 
@@ -50,50 +49,47 @@ def proxy_grant(
     proposal: Proposal | None = None,
 ) -> Proxy:
     if (meeting is None) == (proposal is None):
-        raise ValidationError({"proposal": _("A proxy is for one meeting or one proposal.")})
+        raise field_error("proposal", _("A proxy is for one meeting or one proposal."), "scope")
     project_id = (proposal or meeting).project_id
     if grantor.pk == holder.pk:
-        raise ValidationError({"holder": _("A proxy cannot be given to oneself.")}, code="self")
+        raise field_error("holder", _("A proxy cannot be given to oneself."), "self")
     # Lock the holder first: every grant to them waits here, so the limit holds under races.
     holder = (
         Resident.objects.select_for_update().select_related("household__project").get(pk=holder.pk)
     )
     if grantor.household.project_id != project_id:
-        raise ValidationError({"grantor": _("Only a voter of this project gives a proxy here.")})
+        raise field_error(
+            "grantor", _("Only a voter of this project gives a proxy here."), "project"
+        )
     if holder.household.project_id != project_id:
-        raise ValidationError(
-            {"holder": _("The proxy holder must be a voter of the same project.")}, code="project"
+        raise field_error(
+            "holder", _("The proxy holder must be a voter of the same project."), "project"
         )
     _check_scope_open(meeting=meeting, proposal=proposal)
     scope = _scope_filter(meeting=meeting, proposal=proposal)
     active = Proxy.objects.filter(scope, revoked_at__isnull=True)
     if active.filter(grantor=grantor).exists():
-        raise ValidationError(
-            {"holder": _("You have already given your vote for this; revoke that proxy first.")},
-            code="already_given",
+        raise field_error(
+            "holder",
+            _("You have already given your vote for this; revoke that proxy first."),
+            "already_given",
         )
     if active.filter(grantor=holder).exists():
-        raise ValidationError(
-            {
-                "holder": _(
-                    "This person has given their own vote away; a proxy cannot be passed on."
-                )
-            },
-            code="chain",
+        raise field_error(
+            "holder",
+            _("This person has given their own vote away; a proxy cannot be passed on."),
+            "chain",
         )
     if active.filter(holder=grantor).exists():
-        raise ValidationError(
-            {"grantor": _("You hold someone's proxy for this; a proxy cannot be passed on.")},
-            code="chain",
+        raise field_error(
+            "grantor", _("You hold someone's proxy for this; a proxy cannot be passed on."), "chain"
         )
     limit = holder.household.project.proxy_limit
     if active.filter(holder=holder).count() >= limit:
-        raise ValidationError(
-            {
-                "holder": _("This person already carries %(limit)d proxy/proxies, the limit.")
-                % {"limit": limit}
-            },
-            code="limit",
+        raise field_error(
+            "holder",
+            _("This person already carries %(limit)d proxy/proxies, the limit.") % {"limit": limit},
+            "limit",
         )
     proxy = Proxy(
         project_id=project_id, grantor=grantor, holder=holder, meeting=meeting, proposal=proposal
