@@ -7,11 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import Counter
-from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from community.models import Booking, BookingStatus, HousingProject, Recurrence
 from community.models.bookings import BLOCKING_STATUSES
@@ -19,45 +18,12 @@ from community.services.bookings import SlotTaken, booking_cancel, booking_creat
 from community.services.series import SeriesConflict, SeriesMode, booking_series_create
 from community.services.waitlist import waitlist_join
 from tests.community.factories import SpaceFactory, local, open_daily
+from tests.concurrency.helpers import kinds, run_together
 from tests.factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 NOW = dt.datetime(2025, 6, 2, 6, 0, tzinfo=dt.UTC)  # Monday 2 June 2025, 08:00 in Madrid
-
-
-def run_together(calls: list[Callable[[], object]]) -> list[object]:
-    """Run each call in its own thread, all released at once; return each result or exception.
-
-    Every thread connects before the barrier, so the calls reach the database together, and
-    closes its connection at the end.
-    """
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def worker(index: int, call: Callable[[], object]) -> None:
-        try:
-            connection.ensure_connection()
-            barrier.wait(timeout=30)
-            outcomes[index] = call()
-        except Exception as exc:  # reported to the test, which checks its type
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=worker, args=(index, call)) for index, call in enumerate(calls)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    return outcomes
-
-
-def kinds(outcomes: list[object]) -> Counter:
-    return Counter(type(outcome).__name__ for outcome in outcomes)
 
 
 def blocking_overlaps(space) -> list[tuple[int, int]]:

@@ -1,0 +1,43 @@
+"""Running calls truly at once: threads released together, each on its own connection."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+
+from django.db import connection
+
+
+def run_together(calls: list[Callable[[], object]]) -> list[object]:
+    """Run each call in its own thread, all released at once; return each result or exception.
+
+    Every thread connects before the barrier, so the calls reach the database together, and
+    closes its connection at the end.
+    """
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[object] = [None] * len(calls)
+
+    def worker(index: int, call: Callable[[], object]) -> None:
+        try:
+            connection.ensure_connection()
+            barrier.wait(timeout=30)
+            outcomes[index] = call()
+        except Exception as exc:  # reported to the test, which checks its type
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=worker, args=(index, call)) for index, call in enumerate(calls)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return outcomes
+
+
+def kinds(outcomes: list[object]) -> Counter:
+    return Counter(type(outcome).__name__ for outcome in outcomes)
