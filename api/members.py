@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -14,7 +15,14 @@ from api.base import AUTHENTICATED, AppendOnlyViewSet, ServiceViewSet
 from api.filters import IdFilter
 from api.permissions import CanEditHouseholdMembers, CanManageProject
 from members import selectors, services
-from members.models import EvidenceStatus, Household, IncomeDeclaration, Invitation, Resident
+from members.models import (
+    EvidenceStatus,
+    Household,
+    IncomeAccess,
+    IncomeDeclaration,
+    Invitation,
+    Resident,
+)
 
 # --- Households --------------------------------------------------------------------------
 
@@ -141,6 +149,10 @@ class IncomeDeclarationSerializer(serializers.ModelSerializer):
             "valid_from",
             "gross_monthly_cents",
             "disposable_monthly_cents",
+            "housing_allowance_cents",
+            "medical_costs_cents",
+            "childcare_costs_cents",
+            "elderly_or_disabled",
             "currency",
             "evidence_status",
             "declared_by",
@@ -179,7 +191,11 @@ class IncomeDeclarationFilter(django_filters.FilterSet):
 
 
 class IncomeDeclarationViewSet(AppendOnlyViewSet):
-    """Declarations are history: they are added and verified, never edited."""
+    """Declarations are history: they are added and verified, never edited.
+
+    Whoever reads incomes of a household they do not live in (its project's managers) leaves an
+    entry per household in the income access log; the household reading its own leaves none.
+    """
 
     serializer_class = IncomeDeclarationSerializer
     filterset_class = IncomeDeclarationFilter
@@ -191,6 +207,38 @@ class IncomeDeclarationViewSet(AppendOnlyViewSet):
 
     def service_arguments(self) -> dict:
         return {"declared_by": self.request.user}
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if getattr(self, "swagger_fake_view", False):
+            return queryset
+        # Whether the reader lives in the declaring household, in the same query as the rows.
+        own = selectors.own_household_ids(user=self.request.user)
+        return queryset.annotate(
+            read_by_own_household=Exists(own.filter(household_id=OuterRef("household_id")))
+        )
+
+    def _record_views(self, declarations) -> None:
+        services.income_access_record(
+            actor=self.request.user,
+            action=IncomeAccess.VIEWED,
+            declarations=[d for d in declarations if not d.read_by_own_household],
+            detail={"via": "api"},
+            skip_own=False,
+        )
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(queryset) if page is None else page
+        self._record_views(rows)
+        data = self.get_serializer(rows, many=True).data
+        return Response(data) if page is None else self.get_paginated_response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        declaration = self.get_object()
+        self._record_views([declaration])
+        return Response(self.get_serializer(declaration).data)
 
     @extend_schema(request=IncomeVerificationSerializer, responses=IncomeDeclarationSerializer)
     @action(detail=True, methods=["post"])

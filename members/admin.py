@@ -3,7 +3,15 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from members import services
-from members.models import Household, IncomeDeclaration, Invitation, Resident, Role, User
+from members.models import (
+    Household,
+    IncomeAccessLog,
+    IncomeDeclaration,
+    Invitation,
+    Resident,
+    Role,
+    User,
+)
 
 
 @admin.register(User)
@@ -100,3 +108,23 @@ class IncomeDeclarationAdmin(admin.ModelAdmin):
     list_filter = ["evidence_status"]
     list_select_related = ["household__project"]
     raw_id_fields = ["household", "declared_by", "verified_by"]
+
+
+@admin.register(IncomeAccessLog)
+class IncomeAccessLogAdmin(admin.ModelAdmin):
+    """The income audit trail: read-only, here as everywhere."""
+
+    list_display = ["at", "actor_email", "action", "household", "declaration"]
+    list_filter = ["action", "household__project"]
+    list_select_related = ["household__project", "declaration"]
+    search_fields = ["actor_email", "household__unit_label"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

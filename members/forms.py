@@ -100,6 +100,29 @@ class IncomeDeclarationForm(forms.Form):
         label=_("Disposable monthly income"),
         help_text=_("After taxes and social contributions, including allowances."),
     )
+    housing_allowance_cents = MoneyField(
+        label=_("Housing allowance per month"),
+        required=False,
+        help_text=_("The part of the disposable income that is a housing allowance, if any."),
+    )
+    medical_costs_cents = MoneyField(
+        label=_("Unreimbursed medical and care costs per month"), required=False
+    )
+    childcare_costs_cents = MoneyField(label=_("Childcare costs per month"), required=False)
+    elderly_or_disabled = forms.BooleanField(
+        label=_("Elderly or disabled household"),
+        required=False,
+        help_text=_("The head, spouse or sole member is 62 or older, or has a disability."),
+    )
+
+    OPTIONAL_AMOUNTS = ("housing_allowance_cents", "medical_costs_cents", "childcare_costs_cents")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in self.OPTIONAL_AMOUNTS:
+            if name in data and data[name] is None:
+                data[name] = 0  # left empty: none
+        return data
 
 
 class InvitationForm(forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,6 +23,8 @@ from community.models import City, HousingProject
 from community.validation import Conflict, save_validated
 from members.models import (
     Household,
+    IncomeAccess,
+    IncomeAccessLog,
     IncomeDeclaration,
     Invitation,
     Resident,
@@ -29,6 +32,7 @@ from members.models import (
     RoleKind,
     User,
 )
+from members.selectors import own_household_ids
 
 # The object permissions each role carries (django-guardian).
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -97,6 +101,7 @@ def household_create(
     unit_area_m2: Decimal = Decimal(0),
     rooms: int = 1,
     move_out: datetime.date | None = None,
+    utilities_monthly_cents: int = 0,
 ) -> Household:
     return save_validated(
         Household(
@@ -106,11 +111,19 @@ def household_create(
             rooms=rooms,
             move_in=move_in,
             move_out=move_out,
+            utilities_monthly_cents=utilities_monthly_cents,
         )
     )
 
 
-HOUSEHOLD_EDITABLE = ("unit_label", "unit_area_m2", "rooms", "move_in", "move_out")
+HOUSEHOLD_EDITABLE = (
+    "unit_label",
+    "unit_area_m2",
+    "rooms",
+    "move_in",
+    "move_out",
+    "utilities_monthly_cents",
+)
 RESIDENT_EDITABLE = (
     "first_name",
     "last_name",
@@ -209,21 +222,48 @@ def income_declaration_create(
     disposable_monthly_cents: int,
     declared_by: User,
     evidence_status: str = "none",
+    housing_allowance_cents: int = 0,
+    medical_costs_cents: int = 0,
+    childcare_costs_cents: int = 0,
+    elderly_or_disabled: bool = False,
 ) -> IncomeDeclaration:
-    if 0 <= gross_monthly_cents < disposable_monthly_cents:
-        raise ValidationError(
-            {"disposable_monthly_cents": _("The disposable income cannot exceed the gross income.")}
+    """Add a declaration to the household's history. A manager declaring for a household is
+    recorded in the income access log."""
+    amounts = {
+        "gross_monthly_cents": gross_monthly_cents,
+        "disposable_monthly_cents": disposable_monthly_cents,
+        "housing_allowance_cents": housing_allowance_cents,
+        "medical_costs_cents": medical_costs_cents,
+        "childcare_costs_cents": childcare_costs_cents,
+    }
+    errors = {
+        field: _("An amount cannot be negative.")
+        for field, value in amounts.items()
+        if value is not None and value < 0
+    }
+    if not errors and gross_monthly_cents < disposable_monthly_cents:
+        errors["disposable_monthly_cents"] = _(
+            "The disposable income cannot exceed the gross income."
         )
-    return save_validated(
+    if not errors and housing_allowance_cents > disposable_monthly_cents:
+        # Allowances are part of the disposable income (DESIGN.md §4, housing cost ratio).
+        errors["housing_allowance_cents"] = _(
+            "The housing allowance is part of the disposable income and cannot exceed it."
+        )
+    if errors:
+        raise ValidationError(errors)
+    declaration = save_validated(
         IncomeDeclaration(
             household=household,
             valid_from=valid_from,
-            gross_monthly_cents=gross_monthly_cents,
-            disposable_monthly_cents=disposable_monthly_cents,
             evidence_status=evidence_status,
             declared_by=declared_by,
+            elderly_or_disabled=elderly_or_disabled,
+            **amounts,
         )
     )
+    income_access_record(actor=declared_by, action=IncomeAccess.CREATED, declarations=[declaration])
+    return declaration
 
 
 @transaction.atomic
@@ -233,7 +273,57 @@ def income_declaration_verify(
     declaration.evidence_status = evidence_status
     declaration.verified_by = verified_by
     declaration.verified_at = timezone.now()
-    return save_validated(declaration)
+    declaration = save_validated(declaration)
+    income_access_record(
+        actor=verified_by,
+        action=IncomeAccess.VERIFIED,
+        declarations=[declaration],
+        detail={"evidence_status": evidence_status},
+    )
+    return declaration
+
+
+def income_access_record(
+    *,
+    actor: User,
+    action: str,
+    declarations: Iterable[IncomeDeclaration] = (),
+    households: Iterable[Household] = (),
+    detail: dict | None = None,
+    skip_own: bool = True,
+) -> list[IncomeAccessLog]:
+    """Append who saw or changed which household's income, one entry per household.
+
+    ``declarations`` are grouped by household (an entry names its declaration when there is
+    one, and lists them in ``detail``); ``households`` adds households seen without a particular
+    declaration. The household itself is not recorded: with ``skip_own`` the actor's own
+    household is dropped (one query); a caller that already left it out passes False.
+    Two queries at most, whatever the number of households: a list stays constant.
+    """
+    by_household: dict[int, list[int]] = {}
+    for declaration in declarations:
+        by_household.setdefault(declaration.household_id, []).append(declaration.pk)
+    for household in households:
+        by_household.setdefault(household.pk, [])
+    if not by_household or not actor.is_authenticated:
+        return []
+    if skip_own:
+        own = set(own_household_ids(user=actor).values_list("household_id", flat=True))
+        by_household = {pk: ids for pk, ids in by_household.items() if pk not in own}
+    now = timezone.now()
+    entries = [
+        IncomeAccessLog(
+            actor=actor,
+            actor_email=actor.email,
+            household_id=household_id,
+            declaration_id=ids[0] if len(ids) == 1 else None,
+            action=action,
+            at=now,
+            detail={**(detail or {}), "declarations": ids} if ids else dict(detail or {}),
+        )
+        for household_id, ids in by_household.items()
+    ]
+    return IncomeAccessLog.objects.bulk_create(entries) if entries else []
 
 
 # --- Invitations -------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from members.forms import (
     ResidentForm,
     submit,
 )
-from members.models import Household, RoleKind
+from members.models import Household, IncomeAccess, RoleKind
 
 
 def _require(allowed: bool) -> None:
@@ -80,11 +80,19 @@ def home(request: HttpRequest) -> HttpResponse:
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = _visible_household(request, pk)
     can_manage = selectors.user_can_manage_project(user=request.user, project=household.project)
+    declarations = list(household.income_declarations.select_related("declared_by", "verified_by"))
+    # A manager looking at a household's incomes leaves a trace; the household itself does not.
+    services.income_access_record(
+        actor=request.user,
+        action=IncomeAccess.VIEWED,
+        declarations=declarations,
+        detail={"via": "page"},
+    )
     context = {
         "household": household,
         "project": household.project,
         "residents": household.residents.select_related("user"),
-        "declarations": household.income_declarations.select_related("declared_by", "verified_by"),
+        "declarations": declarations,
         "invitations": household.invitations.all() if can_manage else [],
         "can_manage": can_manage,
         "can_edit_members": selectors.user_can_edit_household_members(
