@@ -10,11 +10,14 @@ Visibility rules, in one place for the API and the pages:
 from __future__ import annotations
 
 from datetime import date
+from fractions import Fraction
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
+from community.affordability import modified_oecd_scale
+from community.contributions import cents_half_even
 from community.models import City, HousingProject
 from members.models import (
     Household,
@@ -170,19 +173,15 @@ def user_home_kind(*, user: AnyUser) -> str | None:
 
 
 def oecd_modified_scale(*, ages: list[int]) -> float:
-    """Modified OECD equivalence scale (DESIGN.md §4; Eurostat): 1.0 for the first person aged
-    14 or over, 0.5 for each other person aged 14 or over, 0.3 for each child under 14."""
-    adults = sum(1 for age in ages if age >= 14)
-    children = len(ages) - adults
-    if adults == 0:
-        # A household of minors only still has a head: the first child counts as the first adult.
-        return 1.0 + 0.3 * max(children - 1, 0)
-    return 1.0 + 0.5 * (adults - 1) + 0.3 * children
+    """Modified OECD equivalence scale (DESIGN.md §4; Eurostat) as a float, for display and
+    older callers; the exact value is ``community.affordability.modified_oecd_scale``."""
+    return float(modified_oecd_scale(ages=ages))
 
 
 def household_equivalised_income_cents(*, household: Household, on: date) -> int | None:
     """The latest valid declared disposable monthly income divided by the modified OECD scale,
-    or None when the household has declared nothing valid on that day."""
+    rounded half-even to the cent, or None when the household has declared nothing valid on
+    that day."""
     declaration = (
         IncomeDeclaration.objects.filter(household=household, valid_from__lte=on)
         .order_by("-valid_from", "-declared_at", "-pk")
@@ -191,4 +190,5 @@ def household_equivalised_income_cents(*, household: Household, on: date) -> int
     if declaration is None:
         return None
     ages = [on.year - year for year in household.residents.values_list("birth_year", flat=True)]
-    return round(declaration.disposable_monthly_cents / oecd_modified_scale(ages=ages or [30]))
+    scale = modified_oecd_scale(ages=ages or [30])
+    return cents_half_even(Fraction(declaration.disposable_monthly_cents) / scale)
