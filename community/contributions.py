@@ -185,8 +185,7 @@ def largest_remainder(
 def _decimal_str(x: Fraction, places: int = 10) -> str:
     """A rate for a JSON breakdown: exact when it has at most ``places`` decimals, else rounded."""
     scaled = cents_half_even(x * 10**places)
-    text = format(Decimal(scaled).scaleb(-places).normalize(), "f")
-    return text
+    return format(Decimal(scaled).scaleb(-places).normalize(), "f")
 
 
 # --- the facts and the result ---------------------------------------------------------------
@@ -201,7 +200,9 @@ class HouseholdFacts:
     gross_cents: int | None  # monthly gross income
     equivalence_scale: Fraction  # modified OECD scale of the household (>= 1)
     unit_area_m2: Decimal | None
-    dependants: int = 0  # members under 18 other than head and spouse (24 CFR 5.603)
+    # Members other than head and spouse who are under 18, disabled or full-time students
+    # (HUD's "dependent", 24 CFR 5.603).
+    dependants: int = 0
     elderly_or_disabled: bool = False
     medical_costs_cents: int = 0  # monthly unreimbursed medical and care costs
     childcare_costs_cents: int = 0  # monthly
@@ -229,7 +230,14 @@ class HouseholdFacts:
 
 @dataclass(frozen=True)
 class ContributionResult:
-    """Amounts per household key, with a JSON-serialisable breakdown line per household."""
+    """Amounts per household key, with a JSON-serialisable breakdown line per household.
+
+    ``warnings`` holds codes, each at most once, in the order met: ``missing_income``
+    (households without a declaration, treated as ``missing_income`` says; their lines say
+    how), ``zero_income`` (solidarity: households without income pay the floor),
+    ``floor_above_cap`` (a cost-share cap below the floor; the floor is lowered to it),
+    ``no_households``, ``shortfall`` and ``surplus``.
+    """
 
     amounts: dict[Hashable, int]
     lines: dict[Hashable, dict[str, Any]]
