@@ -173,9 +173,33 @@ def chair_candidate_list(*, project: HousingProject) -> QuerySet[User]:
     )
 
 
+def agenda_item_list_for_user(*, user: AnyUser) -> QuerySet[AgendaItem]:
+    """The agenda items of the meetings the user may see."""
+    return (
+        AgendaItem.objects.filter(meeting__project__in=member_project_list(user=user).values("pk"))
+        .select_related("meeting__project")
+        .order_by("meeting_id", "position", "pk")
+    )
+
+
+def chair_candidate_list_for_user(*, user: AnyUser) -> QuerySet[User]:
+    """Whom the user may name as a chair: members of the projects they take part in (the
+    services check the meeting's own project)."""
+    return (
+        User.objects.filter(
+            roles__project__in=member_project_list(user=user).values("pk"),
+            roles__revoked_at__isnull=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
 __all__ = [
     "RegisterRow",
+    "agenda_item_list_for_user",
     "chair_candidate_list",
+    "chair_candidate_list_for_user",
     "decision_class_list_for_user",
     "meeting_day",
     "meeting_detail",
