@@ -29,6 +29,7 @@ from django.db import transaction
 
 from community.demo import seed_project_spaces
 from community.models import Booking, City, HousingProject, ProjectKind, ProjectStatus
+from governance.demo import seed_project_governance
 from members.models import (
     EvidenceStatus,
     Gender,
@@ -1001,6 +1002,11 @@ class Seeder:
         self._count(
             "bookings", Booking.objects.filter(space__project=project).count(), spaces["bookings"]
         )
+        governance = seed_project_governance(project=project, chair=manager)
+        self._count(
+            "decision classes", project.decision_classes.count(), governance["decision classes"]
+        )
+        self._count("meetings", project.meetings.count(), governance["meetings"])
 
     def _households(
         self, project: HousingProject, plans: list[HouseholdPlan]
@@ -1114,6 +1120,8 @@ SUMMARY_ORDER = (
     "roles",
     "spaces",
     "bookings",
+    "decision classes",
+    "meetings",
 )
 
 

@@ -1,0 +1,53 @@
+"""The demo's bylaws and assemblies: every demo project has its decision classes, two past
+general assemblies with agenda, attendance and published minutes, and one to come; a second
+run adds nothing and sends no e-mail."""
+
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from community.models import HousingProject
+from governance.models import AgendaItem, Attendance, DecisionClass, Meeting, VotingMethod
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> dict[str, list[dict]]:
+    return {
+        model._meta.label: list(model.objects.order_by("pk").values())
+        for model in (DecisionClass, Meeting, AgendaItem, Attendance)
+    }
+
+
+def test_every_demo_project_has_its_bylaws_and_assemblies():
+    call_command("seed_demo", stdout=StringIO())
+    first = snapshot()
+    output = StringIO()
+    call_command("seed_demo", stdout=output)
+
+    assert snapshot() == first
+    assert "meetings: " in output.getvalue() and "(0 new)" in output.getvalue()
+    assert mail.outbox == []
+    now = timezone.now()
+    projects = HousingProject.objects.all()
+    assert projects.exists()
+    for project in projects:
+        classes = {dc.method for dc in project.decision_classes.all()}
+        assert classes == set(VotingMethod.values), project
+        bylaws = project.decision_classes.get(secret=True)
+        assert (bylaws.quorum_numerator, bylaws.quorum_denominator) == (2, 3)
+        assert bylaws.review_months == 24
+        past = project.meetings.filter(start__lt=now)
+        assert past.count() == 2, project
+        for meeting in past:
+            assert meeting.minutes_published_at is not None
+            assert meeting.minutes_published_at <= now
+            assert meeting.agenda_items.count() == 4
+            assert meeting.attendance.exists()
+            assert "1. " in meeting.minutes
+        coming = project.meetings.get(start__gte=now)
+        assert coming.agenda_items.exists() and coming.minutes_published_at is None
+        assert coming.invitations_sent_at is None
