@@ -6,16 +6,26 @@ record what they did in the same transaction, so a retry or a second worker find
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
 from celery import shared_task
+from django.core.exceptions import ValidationError
 from django.db import OperationalError
 from django.utils import timezone
 
-from community.models import BookingWindow, WindowStatus
+from community.models import BookingWindow, HousingProject, WindowStatus
+from community.models.contributions import first_of_month
+from community.selectors.contributions import running_project_list
 from community.services.checkin import bookings_release_no_shows
+from community.services.contributions import charges_run
+from community.services.income_reminders import income_renewal_reminders_send
 from community.services.lottery import booking_window_draw
 from community.services.reminders import booking_reminders_send
 from community.services.waitlist import waitlist_lapse_past, waitlist_promoted_notify
 from community.validation import Conflict
+
+logger = logging.getLogger(__name__)
 
 RETRYING = {
     "acks_late": True,
@@ -70,3 +80,43 @@ def booking_windows_draw_due_task() -> int:
     for window_id in due:
         booking_window_draw_task.delay(window_id)
     return len(due)
+
+
+@shared_task(**RETRYING)
+def charges_run_monthly_task(month: str | None = None) -> int:
+    """Queue the charge run of every running project not yet charged for the month (ISO date
+    of its first day; by default the month of today in UTC, which at 02:00 UTC on the 1st is
+    the new month everywhere east of UTC−2 and the coming one in the Americas). Each project
+    runs on its own, so one failing project does not hold back the others; a run repeated by a
+    retry or a second beat finds the month charged and changes nothing."""
+    day = dt.date.fromisoformat(month) if month else timezone.now().date()
+    month_start = first_of_month(day)
+    due = list(
+        running_project_list()
+        .exclude(charge_runs__month=month_start)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for project_id in due:
+        charges_run_project_task.delay(project_id, month_start.isoformat())
+    return len(due)
+
+
+@shared_task(**RETRYING)
+def charges_run_project_task(project_id: int, month: str) -> int | None:
+    """Charge one project's month; returns the run's id, or None when the month cannot be
+    charged (no scheme in force or no approved budget: a manager runs it once they are set)."""
+    project = HousingProject.objects.filter(pk=project_id).first()
+    if project is None:
+        return None
+    try:
+        run = charges_run(project=project, month=dt.date.fromisoformat(month))
+    except ValidationError as exc:
+        logger.warning("Project %s not charged for %s: %s", project_id, month, exc.messages)
+        return None
+    return run.pk
+
+
+@shared_task(**RETRYING)
+def income_declaration_reminders_task() -> int:
+    return income_renewal_reminders_send()

@@ -205,6 +205,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.booking_windows_draw_due_task",
         "schedule": crontab(minute="*/5"),
     },
+    # The month's charges on its first day; a repeat finds the month charged.
+    "charges-run-monthly": {
+        "task": "community.tasks.charges_run_monthly_task",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
+    "income-declaration-reminders": {
+        "task": "community.tasks.income_declaration_reminders_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # Votes open and close within a minute of their time.
     "proposals-open-due": {
         "task": "governance.tasks.proposals_open_due_task",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from community.models import Budget, ContributionScheme, HousingProject
 from community.services.contributions import budget_set, scheme_adopt, scheme_create
 
+JAN_2025 = dt.date(2025, 1, 1)
 JUNE = dt.date(2025, 6, 1)  # 30 days
 JULY = dt.date(2025, 7, 1)
 
@@ -31,7 +32,7 @@ def adopted_scheme(
     project: HousingProject,
     method: str = "flat",
     parameters: Mapping | None = None,
-    valid_from: dt.date = dt.date(2025, 1, 1),
+    valid_from: dt.date = JAN_2025,
     valid_to: dt.date | None = None,
     name: str = "Scheme",
 ) -> ContributionScheme:
