@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=160, verbose_name='name')),
-                ('method', models.CharField(choices=[('flat', 'Flat (equal or by unit size)'), ('income_share', 'Share of income, with floor and cap'), ('income_bands', 'Income bands'), ('greatest_of', 'Greatest of (rent geared to income)'), ('solidarity', 'Cost-covering solidarity')], max_length=16, verbose_name='method')),
+                ('method', models.CharField(choices=[('flat', 'Flat (equal or by unit size)'), ('income_share', 'Share of income, with a floor and a cap'), ('income_bands', 'Income bands'), ('greatest_of', 'Greatest of (HUD Total Tenant Payment)'), ('solidarity', 'Cost-covering solidarity')], max_length=16, verbose_name='method')),
                 ('parameters', models.JSONField(blank=True, default=dict, verbose_name='parameters')),
                 ('valid_from', models.DateField(validators=[community.models.contributions.validate_first_of_month], verbose_name='valid from')),
                 ('valid_to', models.DateField(blank=True, help_text='The last day it applies; empty while it has no end.', null=True, validators=[community.models.contributions.validate_last_of_month], verbose_name='valid to')),

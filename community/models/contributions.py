@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.contributions import METHOD_LABELS, Method
 from community.models.projects import HousingProject
 from community.validation import ConstraintErrorsOnFields
 
@@ -148,13 +149,13 @@ class BudgetLine(ConstraintErrorsOnFields, models.Model):
 
 
 class SchemeMethod(models.TextChoices):
-    """The methods of DESIGN.md §4; the values are those of ``community.contributions.Method``."""
+    """The methods of DESIGN.md §4, as ``community.contributions.Method`` names and labels them."""
 
-    FLAT = "flat", _("Flat (equal or by unit size)")
-    INCOME_SHARE = "income_share", _("Share of income, with floor and cap")
-    INCOME_BANDS = "income_bands", _("Income bands")
-    GREATEST_OF = "greatest_of", _("Greatest of (rent geared to income)")
-    SOLIDARITY = "solidarity", _("Cost-covering solidarity")
+    FLAT = Method.FLAT.value, METHOD_LABELS[Method.FLAT]
+    INCOME_SHARE = Method.INCOME_SHARE.value, METHOD_LABELS[Method.INCOME_SHARE]
+    INCOME_BANDS = Method.INCOME_BANDS.value, METHOD_LABELS[Method.INCOME_BANDS]
+    GREATEST_OF = Method.GREATEST_OF.value, METHOD_LABELS[Method.GREATEST_OF]
+    SOLIDARITY = Method.SOLIDARITY.value, METHOD_LABELS[Method.SOLIDARITY]
 
 
 class SchemeStatus(models.TextChoices):

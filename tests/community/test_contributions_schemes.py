@@ -9,10 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from community.contributions import METHOD_LABELS, Method
 from community.models import (
     Budget,
     BudgetLine,
     ContributionScheme,
+    SchemeMethod,
     SchemeStatus,
 )
 from community.selectors.contributions import (
@@ -138,6 +140,11 @@ def test_a_charged_month_keeps_its_budget(side_a):
 
 
 # --- Scheme validation -------------------------------------------------------------------
+
+
+def test_a_scheme_offers_exactly_the_methods_of_the_formulas():
+    assert SchemeMethod.values == [method.value for method in Method]
+    assert SchemeMethod.GREATEST_OF.label == METHOD_LABELS[Method.GREATEST_OF]
 
 
 def test_a_draft_keeps_its_normalised_parameters(side_a):
