@@ -43,7 +43,8 @@ class HouseholdAdmin(admin.ModelAdmin):
     list_display = ["unit_label", "project", "unit_area_m2", "rooms", "move_in", "move_out"]
     list_filter = ["project__city", "project"]
     list_select_related = ["project"]
-    search_fields = ["unit_label", "project__name"]
+    search_fields = ["unit_label", "project__name", "payment_reference"]
+    readonly_fields = ["payment_reference"]
     inlines = [ResidentInline]
 
 
