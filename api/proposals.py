@@ -202,7 +202,9 @@ class ProposalSerializer(serializers.ModelSerializer):
     method = serializers.SerializerMethodField()
     secret = serializers.SerializerMethodField()
     status = ProposalStatusField(read_only=True)
-    meeting_title = serializers.CharField(source="meeting.title", read_only=True, default=None)
+    meeting_title = serializers.CharField(
+        source="meeting.title", read_only=True, default=None, allow_null=True
+    )
     decision = serializers.SerializerMethodField()
     outcome_text = serializers.SerializerMethodField()
 
@@ -536,9 +538,11 @@ class DecisionSerializer(serializers.ModelSerializer):
 class DecisionDetailSerializer(DecisionSerializer):
     quorum = serializers.SerializerMethodField(help_text=_("A share of the electorate, e.g. 1/2."))
     threshold = serializers.SerializerMethodField(help_text=_("The pass threshold, e.g. 2/3."))
-    meeting = serializers.IntegerField(source="proposal.meeting_id", read_only=True)
+    meeting = serializers.IntegerField(
+        source="proposal.meeting_id", read_only=True, allow_null=True
+    )
     meeting_title = serializers.CharField(
-        source="proposal.meeting.title", read_only=True, default=None
+        source="proposal.meeting.title", read_only=True, default=None, allow_null=True
     )
 
     class Meta(DecisionSerializer.Meta):
