@@ -460,8 +460,10 @@ class ImportResult:
 
 
 REQUIRED_COLUMNS = ("date", "amount", "reference")
+# Every candidate in a reference, overlapping ones too: in "NCNC7KQ2M9XA" the household's
+# reference starts at the third letter.
 _REFERENCE = re.compile(
-    rf"{PAYMENT_REFERENCE_PREFIX}[{PAYMENT_REFERENCE_ALPHABET}]{{{PAYMENT_REFERENCE_LENGTH}}}",
+    rf"(?=({PAYMENT_REFERENCE_PREFIX}[{PAYMENT_REFERENCE_ALPHABET}]{{{PAYMENT_REFERENCE_LENGTH}}}))",
     re.IGNORECASE,
 )
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")

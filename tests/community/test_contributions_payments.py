@@ -125,6 +125,17 @@ def test_a_dry_run_matches_every_row_and_writes_nothing(side_a):
     assert not Payment.objects.exists()
 
 
+def test_a_reference_is_found_inside_a_longer_text(side_a):
+    text = statement(
+        f"2025-06-02,1.00,Transfer NC{ref(side_a.household)}/June,",
+        f"2025-06-02,2.00,{ref(side_a.neighbour).lower()}-rent,",
+    )
+
+    result = payments_import_csv(project=side_a.project, file=text, dry_run=True)
+
+    assert [row.household for row in result.rows] == [side_a.household, side_a.neighbour]
+
+
 def test_an_import_writes_every_row(side_a):
     text = statement(
         f"2025-06-02,450.00,Rent June {ref(side_a.household)},Ana Pérez",
