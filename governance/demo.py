@@ -1,5 +1,6 @@
-"""Demo bylaws and meetings for ``seed_demo``: each project's decision classes, two past general
-assemblies with their agenda, attendance and published minutes, and one assembly to come.
+"""Demo bylaws, meetings and votes for ``seed_demo``: each project's decision classes, two past
+general assemblies with their agenda, attendance, published minutes and decided votes, one
+assembly to come, and one open vote of each method before it.
 
 Everything goes through the services (so the demo obeys the same rules as the pages) with the
 e-mails off. Fixed strings are translated into the city's language. A second run adds nothing:
@@ -26,9 +27,12 @@ from governance.models import (
     Electorate,
     Meeting,
     MeetingKind,
+    Proposal,
     VotingMethod,
 )
+from governance.rules import ADULT_AGE
 from governance.selectors.meetings import meeting_register
+from governance.services.ballots import ballot_cast_paper
 from governance.services.meetings import (
     agenda_item_add,
     attendance_record,
@@ -36,7 +40,13 @@ from governance.services.meetings import (
     meeting_create,
     minutes_publish,
 )
-from members.models import User
+from governance.services.proposals import (
+    consent_phase_advance,
+    proposal_close,
+    proposal_create,
+    proposal_open,
+)
+from members.models import Resident, User
 
 
 @dataclass(frozen=True)
@@ -248,6 +258,199 @@ def _seed_coming(
     return 1
 
 
+@dataclass(frozen=True)
+class VotePlan:
+    """A demo vote: its class (by position in CLASS_PLANS), title, text, options, and how the
+    households lean (weights of each answer, in the method's terms)."""
+
+    class_index: int
+    title: Promise
+    text: Promise
+    options: tuple[Promise, ...] = ()
+    lean: tuple[int, ...] = ()
+
+
+# On the two past assemblies, in order; closed with their decisions.
+PAST_VOTES: tuple[tuple[VotePlan, ...], ...] = (
+    (
+        VotePlan(
+            1,
+            _lazy("Raise the maintenance reserve"),
+            _lazy(
+                "Raise the maintenance reserve by 5 % so that the roof can be redone "
+                "in four years without a loan."
+            ),
+            lean=(70, 20, 10),
+        ),
+        VotePlan(
+            4,
+            _lazy("Plan for the shared garden"),
+            _lazy(
+                "Which plantings should the garden group start with? Approve every "
+                "option you can live with."
+            ),
+            (_lazy("Vegetable beds"), _lazy("Fruit trees"), _lazy("Wild flower meadow")),
+        ),
+        VotePlan(
+            2,
+            _lazy("Admitting the household of unit 3B"),
+            _lazy("A family of three asks to join the project in unit 3B."),
+        ),
+    ),
+    (
+        VotePlan(
+            0,
+            _lazy("Keep quiet hours from 22:00"),
+            _lazy(
+                "The common room is quiet from 22:00 on weekdays and from midnight on "
+                "Fridays and Saturdays."
+            ),
+            lean=(55, 35, 10),
+        ),
+        VotePlan(
+            5,
+            _lazy("A name for the common room"),
+            _lazy("Rank the proposed names; the name with a majority after run-off wins."),
+            (
+                _lazy("The Hearth"),
+                _lazy("The Commons"),
+                _lazy("The Living Room"),
+                _lazy("The Square"),
+            ),
+        ),
+        VotePlan(
+            3,
+            _lazy("Allow small pets"),
+            _lazy("Change the house rules to allow cats and small dogs."),
+            lean=(45, 45, 10),
+        ),
+    ),
+)
+# Open now, one of each method, before the coming assembly.
+OPEN_VOTES: tuple[VotePlan, ...] = (
+    VotePlan(0, _lazy("Buy a shared cargo bike"),
+             _lazy("Buy an electric cargo bike for everyone, booked like the other spaces."),
+             lean=(60, 30, 10)),
+    VotePlan(4, _lazy("Date of the summer party"),
+             _lazy("Approve every date you could come."),
+             (_lazy("First Saturday of July"), _lazy("Second Saturday of July"),
+              _lazy("Last Saturday of August"))),
+    VotePlan(5, _lazy("Colour of the stairwell"),
+             _lazy("Rank the colours from the one you like best."),
+             (_lazy("Sand"), _lazy("Sage green"), _lazy("Sky blue"), _lazy("White"))),
+    VotePlan(2, _lazy("Admitting the household of unit 5A"),
+             _lazy("A couple asks to join the project in unit 5A; questions first, then "
+                   "reactions, then consent.")),
+    VotePlan(3, _lazy("Allow a second parking space for car sharing"),
+             _lazy("Change the rules so that two parking spaces are kept for shared cars."),
+             lean=(65, 25, 10)),
+)  # fmt: skip
+VOTE_DAYS = 10
+
+
+def _choice(plan: VotePlan, method: str, options: list[str], rng: random.Random):
+    if method == VotingMethod.YES_NO:
+        return rng.choices(["yes", "no", "abstain"], weights=plan.lean or (60, 30, 10))[0]
+    if method == VotingMethod.CONSENT:
+        return rng.choices(["consent", "stand_aside"], weights=[85, 15])[0]
+    if method == VotingMethod.APPROVAL:
+        approved = [option for option in options if rng.random() < 0.5]
+        return approved or [rng.choice(options)]
+    ranking = options[:]
+    rng.shuffle(ranking)
+    return ranking[: rng.randint(1, len(ranking))]
+
+
+def _ballot_residents(proposal: Proposal) -> list[Resident]:
+    """One resident per voter: the voter, or the first adult of a voting household."""
+    voters = list(proposal.voters.select_related("resident"))
+    adults = {}
+    for resident in Resident.objects.filter(
+        household_id__in=[v.household_id for v in voters if v.resident_id is None],
+        birth_year__lte=proposal.opened_at.year - ADULT_AGE,
+    ).order_by("pk"):
+        adults.setdefault(resident.household_id, resident)
+    return [v.resident or adults[v.household_id] for v in voters]
+
+
+def _vote(
+    project: HousingProject,
+    plan: VotePlan,
+    *,
+    meeting: Meeting,
+    chair: User,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    turnout: float,
+    close: bool,
+) -> Proposal:
+    decision_class = list(project.decision_classes.order_by("pk"))[plan.class_index]
+    notice = dt.timedelta(days=decision_class.min_notice_days)
+    options = [str(option) for option in plan.options]
+    proposal = proposal_create(
+        project=project,
+        decision_class=decision_class,
+        title=str(plan.title),
+        text=str(plan.text),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        author=chair,
+        options=options,
+        meeting=meeting,
+        now=opens_at - notice,
+    )
+    proposal_open(proposal=proposal, now=opens_at, notify=False)
+    proposal.refresh_from_db()
+    if decision_class.method == VotingMethod.CONSENT:
+        consent_phase_advance(proposal=proposal)
+        if not close:
+            return proposal  # the open consent round waits in its reactions phase
+        consent_phase_advance(proposal=proposal)
+        proposal.refresh_from_db()
+    rng = random.Random(f"{project.slug}/vote/{plan.title}")  # noqa: S311
+    cast_at = opens_at + dt.timedelta(hours=1)
+    for resident in _ballot_residents(proposal):
+        if rng.random() > turnout or (resident.user_id and not close):
+            continue  # the demo's own accounts keep their vote for the visitor
+        ballot_cast_paper(
+            proposal=proposal,
+            recorded_by=chair,
+            resident=resident,
+            choice=_choice(plan, decision_class.method, options, rng),
+            now=cast_at,
+        )
+    if close:
+        proposal_close(proposal=proposal, now=closes_at, notify=False)
+    return proposal
+
+
+def _seed_votes(project: HousingProject, chair: User | None, now: dt.datetime) -> int:
+    if chair is None or project.proposals.exists():
+        return 0
+    past = list(project.meetings.filter(start__lt=now).order_by("start"))
+    coming = project.meetings.filter(start__gte=now).order_by("start").first()
+    created = 0
+    for meeting, plans in zip(past, PAST_VOTES, strict=False):
+        for plan in plans:
+            _vote(project, plan, meeting=meeting, chair=chair, opens_at=meeting.start,
+                  closes_at=meeting.end, turnout=0.8, close=True)  # fmt: skip
+            created += 1
+    opens_at = now - dt.timedelta(hours=2)
+    for plan in OPEN_VOTES:
+        _vote(
+            project,
+            plan,
+            meeting=coming,
+            chair=chair,
+            opens_at=opens_at,
+            closes_at=opens_at + dt.timedelta(days=VOTE_DAYS),
+            turnout=0.4,
+            close=False,
+        )
+        created += 1
+    return created
+
+
 def seed_project_governance(
     *, project: HousingProject, chair: User | None = None, now: dt.datetime | None = None
 ) -> dict[str, int]:
@@ -257,7 +460,8 @@ def seed_project_governance(
     with translation.override(project.city.default_language):
         classes = _seed_classes(project)
         meetings = _seed_past(project, chair, today, now) + _seed_coming(project, chair, today, now)
-    return {"decision classes": classes, "meetings": meetings}
+        proposals = _seed_votes(project, chair, now)
+    return {"decision classes": classes, "meetings": meetings, "proposals": proposals}
 
 
 __all__ = ["seed_project_governance"]

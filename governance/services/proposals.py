@@ -249,7 +249,9 @@ def _electorate(proposal: Proposal, on: dt.date) -> list[Voter]:
     ]
 
 
-def proposal_open(*, proposal: Proposal, now: dt.datetime | None = None) -> bool:
+def proposal_open(
+    *, proposal: Proposal, now: dt.datetime | None = None, notify: bool = True
+) -> bool:
     """Open a draft whose time has come; False (and nothing done) if it is not a draft any more
     or not yet due. ``now`` before ``opens_at`` never opens it: opening early would cut the
     notice the bylaws promise."""
@@ -269,7 +271,8 @@ def proposal_open(*, proposal: Proposal, now: dt.datetime | None = None) -> bool
         proposal.save(update_fields=["rules", "status", "opened_at", "consent_phase"])
         on = timezone.localtime(now, rules_module.project_zone(proposal)).date()
         Voter.objects.bulk_create(_electorate(proposal, on))
-        transaction.on_commit(lambda: _notify("proposal_opened_notify_task", proposal.pk))
+        if notify:
+            transaction.on_commit(lambda: _notify("proposal_opened_notify_task", proposal.pk))
     return True
 
 
@@ -410,7 +413,11 @@ def _review_due(proposal: Proposal, decided: dt.datetime) -> dt.date | None:
 
 
 def proposal_close(
-    *, proposal: Proposal, now: dt.datetime | None = None, early: bool = False
+    *,
+    proposal: Proposal,
+    now: dt.datetime | None = None,
+    early: bool = False,
+    notify: bool = True,
 ) -> Decision | None:
     """Close an open proposal whose time is up and record its decision; None if it is not open
     any more or not yet due. ``early`` ends a consent round before its time, which only makes
@@ -443,7 +450,8 @@ def proposal_close(
             decided_at=now,
             review_due=_review_due(proposal, now),
         )
-        transaction.on_commit(lambda: _notify("decision_published_task", decision.pk))
+        if notify:
+            transaction.on_commit(lambda: _notify("decision_published_task", decision.pk))
     return decision
 
 

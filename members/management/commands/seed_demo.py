@@ -1007,6 +1007,7 @@ class Seeder:
             "decision classes", project.decision_classes.count(), governance["decision classes"]
         )
         self._count("meetings", project.meetings.count(), governance["meetings"])
+        self._count("proposals", project.proposals.count(), governance["proposals"])
 
     def _households(
         self, project: HousingProject, plans: list[HouseholdPlan]
