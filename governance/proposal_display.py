@@ -53,9 +53,10 @@ def number_text(value: object, places: int = 2) -> str:
 
 
 def percent_text(value: object) -> str:
-    """A share as a percentage with one decimal: "66,7 %" in French, "66.7 %" in English."""
+    """A share as a percentage with one decimal: "66,7 %" in French, "66.7 %" in English (a
+    no-break space before the sign, so that a narrow screen does not leave it alone on a line)."""
     percent = _rounded(as_fraction(value) * 100, 1)
-    return f"{number_format(percent, decimal_pos=1, use_l10n=True)} %"
+    return f"{number_format(percent, decimal_pos=1, use_l10n=True)}\u00a0%"
 
 
 def share_text(value: object) -> str:

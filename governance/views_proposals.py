@@ -222,7 +222,13 @@ def _own_slot(
             "again."
         )
     elif secret:
-        slot.status = _("You have voted. A secret ballot cannot be changed.")
+        by = participation.cast_by
+        if by is not None and by.pk != request.user.pk:  # a household's vote, cast by another
+            slot.status = _(
+                "%(name)s has cast your household's ballot. A secret ballot cannot be changed."
+            ) % {"name": by.get_full_name() or by.email}
+        else:
+            slot.status = _("You have voted. A secret ballot cannot be changed.")
         return slot
     else:
         by = participation.cast_by
