@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from community.models import HousingProject
+from community.services.contributions import scheme_adopt_by_decision
 from community.validation import Conflict, save_validated
 from governance import rules as rules_module
 from governance import tally
@@ -450,6 +451,8 @@ def proposal_close(
             decided_at=now,
             review_due=_review_due(proposal, now),
         )
+        # A contribution scheme put to this vote is adopted with the decision, or not at all.
+        scheme_adopt_by_decision(decision=decision)
         if notify:
             transaction.on_commit(lambda: _notify("decision_published_task", decision.pk))
     return decision

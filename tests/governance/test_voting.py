@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from community.models import SchemeStatus
+from community.services.contributions import scheme_create
 from community.validation import Conflict
 from governance.models import (
     Decision,
@@ -353,3 +355,22 @@ def test_a_resident_without_a_household_adult_vote_has_no_voter(side_a):
     ResidentFactory(household=household, birth_year=timezone.localdate().year - 10)
     proposal = open_proposal(project=side_a.project)
     assert not Voter.objects.filter(proposal=proposal, household=household).exists()
+
+
+def test_a_scheme_put_to_the_vote_is_adopted_when_the_vote_passes(side_a):
+    proposal = open_proposal(project=side_a.project)
+    scheme = scheme_create(
+        project=side_a.project,
+        name="Solidarity 2027",
+        method="flat",
+        parameters={"basis": "equal"},
+        valid_from=dt.date(2027, 1, 1),
+        adopting_proposal=proposal,
+    )
+    ballot_cast(proposal=proposal, user=side_a.resident_user, choice="yes")
+
+    decision = close_now(proposal)
+
+    scheme.refresh_from_db()
+    assert decision.passed
+    assert scheme.status == SchemeStatus.ADOPTED and scheme.adopted_by_decision == decision
