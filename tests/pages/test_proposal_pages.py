@@ -827,6 +827,8 @@ def test_a_manager_drafts_edits_and_withdraws_a_proposal(manager_client, side_a)
     assert response["Location"] == f"/projects/{side_a.project.pk}/proposals/"
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.WITHDRAWN
+    page = html(manager_client.get(f"/proposals/{proposal.pk}/results/"))
+    assert "This proposal was withdrawn: there is no result." in page
     response = manager_client.get(f"/proposals/{proposal.pk}/edit/")
     assert response.status_code == 302  # only a draft is edited
 
