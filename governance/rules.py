@@ -64,11 +64,13 @@ def rules_snapshot(decision_class: DecisionClass) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class CountedBallot:
-    """One ballot as the count sees it: a choice and the weight of its voter, nothing else."""
+    """Ballots as the count sees them: a choice and a weight, nothing else. ``count`` identical
+    ballots may come as one, their weights summed (a count is additive in the weights)."""
 
     choice: Any
     weight: Fraction
     voter_id: int | None = None  # consent only: objections are answered by their voter
+    count: int = 1
 
 
 def _jsonable(value: Any) -> Any:
@@ -127,7 +129,6 @@ def count(
         )
         body = {
             "counts": result.counts,
-            "ballot_count": result.ballot_count,
             "yes_share": result.yes_share,
             "majority_reached": result.majority_reached,
         }
@@ -143,7 +144,6 @@ def count(
         )
         body = {
             "counts": result.approvals,
-            "ballot_count": result.ballot_count,
             "winners": result.winners,
         }
         winner = result.winner
@@ -157,7 +157,6 @@ def count(
         )
         body = {
             "counts": result.final_round.counts,
-            "ballot_count": result.ballot_count,
             "rounds": result.rounds,
             "blank_weight": result.blank_weight,
             "winners": result.winners,
@@ -181,12 +180,12 @@ def count(
                 tally.STAND_ASIDE: result.stand_aside_weight,
                 "object": result.objection_weight,
             },
-            "ballot_count": len(ballots),
             "standing_objections": [o.reason for o in result.standing_objections],
             "resolved_objections": [o.reason for o in result.resolved_objections],
         }
         passed = result.passed
     tie = getattr(result, "tie", False)
+    body["ballot_count"] = sum(ballot.count for ballot in ballots)
     body.update(
         method=method,
         electorate_weight=result.electorate_weight,

@@ -17,7 +17,7 @@ from fractions import Fraction
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -350,15 +350,33 @@ def proposal_amend(
 
 
 def _counted_ballots(proposal: Proposal) -> list[rules_module.CountedBallot]:
-    if proposal.rules.get("secret"):
-        rows = SecretChoice.objects.filter(proposal=proposal).values_list(
-            "choice", "weight_numerator", "weight_denominator"
+    """The ballots for the count, identical ones grouped in SQL with their weights summed: a
+    count of ten thousand ballots reads a few dozen rows. Consent keeps each voter apart, since
+    objections are answered by their voter."""
+    if proposal.rules["method"] == VotingMethod.CONSENT:
+        rows = Participation.objects.filter(proposal=proposal).values_list(
+            "choice", "voter__weight_numerator", "voter__weight_denominator", "voter_id"
         )
-        return [rules_module.CountedBallot(c, Fraction(n, d)) for c, n, d in rows]
-    rows = Participation.objects.filter(proposal=proposal).values_list(
-        "choice", "voter__weight_numerator", "voter__weight_denominator", "voter_id"
+        return [rules_module.CountedBallot(c, Fraction(n, d), v) for c, n, d, v in rows]
+    if proposal.rules.get("secret"):
+        ballots = SecretChoice.objects.filter(proposal=proposal).values(
+            "choice", numerator=F("weight_numerator"), denominator=F("weight_denominator")
+        )
+    else:
+        ballots = Participation.objects.filter(proposal=proposal).values(
+            "choice",
+            numerator=F("voter__weight_numerator"),
+            denominator=F("voter__weight_denominator"),
+        )
+    grouped = (
+        ballots.annotate(ballots=Count("pk"))
+        .order_by()
+        .values_list("choice", "numerator", "denominator", "ballots")
     )
-    return [rules_module.CountedBallot(c, Fraction(n, d), v) for c, n, d, v in rows]
+    return [
+        rules_module.CountedBallot(choice, Fraction(ballots * n, d), count=ballots)
+        for choice, n, d, ballots in grouped
+    ]
 
 
 def _objections(proposal: Proposal) -> list[tally.Objection]:
@@ -383,10 +401,14 @@ def _objections(proposal: Proposal) -> list[tally.Objection]:
 
 
 def electorate_weight(proposal: Proposal) -> Fraction:
-    weights = Voter.objects.filter(proposal=proposal).values_list(
-        "weight_numerator", "weight_denominator"
+    weights = (
+        Voter.objects.filter(proposal=proposal)
+        .values("weight_numerator", "weight_denominator")
+        .annotate(voters=Count("pk"))
+        .order_by()
+        .values_list("weight_numerator", "weight_denominator", "voters")
     )
-    return sum((Fraction(n, d) for n, d in weights), Fraction(0))
+    return sum((Fraction(n * voters, d) for n, d, voters in weights), Fraction(0))
 
 
 def proposal_count(*, proposal: Proposal) -> rules_module.Count:
