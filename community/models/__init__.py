@@ -25,6 +25,16 @@ from community.models.contributions import (
     SchemeMethod,
     SchemeStatus,
 )
+from community.models.indicators import (
+    INDICATOR_SPECS,
+    GoalComparison,
+    Indicator,
+    IndicatorSnapshot,
+    IndicatorSpec,
+    IndicatorUnit,
+    PilotGoal,
+    SuppressionReason,
+)
 from community.models.projects import (
     TIME_ZONE_CHOICES,
     City,
@@ -40,6 +50,7 @@ from community.models.projects import (
 from community.models.spaces import Space, SpaceClosure, SpaceKind, SpaceOpeningHours
 
 __all__ = [
+    "INDICATOR_SPECS",
     "TIME_ZONE_CHOICES",
     "Booking",
     "BookingRequest",
@@ -56,14 +67,20 @@ __all__ = [
     "CityGroupObjectPermission",
     "CityUserObjectPermission",
     "ContributionScheme",
+    "GoalComparison",
     "HandoverReport",
     "HandoverVerdict",
     "HousingProject",
     "HousingProjectGroupObjectPermission",
     "HousingProjectUserObjectPermission",
+    "Indicator",
+    "IndicatorSnapshot",
+    "IndicatorSpec",
+    "IndicatorUnit",
     "MaintenanceNote",
     "Payment",
     "PaymentSource",
+    "PilotGoal",
     "ProjectKind",
     "ProjectStatus",
     "Recurrence",
@@ -73,6 +90,7 @@ __all__ = [
     "SpaceClosure",
     "SpaceKind",
     "SpaceOpeningHours",
+    "SuppressionReason",
     "WaitlistEntry",
     "WaitlistStatus",
     "WindowStatus",

@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from community.disclosure import DEFAULT_K, MIN_K
 from community.validation import ConstraintErrorsOnFields
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())
@@ -55,19 +56,42 @@ class City(ConstraintErrorsOnFields, models.Model):
         ),
     )
 
-    constraint_fields = {"city_median_income_non_negative": "median_equivalised_income_cents"}
+    # Disclosure control of the city's indicators (DESIGN.md §4): no published statistic
+    # describes fewer than k households; never below 5, whatever the city sets.
+    disclosure_k = models.PositiveSmallIntegerField(
+        _("disclosure threshold k"),
+        default=DEFAULT_K,
+        validators=[MinValueValidator(MIN_K)],
+        help_text=_(
+            "No indicator describing fewer than this many households is published; at least 5."
+        ),
+    )
+
+    constraint_fields = {
+        "city_median_income_non_negative": "median_equivalised_income_cents",
+        "city_disclosure_k_at_least_5": "disclosure_k",
+    }
 
     class Meta:
         verbose_name = _("city")
         verbose_name_plural = _("cities")
         ordering = ["name", "pk"]
-        permissions = [("monitor_city", _("Can monitor the city's pilot projects"))]
+        permissions = [
+            ("monitor_city", _("Can monitor the city's pilot projects")),
+            # A global permission: network observers follow the pilots of every city.
+            ("observe_network", _("Can observe the pilot indicators of every city")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(median_equivalised_income_cents__gte=0)
                 | Q(median_equivalised_income_cents__isnull=True),
                 name="city_median_income_non_negative",
                 violation_error_message=_("The median income cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(disclosure_k__gte=MIN_K),
+                name="city_disclosure_k_at_least_5",
+                violation_error_message=_("The disclosure threshold cannot be below 5."),
             ),
         ]
 
