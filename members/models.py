@@ -225,10 +225,13 @@ class RoleKind(models.TextChoices):
     RESIDENT = "resident", _("Resident")
     MANAGER = "manager", _("Housing manager")
     OFFICER = "officer", _("City officer")
+    # Across cities: follows every city's pilot indicators (protected, never households).
+    NETWORK_OBSERVER = "network_observer", _("Network observer")
 
 
 class Role(ConstraintErrorsOnFields, models.Model):
-    """A user's role on a project (resident, manager) or a city (officer).
+    """A user's role on a project (resident, manager), a city (officer) or across cities
+    (network observer).
 
     Granting and revoking go through ``members.services.role_grant`` / ``role_revoke``, which
     keep the django-guardian object permissions in step. A revoked role is kept as history.
@@ -272,6 +275,7 @@ class Role(ConstraintErrorsOnFields, models.Model):
         "role_one_open_per_user_and_project": "user",
         "role_one_open_per_user_and_city": "user",
         "role_scope_matches_kind": "kind",
+        "role_one_open_observer_per_user": "user",
     }
 
     class Meta:
@@ -285,10 +289,16 @@ class Role(ConstraintErrorsOnFields, models.Model):
                     & Q(project__isnull=False)
                     & Q(city__isnull=True)
                 )
-                | (Q(kind=RoleKind.OFFICER) & Q(city__isnull=False) & Q(project__isnull=True)),
+                | (Q(kind=RoleKind.OFFICER) & Q(city__isnull=False) & Q(project__isnull=True))
+                | (
+                    Q(kind=RoleKind.NETWORK_OBSERVER)
+                    & Q(city__isnull=True)
+                    & Q(project__isnull=True)
+                ),
                 name="role_scope_matches_kind",
                 violation_error_message=_(
-                    "Residents and managers belong to a project, officers to a city."
+                    "Residents and managers belong to a project, officers to a city, network "
+                    "observers to neither."
                 ),
             ),
             models.UniqueConstraint(
@@ -303,6 +313,12 @@ class Role(ConstraintErrorsOnFields, models.Model):
                 name="role_one_open_per_user_and_city",
                 violation_error_message=_("This user already has a role in this city."),
             ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(revoked_at__isnull=True, kind=RoleKind.NETWORK_OBSERVER),
+                name="role_one_open_observer_per_user",
+                violation_error_message=_("This user is already a network observer."),
+            ),
             models.CheckConstraint(
                 condition=Q(revoked_at__isnull=True) | Q(revoked_at__gte=F("granted_at")),
                 name="role_revoked_after_granted",
@@ -310,11 +326,14 @@ class Role(ConstraintErrorsOnFields, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.get_kind_display()} · {self.project or self.city}"
+        scope = self.scope or _("all cities")
+        return f"{self.user} · {self.get_kind_display()} · {scope}"
 
     @property
-    def scope(self) -> HousingProject | City:
-        return self.project or self.city  # type: ignore[return-value]
+    def scope(self) -> HousingProject | City | None:
+        """The object the role's permissions are on; None for a network observer, whose
+        permission is global."""
+        return self.project or self.city
 
 
 def _invitation_token() -> str:

@@ -93,6 +93,21 @@ def city_list_for_user(*, user: AnyUser) -> QuerySet[City]:
     ).distinct()
 
 
+def user_is_network_observer(*, user: AnyUser) -> bool:
+    """Holds the global permission a network observer's role carries (members.services)."""
+    return user.is_authenticated and user.has_perm("community.observe_network")
+
+
+def observed_city_list(*, user: AnyUser) -> QuerySet[City]:
+    """The cities whose protected indicators the user may follow: every city for a network
+    observer (and a platform admin), the monitored cities of a city officer, none otherwise."""
+    if user.is_superuser or user_is_network_observer(user=user):
+        return City.objects.all()
+    if not user.is_authenticated:
+        return City.objects.none()
+    return City.objects.filter(pk__in=monitored_city_list(user=user).values("pk"))
+
+
 def project_list_for_user(*, user: AnyUser) -> QuerySet[HousingProject]:
     if user.is_superuser:
         return HousingProject.objects.select_related("city")

@@ -43,6 +43,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "community.manage_housingproject",
     ),
     RoleKind.OFFICER: ("community.view_city", "community.monitor_city"),
+    # No object: a global permission (the role has no project or city).
+    RoleKind.NETWORK_OBSERVER: ("community.observe_network",),
 }
 
 
@@ -58,7 +60,8 @@ def role_grant(
     city: City | None = None,
     granted_by: User | None = None,
 ) -> Role:
-    """Give a user a role and the object permissions that go with it."""
+    """Give a user a role and the object permissions that go with it (global ones for a
+    network observer, whose role has no project or city)."""
     role = save_validated(
         Role(user=user, kind=kind, project=project, city=city, granted_by=granted_by)
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
@@ -20,7 +21,16 @@ from community.models import (
     IndicatorSnapshot,
     PilotGoal,
 )
-from tests.factories import CityFactory, ProjectFactory
+from members.models import Role, RoleKind, User
+from members.selectors import (
+    city_list_for_user,
+    household_list_for_user,
+    observed_city_list,
+    project_list_for_user,
+    user_is_network_observer,
+)
+from members.services import role_grant, role_revoke
+from tests.factories import CityFactory, ProjectFactory, UserFactory, make_officer
 from tests.members.test_constraints import error_fields, refused_by_database
 
 pytestmark = pytest.mark.django_db
@@ -309,3 +319,87 @@ def test_a_city_wide_goal_has_no_project():
     row.full_clean()
     row.save()
     assert PilotGoal.objects.get(pk=row.pk).project is None
+
+
+# --- Network observer ----------------------------------------------------------------------
+
+
+def fresh(user: User) -> User:
+    """The user as the next request loads it (permissions are cached on the instance)."""
+    return User.objects.get(pk=user.pk)
+
+
+def test_a_network_observer_follows_every_city_and_loses_them_on_revocation(
+    django_assert_max_num_queries,
+):
+    cities = [CityFactory(), CityFactory(), CityFactory()]
+    observer = UserFactory()
+    role = role_grant(user=observer, kind=RoleKind.NETWORK_OBSERVER)
+    assert (role.project, role.city, role.scope) == (None, None, None)
+    assert str(role).endswith("· Network observer · all cities")
+    observer = fresh(observer)
+    assert observer.has_perm("community.observe_network")
+    with django_assert_max_num_queries(3):
+        observed = list(observed_city_list(user=observer))
+    assert set(observed) == set(City.objects.all()) >= set(cities)
+
+    role_revoke(role=role)
+    observer = fresh(observer)
+    assert not user_is_network_observer(user=observer)
+    assert list(observed_city_list(user=observer)) == []
+    # Revoked roles stay as history; a new grant works again.
+    role_grant(user=observer, kind=RoleKind.NETWORK_OBSERVER)
+    assert Role.objects.filter(user=observer, kind=RoleKind.NETWORK_OBSERVER).count() == 2
+    assert set(observed_city_list(user=fresh(observer))) >= set(cities)
+
+
+def test_a_network_observer_sees_no_project_household_or_city_page_through_the_role():
+    project = ProjectFactory()
+    observer = UserFactory()
+    role_grant(user=observer, kind=RoleKind.NETWORK_OBSERVER)
+    observer = fresh(observer)
+    # The role is about protected indicators: the object permissions stay untouched.
+    assert not observer.has_perm("community.view_city", project.city)
+    assert not observer.has_perm("community.monitor_city", project.city)
+    assert not project_list_for_user(user=observer).exists()
+    assert not household_list_for_user(user=observer).exists()
+    assert not city_list_for_user(user=observer).exists()
+
+
+def test_an_officer_observes_their_cities_and_others_none():
+    city, other = CityFactory(), CityFactory()
+    officer = make_officer(city)
+    assert list(observed_city_list(user=officer)) == [city]
+    assert list(observed_city_list(user=UserFactory())) == []
+    assert list(observed_city_list(user=AnonymousUser())) == []
+    admin = UserFactory(is_superuser=True)
+    assert set(observed_city_list(user=admin)) >= {city, other}
+
+
+@pytest.mark.parametrize("scope", ["project", "city"])
+def test_a_network_observer_role_has_no_project_or_city(scope):
+    project = ProjectFactory()
+    user = UserFactory()
+    kwargs = {"project": project} if scope == "project" else {"city": project.city}
+    row = Role(user=user, kind=RoleKind.NETWORK_OBSERVER, **kwargs)
+    with pytest.raises(ValidationError) as exc_info:
+        row.full_clean()
+    assert error_fields(exc_info) == {"kind"}
+    with pytest.raises(ValidationError) as exc_info:
+        role_grant(user=user, kind=RoleKind.NETWORK_OBSERVER, **kwargs)
+    assert error_fields(exc_info) == {"kind"}
+    with refused_by_database():
+        Role.objects.bulk_create([row])
+    assert not Role.objects.filter(user=user).exists()
+
+
+def test_a_user_is_a_network_observer_once_at_a_time():
+    user = UserFactory()
+    role_grant(user=user, kind=RoleKind.NETWORK_OBSERVER)
+    with pytest.raises(ValidationError) as exc_info:
+        role_grant(user=user, kind=RoleKind.NETWORK_OBSERVER)
+    assert error_fields(exc_info) == {"user"}
+    with refused_by_database():
+        Role.objects.bulk_create([Role(user=user, kind=RoleKind.NETWORK_OBSERVER)])
+    # Observing the network goes with an officer's role in one city.
+    role_grant(user=user, kind=RoleKind.OFFICER, city=CityFactory())
