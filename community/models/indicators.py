@@ -7,6 +7,12 @@ one month, one indicator and one filter. Rows are written only from what
 value or a household count, so a suppressed value can never be stored, let alone sent.
 
 Shares and rates are stored as fractions (0.25, not 25); amounts in cents of the city's currency.
+
+Writing a snapshot: protect a city's whole month at once (its projects, its total, every filter,
+so that secondary suppression sees every equation), then replace that month's rows in one
+transaction, under a lock on the city row: delete, then ``bulk_create``. Running it twice gives
+the same rows. ``ON CONFLICT`` upserts do not fit here: PostgreSQL infers a partial unique index
+only with its predicate, which ``bulk_create(update_conflicts=True)`` does not send.
 """
 
 from __future__ import annotations
