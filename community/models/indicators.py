@@ -8,11 +8,12 @@ value or a household count, so a suppressed value can never be stored, let alone
 
 Shares and rates are stored as fractions (0.25, not 25); amounts in cents of the city's currency.
 
-Writing a snapshot: protect a city's whole month at once (its projects, its total, every filter,
-so that secondary suppression sees every equation), then replace that month's rows in one
-transaction, under a lock on the city row: delete, then ``bulk_create``. Running it twice gives
-the same rows. ``ON CONFLICT`` upserts do not fit here: PostgreSQL infers a partial unique index
-only with its predicate, which ``bulk_create(update_conflicts=True)`` does not send.
+Writing a snapshot: protect together every cell that shares an equation (a city's projects and
+total, every filter, and the months of any published multi-month total), so that secondary
+suppression sees all of them; then replace those rows in one transaction, under a lock on the
+city row: delete, then ``bulk_create``. Running it twice gives the same rows. ``ON CONFLICT``
+upserts do not fit here: PostgreSQL infers a partial unique index only with its predicate,
+which ``bulk_create(update_conflicts=True)`` does not send.
 """
 
 from __future__ import annotations
