@@ -22,15 +22,11 @@ codes with their choices and never a voter. Who took part in a vote is only ever
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import HttpResponse
-from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -50,6 +46,7 @@ from api.base import AUTHENTICATED, ServiceMixin
 from api.bookings import AwareDateTimeField
 from api.filters import IdFilter
 from api.permissions import CanManageProject
+from community.csv_export import csv_response
 from community.models import HousingProject
 from community.validation import Conflict
 from governance.models import (
@@ -71,6 +68,7 @@ from governance.models import (
 )
 from governance.outcomes import decision_outcome_text
 from governance.selectors.proposals import (
+    DECISION_CSV_HEADER,
     BallotState,
     decision_csv_rows,
     decision_list_for_user,
@@ -1032,30 +1030,6 @@ SEARCH = OpenApiParameter(
     "q", str, description=_("Words in the title, the text, the decision class or the outcome.")
 )
 
-# The register's columns, in the order of decision_csv_rows.
-CSV_HEADER = (
-    _("decided at"),
-    _("proposal"),
-    _("decision class"),
-    _("voting method"),
-    _("electorate"),
-    _("quorum"),
-    _("pass threshold"),
-    _("ballot"),
-    _("voters"),
-    _("turnout"),
-    _("quorum met"),
-    _("passed"),
-    _("outcome"),
-    _("review due"),
-)
-# A cell a spreadsheet would read as a formula (OWASP "CSV injection"): written as text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: str) -> str:
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
 
 class CsvRenderer(BaseRenderer):
     """For content negotiation only: the export is written as text already."""
@@ -1104,16 +1078,12 @@ class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def export(self, request):
         """The register as CSV, one row per decision with the rules applied, for a spreadsheet."""
         decisions = self.filter_queryset(self.get_queryset())
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([capfirst(str(label)) for label in CSV_HEADER])
-        for row in decision_csv_rows(decisions=decisions):
-            writer.writerow([_csv_cell(cell) for cell in row])
         slugs = list(decisions.order_by().values_list("project__slug", flat=True).distinct()[:2])
-        name = f"decisions-{slugs[0]}.csv" if len(slugs) == 1 else "decisions.csv"
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return csv_response(
+            filename=f"decisions-{slugs[0]}.csv" if len(slugs) == 1 else "decisions.csv",
+            header=DECISION_CSV_HEADER,
+            rows=decision_csv_rows(decisions=decisions),
+        )
 
 
 # (prefix, viewset, basename) for the router, and extra paths before it.

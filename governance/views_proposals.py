@@ -10,7 +10,6 @@ project's time zone (``timezone.override``).
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,11 +20,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from api.proposals import CSV_HEADER, _csv_cell
+from community.csv_export import csv_response
 from community.validation import Conflict
 from community.views_access import done, member_project, project_time_zone, require
 from governance.forms_proposals import (
@@ -72,6 +70,7 @@ from governance.selectors.proposal_pages import (
     today_in,
 )
 from governance.selectors.proposals import (
+    DECISION_CSV_HEADER,
     BallotState,
     decision_csv_rows,
     decision_list_for_user,
@@ -851,14 +850,11 @@ def decision_register(request: HttpRequest, pk: int) -> HttpResponse:
 def decision_register_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The register as the API gives it (``decision_csv_rows``), with the same search."""
     project, _can_manage, _search, decisions = _register(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="decisions-{project.slug}.csv"'
-    writer = csv.writer(response)
-    # The API's columns and its guard against cells a spreadsheet would run as formulas.
-    writer.writerow([capfirst(str(label)) for label in CSV_HEADER])
-    for row in decision_csv_rows(decisions=decisions):
-        writer.writerow([_csv_cell(cell) for cell in row])
-    return response
+    return csv_response(
+        filename=f"decisions-{project.slug}.csv",
+        header=DECISION_CSV_HEADER,
+        rows=decision_csv_rows(decisions=decisions),
+    )
 
 
 urlpatterns = [

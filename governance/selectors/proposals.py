@@ -1,7 +1,7 @@
 """Reads of proposals, ballots, proxies and decisions, in a fixed number of queries.
 
-Who sees what: the residents and the managers of a project see its proposals (drafts only the
-managers and their author) and its decisions; city officers see none of this (they see
+Who sees what: the residents and the managers of a project see its proposals (drafts too: they
+are announced during the notice period) and its decisions; city officers see none of this (they see
 aggregates). Results stay hidden until the close, except a live count that a proposal with open
 ballots may allow. Who voted what is shown after the close for open ballots only; a secret
 ballot shows its receipt codes with their choices, never a voter.
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from community.models import HousingProject
 from governance.models import (
@@ -45,12 +46,11 @@ def member_project_ids(*, user: AnyUser) -> QuerySet:
 def proposal_list_for_user(*, user: AnyUser) -> QuerySet[Proposal]:
     if not user.is_authenticated:
         return Proposal.objects.none()
+    # A scheduled draft is shown too: the bylaws' notice period is there for the residents to
+    # read what they will vote on.
     visible = Proposal.objects.all()
     if not user.is_superuser:
-        managed = managed_project_list(user=user).values("pk")
-        visible = visible.filter(project__in=member_project_ids(user=user)).exclude(
-            Q(status=ProposalStatus.DRAFT) & ~Q(project__in=managed) & ~Q(author=user)
-        )
+        visible = visible.filter(project__in=member_project_ids(user=user))
     return visible.select_related(
         "project__city", "decision_class", "meeting", "agenda_item", "decision"
     ).order_by("-opens_at", "pk")
@@ -204,6 +204,25 @@ def proposal_turnout(*, proposal: Proposal) -> dict[str, int]:
     return {"electorate": counts["electorate"], "voted": counts["voted"]}
 
 
+# The register's columns, in the order of decision_csv_rows.
+DECISION_CSV_HEADER = (
+    gettext_lazy("decided at"),
+    gettext_lazy("proposal"),
+    gettext_lazy("decision class"),
+    gettext_lazy("voting method"),
+    gettext_lazy("electorate"),
+    gettext_lazy("quorum"),
+    gettext_lazy("pass threshold"),
+    gettext_lazy("ballot"),
+    gettext_lazy("voters"),
+    gettext_lazy("turnout"),
+    gettext_lazy("quorum met"),
+    gettext_lazy("passed"),
+    gettext_lazy("outcome"),
+    gettext_lazy("review due"),
+)
+
+
 def decision_csv_rows(*, decisions: QuerySet[Decision]) -> list[list[str]]:
     """The decision register as rows: one per decision, the rules applied spelled out."""
     rows = []
@@ -231,6 +250,7 @@ def decision_csv_rows(*, decisions: QuerySet[Decision]) -> list[list[str]]:
 
 
 __all__ = [
+    "DECISION_CSV_HEADER",
     "BallotState",
     "decision_csv_rows",
     "decision_list_for_user",

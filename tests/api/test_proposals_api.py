@@ -103,11 +103,11 @@ def test_a_manager_drafts_edits_and_withdraws_a_proposal(side_a):
     assert response.json()["title"] == "A bigger bike shed"
     assert response.json()["versions"][0]["text"] == "Two."
 
-    # Residents do not see drafts they did not write.
+    # Residents read the announced draft during its notice period, and cannot change it.
     resident = api_client_for(side_a.resident_user)
-    assert resident.get(url).status_code == 404
-    assert resident.patch(url, {"title": "Mine"}, format="json").status_code == 404
-    assert not any(row["id"] == created["id"] for row in resident.get(PROPOSALS).json()["results"])
+    assert resident.get(url).json()["status"] == "draft"
+    assert resident.patch(url, {"title": "Mine"}, format="json").status_code == 403
+    assert any(row["id"] == created["id"] for row in resident.get(PROPOSALS).json()["results"])
 
     response = manager.post(f"{url}withdraw/")
     assert response.status_code == 200

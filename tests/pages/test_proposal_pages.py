@@ -178,14 +178,16 @@ def test_officers_and_other_projects_get_404(client, side_a, side_b, proposals):
 
 def test_residents_may_not_draft_edit_withdraw_or_run_the_round(resident_client, side_a):
     current = open_proposal(project=side_a.project, method=VotingMethod.CONSENT)
-    # A resident does not see drafts at all; the open proposal they see but may not manage.
+    # A resident reads proposals, drafts included, but may not manage them.
     assert resident_client.get(f"/projects/{side_a.project.pk}/proposals/new/").status_code == 403
     for url in ("withdraw/", "round/next/", "round/close/", "amend/"):
         assert resident_client.post(f"/proposals/{current.pk}/{url}").status_code == 403, url
     current.refresh_from_db()
     assert current.status == ProposalStatus.OPEN
     assert current.consent_phase == ConsentPhase.QUESTIONS
-    assert resident_client.get(f"/proposals/{draft(side_a.project).pk}/").status_code == 404
+    announced = draft(side_a.project)
+    assert resident_client.get(f"/proposals/{announced.pk}/").status_code == 200
+    assert resident_client.post(f"/proposals/{announced.pk}/withdraw/").status_code == 403
 
 
 def test_the_project_page_and_the_home_link_to_the_votes(client, side_a):
@@ -217,7 +219,7 @@ def test_the_list_groups_votes_and_says_whether_i_voted(resident_client, side_a)
     ballot_cast(proposal=voted, user=side_a.resident_user, choice="yes")
     ballot_cast(proposal=closed, user=side_a.resident_user, choice="yes")
     close(closed)
-    hidden = draft(side_a.project)
+    announced = draft(side_a.project)
 
     page = html(resident_client.get(f"/projects/{side_a.project.pk}/proposals/"))
     open_part = page.split('id="open-heading"')[1].split('id="upcoming-heading"')[0]
@@ -227,7 +229,8 @@ def test_the_list_groups_votes_and_says_whether_i_voted(resident_client, side_a)
     )
     assert re.search(r"Still to vote</a></h3>.*?You have not voted yet", open_part, re.S)
     assert "Over and decided" in closed_part and "Passed" in closed_part
-    assert hidden.title not in page  # a draft is for the managers and its author
+    upcoming_part = page.split('id="upcoming-heading"')[1].split('id="closed-heading"')[0]
+    assert announced.title in upcoming_part  # announced during its notice period
     assert f'href="/projects/{side_a.project.pk}/proposals/new/"' not in page
 
 
