@@ -18,7 +18,6 @@ import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
@@ -28,10 +27,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.affordability import modified_oecd_scale
 from community.contributions import (
-    HouseholdFacts,
-    cents_half_even,
     compute_contributions,
     default_parameters,
     validate_parameters,
@@ -55,14 +51,13 @@ from community.selectors.contributions import (
     households_living_in_month,
     scheme_in_force,
 )
+from community.selectors.household_facts import add_months, month_facts, presence, prorate
 from community.validation import Conflict, save_validated
 from members.models import (
     PAYMENT_REFERENCE_ALPHABET,
     PAYMENT_REFERENCE_LENGTH,
     PAYMENT_REFERENCE_PREFIX,
     Household,
-    IncomeDeclaration,
-    Resident,
     User,
 )
 
@@ -71,7 +66,6 @@ logger = logging.getLogger(__name__)
 # The PostgreSQL exclusion constraint of migration community 0011.
 NO_OVERLAP_CONSTRAINT = "scheme_adopted_no_overlap"
 MAX_IMPORT_ROWS = 5000
-ADULT_AGE = 18  # HUD counts dependants under 18 (24 CFR 5.603)
 
 
 def _lock_project(project: HousingProject) -> HousingProject:
@@ -693,86 +687,6 @@ def payments_import_csv(
 # --- The monthly charge run --------------------------------------------------------------
 
 
-def _latest_declarations(
-    households: Sequence[Household], on: Mapping[int, dt.date], until: dt.date
-) -> dict[int, IncomeDeclaration]:
-    """Each household's latest declaration valid on its day ``on[household]``, in one query."""
-    latest: dict[int, IncomeDeclaration] = {}
-    declarations = IncomeDeclaration.objects.filter(
-        household__in=households, valid_from__lte=until
-    ).order_by("household_id", "valid_from", "declared_at", "pk")
-    for declaration in declarations:
-        if declaration.valid_from <= on[declaration.household_id]:
-            latest[declaration.household_id] = declaration  # later rows win
-    return latest
-
-
-def _ages(households: Sequence[Household], year: int) -> dict[int, list[int]]:
-    ages: dict[int, list[int]] = {household.pk: [] for household in households}
-    for household_id, birth_year in Resident.objects.filter(household__in=households).values_list(
-        "household_id", "birth_year"
-    ):
-        ages[household_id].append(year - birth_year)
-    return ages
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (earlier when negative), or the month's last day where
-    the month is shorter: 31 January + 1 month is 28 or 29 February."""
-    year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
-    first = dt.date(year, month_index + 1, 1)
-    return first.replace(day=min(day.day, last_of_month(first).day))
-
-
-@dataclass(frozen=True)
-class _Presence:
-    reference_day: dt.date  # the first day the household lives there in the month
-    days: int
-    days_in_month: int
-
-
-def _presence(household: Household, month: dt.date) -> _Presence:
-    """Days lived in the month, the move-in and move-out days included: moving in on the
-    15th of a 30-day month is 16 days."""
-    last = last_of_month(month)
-    start = max(household.move_in, month)
-    end = min(household.move_out or last, last)
-    return _Presence(start, (end - start).days + 1, last.day)
-
-
-def _facts(
-    households: Sequence[Household], month: dt.date, presence: Mapping[int, _Presence]
-) -> tuple[list[HouseholdFacts], dict[int, IncomeDeclaration]]:
-    declarations = _latest_declarations(
-        households,
-        {pk: p.reference_day for pk, p in presence.items()},
-        last_of_month(month),
-    )
-    ages = _ages(households, month.year)
-    facts = []
-    for household in households:
-        declaration = declarations.get(household.pk)
-        household_ages = ages[household.pk] or [30]  # nobody recorded: a household of one
-        dependants = sum(1 for age in household_ages if age < ADULT_AGE)
-        if dependants == len(household_ages):
-            dependants -= 1  # the head of a household of minors is no dependant
-        facts.append(
-            HouseholdFacts(
-                key=household.pk,
-                disposable_cents=declaration.disposable_monthly_cents if declaration else None,
-                gross_cents=declaration.gross_monthly_cents if declaration else None,
-                equivalence_scale=modified_oecd_scale(ages=household_ages),
-                # A size of 0 is the default "unknown": the formula then asks for it.
-                unit_area_m2=household.unit_area_m2 or None,
-                dependants=dependants,
-                elderly_or_disabled=declaration.elderly_or_disabled if declaration else False,
-                medical_costs_cents=declaration.medical_costs_cents if declaration else 0,
-                childcare_costs_cents=declaration.childcare_costs_cents if declaration else 0,
-            )
-        )
-    return facts, declarations
-
-
 def _latest_month_to_charge(project: HousingProject) -> dt.date:
     # The month after the current one may be charged too: at 02:00 UTC on the 1st, the
     # monthly run finds cities west of Greenwich still on the last day of the month before.
@@ -810,8 +724,8 @@ def charges_run(
         raise ValidationError({"month": _("This month has no approved budget.")})
 
     households = list(households_living_in_month(project=project, month=month))
-    presence = {household.pk: _presence(household, month) for household in households}
-    facts, declarations = _facts(households, month, presence)
+    days_lived = {household.pk: presence(household, month) for household in households}
+    facts, declarations = month_facts(households, month, days_lived)
     result = compute_contributions(
         method=scheme.method,
         parameters=scheme.parameters,
@@ -826,12 +740,8 @@ def charges_run(
     warnings = list(result.warnings)
     for household in households:
         full = result.amounts[household.pk]
-        days = presence[household.pk]
-        amount = (
-            full
-            if days.days == days.days_in_month
-            else cents_half_even(Fraction(full * days.days, days.days_in_month))
-        )
+        days = days_lived[household.pk]
+        amount = prorate(full, days)
         declaration = declarations.get(household.pk)
         breakdown = {
             **result.lines[household.pk],
