@@ -27,6 +27,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -67,6 +68,7 @@ from governance.models import (
     VotingMethod,
 )
 from governance.outcomes import decision_outcome_text
+from governance.selectors.proposal_pages import proxy_holder_candidate_list, today_in
 from governance.selectors.proposals import (
     DECISION_CSV_HEADER,
     BallotState,
@@ -85,6 +87,7 @@ from governance.services.ballots import (
     BallotReceipt,
     ballot_cast,
     ballot_cast_paper,
+    resident_in_project,
     round_entry_add,
     round_entry_answer,
 )
@@ -942,6 +945,12 @@ class ProxyFilter(django_filters.FilterSet):
         fields = ["project", "proposal", "meeting", "active"]
 
 
+class ProxyHolderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="__str__")
+    unit = serializers.CharField(source="household.unit_label")
+
+
 class ProxyViewSet(
     ServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -1012,6 +1021,24 @@ class ProxyViewSet(
         """Revoke the proxy, as ``DELETE`` does, and show it."""
         proxy = self._revoke()
         return Response(self.get_serializer(self.get_queryset().get(pk=proxy.pk)).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("project", int, required=True)],
+        responses={200: ProxyHolderSerializer(many=True), 400: BAD_INPUT},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def holders(self, request):
+        """Who may hold the user's proxy in a project: its adults living there today, by name."""
+        try:
+            project_id = int(request.query_params.get("project", ""))
+        except ValueError:
+            raise ValidationError({"project": [_("Give the project's id.")]}) from None
+        project = get_object_or_404(_member_projects(user=request.user), pk=project_id)
+        grantor = resident_in_project(user=request.user, project_id=project.pk)
+        holders = proxy_holder_candidate_list(
+            project=project, grantor=grantor, today=today_in(project)
+        )
+        return Response(ProxyHolderSerializer(holders, many=True).data)
 
 
 # --- The decision register ---------------------------------------------------------------------

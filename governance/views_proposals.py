@@ -64,7 +64,6 @@ from governance.selectors.proposal_pages import (
     proxy_holder_candidate_list,
     proxy_meeting_list,
     proxy_proposal_list,
-    resident_in_project,
     round_entry_list,
     standing_objection_list,
     today_in,
@@ -85,6 +84,7 @@ from governance.selectors.proposals import (
 from governance.services.ballots import (
     ballot_cast,
     ballot_cast_paper,
+    resident_in_project,
     round_entry_add,
     round_entry_answer,
     user_can_record_paper_ballots,
@@ -743,7 +743,7 @@ def _meeting_label(meeting: Meeting) -> str:
 def proxy_page(request: HttpRequest, pk: int) -> HttpResponse:
     """My proxies given and held in the project (managers: all of them), and the grant form."""
     project, can_manage = member_project(request, pk)
-    resident = resident_in_project(user=request.user, project=project)
+    resident = resident_in_project(user=request.user, project_id=project.pk)
     with timezone.override(project_time_zone(project)):
         form = None
         if resident is not None:
@@ -803,7 +803,7 @@ def proxy_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     proxy = get_object_or_404(
         proxy_list_for_user(user=request.user).select_related("project__city"), pk=pk
     )
-    resident = resident_in_project(user=request.user, project=proxy.project)
+    resident = resident_in_project(user=request.user, project_id=proxy.project_id)
     require(
         (resident is not None and proxy.grantor_id == resident.pk)
         or user_can_manage_project(user=request.user, project=proxy.project)

@@ -109,21 +109,8 @@ def paper_ballot_resident_list(*, proposal: Proposal) -> QuerySet[Resident]:
     )
 
 
-def resident_in_project(*, user: AnyUser, project: HousingProject) -> Resident | None:
-    """The user's resident record in the project, while their role there lasts."""
-    if not user.is_authenticated:
-        return None
-    return (
-        Resident.objects.filter(
-            user=user, household__project=project, household_id__in=own_household_ids(user=user)
-        )
-        .select_related("household")
-        .first()
-    )
-
-
 def proxy_holder_candidate_list(
-    *, project: HousingProject, grantor: Resident, today: dt.date
+    *, project: HousingProject, grantor: Resident | None, today: dt.date
 ) -> QuerySet[Resident]:
     """Who can hold the grantor's proxy: the adults living in the project today, but them."""
     living = Household.objects.filter(project=project, move_in__lte=today).filter(
@@ -131,7 +118,7 @@ def proxy_holder_candidate_list(
     )
     return (
         Resident.objects.filter(household__in=living, birth_year__lte=today.year - ADULT_AGE)
-        .exclude(pk=grantor.pk)
+        .exclude(pk=grantor.pk if grantor else None)
         .select_related("household")
         .order_by("first_name", "last_name", "household__unit_label", "pk")
     )
@@ -169,7 +156,6 @@ __all__ = [
     "proxy_holder_candidate_list",
     "proxy_meeting_list",
     "proxy_proposal_list",
-    "resident_in_project",
     "round_entry_list",
     "standing_objection_list",
     "today_in",

@@ -83,19 +83,23 @@ def _open_proposal(proposal: Proposal, now: dt.datetime) -> Proposal:
     return proposal
 
 
-def resident_of(*, user: User, proposal: Proposal) -> Resident | None:
-    """The user's resident record in the proposal's project, while their role there lasts."""
+def resident_in_project(*, user: User, project_id: int) -> Resident | None:
+    """The user's resident record in the project, while their role there lasts."""
     if not user.is_authenticated:
         return None
     return (
         Resident.objects.filter(
             user=user,
-            household__project_id=proposal.project_id,
+            household__project_id=project_id,
             household_id__in=own_household_ids(user=user),
         )
         .select_related("household")
         .first()
     )
+
+
+def resident_of(*, user: User, proposal: Proposal) -> Resident | None:
+    return resident_in_project(user=user, project_id=proposal.project_id)
 
 
 def voter_of(*, proposal: Proposal, resident: Resident) -> Voter | None:
@@ -381,6 +385,7 @@ __all__ = [
     "ballot_cast",
     "ballot_cast_paper",
     "receipt_code",
+    "resident_in_project",
     "resident_of",
     "round_entry_add",
     "round_entry_answer",

@@ -875,3 +875,16 @@ def test_secret_decisions_in_the_register_keep_their_secret(side_a):
         assert user.resident.full_name not in text
     assert SecretChoice.objects.filter(proposal=proposal).count() == 2
     assert not Objection.objects.exists()
+
+
+def test_a_resident_lists_who_may_hold_their_proxy(side_a, side_b):
+    resident = api_client_for(side_a.resident_user)
+    response = resident.get(f"/api/v1/proxies/holders/?project={side_a.project.pk}")
+    assert response.status_code == 200
+    names = {row["name"] for row in response.json()}
+    assert str(side_a.neighbour_resident) in names
+    assert str(side_a.resident) not in names  # not oneself
+    assert resident.get(f"/api/v1/proxies/holders/?project={side_b.project.pk}").status_code == 404
+    assert resident.get("/api/v1/proxies/holders/?project=x").status_code == 400
+    officer = api_client_for(side_a.officer)
+    assert officer.get(f"/api/v1/proxies/holders/?project={side_a.project.pk}").status_code == 404
