@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from django.db import connection
 
+from tests.conftest import api_client_for
+
 
 def run_together(calls: list[Callable[[], object]]) -> list[object]:
     """Run each call in its own thread, all released at once; return each result or exception.
@@ -41,3 +43,35 @@ def run_together(calls: list[Callable[[], object]]) -> list[object]:
 
 def kinds(outcomes: list[object]) -> Counter:
     return Counter(type(outcome).__name__ for outcome in outcomes)
+
+
+def post_together(users: list, url: str, payload: dict) -> list[tuple[int, dict]]:
+    """POST the payload to ``url`` as every user at once (a user may appear many times);
+    (status, body) of each.
+
+    Every thread signs in and connects before the barrier, so that the requests reach the
+    database together, and closes its connection at the end.
+    """
+    barrier = threading.Barrier(len(users))
+    outcomes: list[tuple[int, dict] | BaseException | None] = [None] * len(users)
+
+    def worker(index: int, user) -> None:
+        try:
+            client = api_client_for(user)
+            connection.ensure_connection()
+            barrier.wait(timeout=30)
+            response = client.post(url, payload, format="json")
+            outcomes[index] = (response.status_code, response.json())
+        except BaseException as exc:  # reported to the test
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, user)) for i, user in enumerate(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a request hung"
+    assert not [o for o in outcomes if not isinstance(o, tuple)], outcomes
+    return outcomes  # type: ignore[return-value]

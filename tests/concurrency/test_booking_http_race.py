@@ -8,17 +8,15 @@ gets 201, every other one 409 with the next free times, and none a server error.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from community.models import Booking
 from community.models.bookings import BLOCKING_STATUSES
 from tests.community.factories import SpaceFactory, open_daily, zone_of
-from tests.conftest import api_client_for
+from tests.concurrency.helpers import post_together
 from tests.factories import HouseholdFactory, ProjectFactory, make_resident_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,37 +28,6 @@ def day_at(space, days: int, hour: int) -> dt.datetime:
     zone = zone_of(space)
     day = timezone.now().astimezone(zone).date() + dt.timedelta(days=days)
     return dt.datetime.combine(day, dt.time(hour), tzinfo=zone)
-
-
-def post_together(users: list, payload: dict) -> list[tuple[int, dict]]:
-    """POST the payload to /api/v1/bookings/ as every user at once; (status, body) of each.
-
-    Every thread signs in and connects before the barrier, so that the requests reach the
-    database together, and closes its connection at the end.
-    """
-    barrier = threading.Barrier(len(users))
-    outcomes: list[tuple[int, dict] | BaseException | None] = [None] * len(users)
-
-    def worker(index: int, user) -> None:
-        try:
-            client = api_client_for(user)
-            connection.ensure_connection()
-            barrier.wait(timeout=30)
-            response = client.post("/api/v1/bookings/", payload, format="json")
-            outcomes[index] = (response.status_code, response.json())
-        except BaseException as exc:  # reported to the test
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, user)) for i, user in enumerate(users)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    assert not [o for o in outcomes if not isinstance(o, tuple)], outcomes
-    return outcomes  # type: ignore[return-value]
 
 
 @pytest.fixture
@@ -79,7 +46,7 @@ def test_fifty_residents_race_for_one_slot_over_http_and_one_gets_it(project):
     start, end = day_at(space, 3, 18), day_at(space, 3, 20)
     payload = {"space": space.pk, "start": start.isoformat(), "end": end.isoformat()}
 
-    outcomes = post_together(users, payload)
+    outcomes = post_together(users, "/api/v1/bookings/", payload)
 
     statuses = Counter(status for status, _body in outcomes)
     assert statuses == Counter({201: 1, 409: RESIDENTS - 1}), outcomes
@@ -101,7 +68,7 @@ def test_three_machines_over_http_go_to_exactly_three_residents(project):
     start, end = day_at(laundry, 3, 9), day_at(laundry, 3, 10)
     payload = {"space": laundry.pk, "start": start.isoformat(), "end": end.isoformat()}
 
-    outcomes = post_together(users, payload)
+    outcomes = post_together(users, "/api/v1/bookings/", payload)
 
     assert Counter(status for status, _body in outcomes) == Counter({201: 3, 409: 17}), outcomes
     booked = Booking.objects.filter(space=laundry, status__in=BLOCKING_STATUSES)

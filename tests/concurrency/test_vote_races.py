@@ -15,7 +15,7 @@ from governance.models import Decision, Electorate, Participation, SecretChoice,
 from governance.services.ballots import BallotReceipt, ballot_cast
 from governance.services.proposals import proposal_close, proposal_create, proposal_open
 from governance.services.proxies import proxy_grant
-from tests.concurrency.helpers import kinds, run_together
+from tests.concurrency.helpers import kinds, post_together, run_together
 from tests.factories import HouseholdFactory, ProjectFactory, make_resident_user
 from tests.governance.factories import DecisionClassFactory, open_proposal
 
@@ -113,3 +113,17 @@ def test_two_grantors_racing_for_a_holders_last_place_do_not_both_get_it():
         for o in outcomes
         if isinstance(o, ValidationError)
     )
+
+
+def test_a_hundred_vote_requests_of_one_voter_over_http_give_one_ballot():
+    project = ProjectFactory()
+    user = make_resident_user(HouseholdFactory(project=project))
+    proposal = open_proposal(project=project, secret=True)
+
+    outcomes = post_together(
+        [user] * 100, f"/api/v1/proposals/{proposal.pk}/vote/", {"choice": "yes"}
+    )
+
+    assert Counter(status for status, _body in outcomes) == Counter({201: 1, 409: 99})
+    assert Participation.objects.filter(proposal=proposal).count() == 1
+    assert SecretChoice.objects.filter(proposal=proposal).count() == 1
