@@ -55,10 +55,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import ISO_8601, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from api.base import AUTHENTICATED, ServiceMixin
@@ -92,6 +93,7 @@ from community.selectors.contributions import (
     payment_list_for_user,
     scheme_list_for_user,
 )
+from community.selectors.simulation import scheme_simulate, schemes_compare
 from community.selectors.spaces import space_project_list_for_user
 from community.services.contributions import (
     ImportResult,
@@ -154,6 +156,8 @@ class RatioField(serializers.Field):
     """An exact share (a ``Fraction``) as a decimal string with four places, half-even: 0.3125
     is 31.25 %."""
 
+    places = 4
+
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("read_only", True)
         super().__init__(**kwargs)
@@ -161,7 +165,17 @@ class RatioField(serializers.Field):
     def to_representation(self, value: Fraction | Decimal | int) -> str:
         value = Fraction(value)
         exact = Decimal(value.numerator) / Decimal(value.denominator)
-        return str(exact.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN))
+        return str(exact.quantize(Decimal(1).scaleb(-self.places), rounding=ROUND_HALF_EVEN))
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": r"^-?\d+\.\d{8}$", "example": "0.27131742"}
+)
+class RateField(RatioField):
+    """A rate applied to incomes (solidarity's r), with eight places: it multiplies amounts of
+    thousands of euros, so four would move a contribution by whole euros."""
+
+    places = 8
 
 
 @extend_schema_field(
@@ -432,6 +446,188 @@ class RetireInput(serializers.Serializer):
     )
 
 
+# Simulating and comparing schemes --------------------------------------------------------
+
+
+class SchemeChoiceInput(serializers.Serializer):
+    """A scheme to work out: an existing one of the project, or a method with its parameters."""
+
+    scheme = serializers.PrimaryKeyRelatedField(
+        queryset=ContributionScheme.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "A scheme of the project (a draft, the one in force …): its method and parameters."
+        ),
+    )
+    method = SchemeMethodField(required=False)
+    parameters = serializers.JSONField(required=False, allow_null=True, help_text=PARAMETERS_HELP)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request, project = self.context.get("request"), self.context.get("project")
+        if request is not None and project is not None:
+            self.fields["scheme"].queryset = scheme_list_for_user(user=request.user).filter(
+                project=project
+            )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("scheme") is not None:
+            if "method" in attrs or "parameters" in attrs:
+                raise ValidationError(
+                    {"scheme": [_("Give a scheme, or a method and its parameters: not both.")]}
+                )
+        elif "method" not in attrs:
+            raise ValidationError({"method": [_("Give a method, or a scheme to take it from.")]})
+        return attrs
+
+    def chosen(self) -> tuple[str, Any]:
+        """(method, parameters); parameters None: the method's defaults."""
+        scheme = self.validated_data.get("scheme")
+        if scheme is not None:
+            return scheme.method, scheme.parameters
+        return self.validated_data["method"], self.validated_data.get("parameters")
+
+
+MONTH_HELP = _(
+    "The month whose households are charged (2025-07); by default next month. Its budget, or "
+    "the latest before it."
+)
+
+
+class MonthInput(serializers.Serializer):
+    month = MonthField(required=False, help_text=MONTH_HELP)
+
+
+class SimulateInput(ProjectInput, SchemeChoiceInput):
+    month = MonthField(required=False, help_text=MONTH_HELP)
+
+
+class CompareInput(ProjectInput):
+    """Documents the request; each scheme is read with ``SchemeChoiceInput`` so that its errors
+    are keyed like the selector's: ``first.method``, ``second.parameters.floor_cents``."""
+
+    month = MonthField(required=False, help_text=MONTH_HELP)
+    first = SchemeChoiceInput()
+    second = SchemeChoiceInput()
+
+
+def _flat_errors(errors: dict, prefix: str) -> dict[str, Any]:
+    """A nested serializer's errors keyed as the services key theirs: ``first.method``."""
+    flat = {}
+    for key, messages in errors.items():
+        whole = key == api_settings.NON_FIELD_ERRORS_KEY
+        flat[prefix.rstrip(".") if whole else f"{prefix}{key}"] = messages
+    return flat
+
+
+class BudgetUsedSerializer(serializers.ModelSerializer):
+    status = BudgetStatusField(read_only=True)
+    total_cents = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Budget
+        fields = ["id", "month", "status", "total_cents"]
+        read_only_fields = fields
+
+
+class SimulationRowSerializer(serializers.Serializer):
+    household = serializers.IntegerField(source="household.pk")
+    unit_label = serializers.CharField(source="household.unit_label")
+    amount_cents = serializers.IntegerField(help_text=_("This month's, a part month prorated."))
+    full_month_cents = serializers.IntegerField()
+    days = serializers.IntegerField(help_text=_("Days lived in the month."))
+    days_in_month = serializers.IntegerField()
+    current_cents = serializers.IntegerField(
+        allow_null=True, help_text=_("Under the scheme in force; none without one.")
+    )
+    change_cents = serializers.IntegerField(allow_null=True)
+    disposable_cents = serializers.IntegerField(
+        allow_null=True, help_text=_("None: no income declaration valid that month.")
+    )
+    utilities_cents = serializers.IntegerField()
+    housing_allowance_cents = serializers.IntegerField()
+    ratio = RatioField(
+        allow_null=True,
+        help_text=_("Housing cost ratio with this amount (Eurostat; overburdened above 0.4)."),
+    )
+    overburdened = serializers.BooleanField(allow_null=True)
+    current_ratio = RatioField(allow_null=True)
+    current_overburdened = serializers.BooleanField(allow_null=True)
+    breakdown = serializers.JSONField(source="line", help_text=_("How the amount is worked out."))
+
+
+class SimulationSummarySerializer(serializers.Serializer):
+    method = SchemeMethodField()
+    method_label = serializers.SerializerMethodField()
+    parameters = serializers.JSONField(help_text=_("Normalised: every default filled in."))
+    budget = BudgetUsedSerializer()
+    total_cents = serializers.IntegerField()
+    budget_cents = serializers.IntegerField()
+    shortfall_cents = serializers.IntegerField()
+    surplus_cents = serializers.IntegerField()
+    rate = RateField(allow_null=True, help_text=_("Solidarity: the rate applied to incomes."))
+    overburdened_count = serializers.IntegerField()
+    median_ratio = RatioField(allow_null=True)
+    missing_income_count = serializers.IntegerField()
+    warnings = serializers.ListField(child=serializers.CharField())
+    current_source = serializers.ChoiceField(
+        choices=[("charges", _("charges")), ("computed", _("computed"))],
+        allow_null=True,
+        help_text=_(
+            "What the current amounts are: the month's charges, the scheme in force worked out "
+            "on the same month, or none (no scheme in force)."
+        ),
+    )
+    current_total_cents = serializers.IntegerField(allow_null=True)
+    current_overburdened_count = serializers.IntegerField(allow_null=True)
+    current_median_ratio = RatioField(allow_null=True)
+
+    def get_method_label(self, simulation) -> str:
+        return str(METHOD_LABELS[Method(simulation.method)])
+
+
+class SchemeInForceSerializer(serializers.ModelSerializer):
+    method = SchemeMethodField(read_only=True)
+
+    class Meta:
+        model = ContributionScheme
+        fields = ["id", "name", "method", "valid_from", "valid_to"]
+        read_only_fields = fields
+
+
+class SimulationSerializer(SimulationSummarySerializer):
+    project = serializers.IntegerField(source="project.pk")
+    month = serializers.DateField()
+    currency = serializers.CharField(source="project.city.currency")
+    scheme_in_force = SchemeInForceSerializer(allow_null=True)
+    rows = SimulationRowSerializer(many=True)
+
+
+class CompareRowSerializer(serializers.Serializer):
+    household = serializers.IntegerField(source="household.pk")
+    unit_label = serializers.CharField(source="household.unit_label")
+    current_cents = serializers.IntegerField(allow_null=True)
+    first_cents = serializers.IntegerField()
+    second_cents = serializers.IntegerField()
+    difference_cents = serializers.IntegerField(help_text=_("Second − first."))
+    first_ratio = RatioField(allow_null=True)
+    second_ratio = RatioField(allow_null=True)
+    first_overburdened = serializers.BooleanField(allow_null=True)
+    second_overburdened = serializers.BooleanField(allow_null=True)
+
+
+class ComparisonSerializer(serializers.Serializer):
+    project = serializers.IntegerField(source="first.project.pk")
+    month = serializers.DateField()
+    currency = serializers.CharField(source="first.project.city.currency")
+    scheme_in_force = SchemeInForceSerializer(source="first.scheme_in_force", allow_null=True)
+    first = SimulationSummarySerializer()
+    second = SimulationSummarySerializer()
+    difference_cents = serializers.IntegerField(help_text=_("Second total − first total."))
+    rows = CompareRowSerializer(many=True)
+
+
 class SchemeFilter(django_filters.FilterSet):
     project = IdFilter(field_name="project_id")
     status = django_filters.ChoiceFilter(choices=SchemeStatus.choices)
@@ -517,6 +713,84 @@ class SchemeViewSet(
         data = RetireInput(data=request.data)
         data.is_valid(raise_exception=True)
         return self._shown(scheme_retire(scheme=scheme, **data.validated_data))
+
+    @extend_schema(
+        request=SimulateInput,
+        responses={200: SimulationSerializer, 400: BAD_INPUT, 403: REFUSED, 404: UNKNOWN},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        parser_classes=[JSONParser],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def simulate(self, request: Request) -> Response:
+        """A manager works out what a scheme (a method and its parameters, or a scheme of the
+        project) would charge each household in a month, against the month's budget, beside
+        what the scheme in force charges, with each household's housing cost ratio. Nothing
+        is written but the income access log: one entry per household shown."""
+        project = self.project_to_manage(request)
+        data = SimulateInput(data=request.data, context={"request": request, "project": project})
+        data.is_valid(raise_exception=True)
+        method, parameters = data.chosen()
+        simulation = scheme_simulate(
+            project=project,
+            method=method,
+            parameters=parameters,
+            month=data.validated_data.get("month"),
+        )
+        record_income_views(
+            user=request.user,
+            households=[row.household for row in simulation.rows],
+            view="simulation",
+        )
+        return Response(SimulationSerializer(simulation).data)
+
+    @extend_schema(
+        request=CompareInput,
+        responses={200: ComparisonSerializer, 400: BAD_INPUT, 403: REFUSED, 404: UNKNOWN},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        parser_classes=[JSONParser],
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def compare(self, request: Request) -> Response:
+        """Two schemes worked out side by side on the same month's households and budget: each
+        household's amount under both, the difference and both housing cost ratios. Errors
+        are keyed ``first.…`` and ``second.…``."""
+        project = self.project_to_manage(request)
+        context = {"request": request, "project": project}
+        month = MonthInput(data=request.data)
+        errors = {} if month.is_valid() else dict(month.errors)
+        chosen = []
+        for prefix in ("first", "second"):
+            raw = request.data.get(prefix)
+            if raw is None:
+                errors[prefix] = [gettext("Give a scheme, or a method and its parameters.")]
+                continue
+            part = SchemeChoiceInput(data=raw, context=context)
+            if part.is_valid():
+                chosen.append(part.chosen())
+            else:
+                errors.update(_flat_errors(part.errors, f"{prefix}."))
+        if errors:
+            raise ValidationError(errors)
+        comparison = schemes_compare(
+            project=project,
+            first=chosen[0],
+            second=chosen[1],
+            month=month.validated_data.get("month"),
+        )
+        record_income_views(
+            user=request.user,
+            households=[row.household for row in comparison.rows],
+            view="comparison",
+        )
+        return Response(ComparisonSerializer(comparison).data)
 
 
 # --- Charges and charge runs -----------------------------------------------------------------

@@ -339,6 +339,250 @@ def test_officers_and_other_projects_get_404_for_schemes(side_a, side_b, who):
     assert money_rows() == before
 
 
+# --- Simulating and comparing schemes -----------------------------------------------------
+
+
+def simulate(user, side, **body):
+    return api_client_for(user).post(
+        f"{API}/schemes/simulate/", {"project": side.project.pk, **body}, format="json"
+    )
+
+
+def compare(user, side, **body):
+    return api_client_for(user).post(
+        f"{API}/schemes/compare/", {"project": side.project.pk, **body}, format="json"
+    )
+
+
+FLAT = {"method": "flat", "parameters": {"basis": "equal"}}
+
+
+def test_a_simulation_shows_each_households_amount_change_and_ratio(charged):
+    """July, not charged yet, uses June's budget (150 000, the latest): flat is 75 000 each.
+    The scheme in force (income share, 30 %) comes to 72 000 and 56 296. Ratios: 75 000 ÷
+    240 000 = 0.3125 and 75 000 ÷ 187 654 = 0.39967 (no utilities, no allowance)."""
+    side = charged.side
+    response = simulate(side.manager, side, month="2025-07", **FLAT)
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["project"], body["month"], body["currency"]) == (
+        side.project.pk,
+        "2025-07-01",
+        "EUR",
+    )
+    assert (body["method"], body["parameters"]) == ("flat", {"basis": "equal"})
+    assert body["budget"]["month"] == "2025-06-01"
+    assert (body["total_cents"], body["budget_cents"]) == (150_000, 150_000)
+    assert (body["shortfall_cents"], body["surplus_cents"], body["rate"]) == (0, 0, None)
+    assert body["scheme_in_force"]["id"] == charged.scheme.pk
+    assert (body["current_source"], body["current_total_cents"]) == (
+        "computed",
+        OWN_CHARGE + NEIGHBOUR_CHARGE,
+    )
+    assert body["overburdened_count"] == 0
+    assert body["median_ratio"] == "0.3561"  # (0.3125 + 0.39967) / 2
+    rows = {row["household"]: row for row in body["rows"]}
+    own, neighbour = rows[side.household.pk], rows[side.neighbour.pk]
+    assert (own["amount_cents"], own["current_cents"], own["change_cents"]) == (
+        75_000,
+        OWN_CHARGE,
+        3_000,
+    )
+    assert (own["ratio"], own["overburdened"], own["disposable_cents"]) == (
+        "0.3125",
+        False,
+        240_000,
+    )
+    assert (neighbour["change_cents"], neighbour["ratio"]) == (75_000 - NEIGHBOUR_CHARGE, "0.3997")
+    assert (own["days"], own["days_in_month"], own["full_month_cents"]) == (31, 31, 75_000)
+    assert own["breakdown"]["rule"] == "flat"
+    assert set(own) >= {"current_ratio", "current_overburdened", "utilities_cents", "unit_label"}
+
+
+def test_a_simulation_of_a_charged_month_compares_with_its_charges(charged):
+    side = charged.side
+    body = simulate(side.manager, side, month="2025-06", scheme=charged.scheme.pk).json()
+    assert body["current_source"] == "charges"
+    assert {row["change_cents"] for row in body["rows"]} == {0}
+    assert body["parameters"]["rate_percent"] == "30"
+
+
+def test_a_solidarity_simulation_gives_its_rate(charged):
+    side = charged.side
+    body = simulate(
+        side.manager,
+        side,
+        month="2025-07",
+        method="solidarity",
+        parameters={"income": "disposable"},
+    ).json()
+    assert body["total_cents"] == 150_000
+    assert body["rate"] == "0.35075084"  # 150 000 ÷ (240 000 + 187 654), 8 places
+    assert len(body["rate"].split(".")[1]) == 8
+
+
+def test_a_comparison_puts_two_schemes_side_by_side(charged):
+    side = charged.side
+    response = compare(
+        side.manager,
+        side,
+        month="2025-07",
+        first={"scheme": charged.scheme.pk},
+        second=FLAT,
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {
+        "project",
+        "month",
+        "currency",
+        "scheme_in_force",
+        "first",
+        "second",
+        "difference_cents",
+        "rows",
+    }
+    assert (body["first"]["method"], body["second"]["method"]) == ("income_share", "flat")
+    assert "rows" not in body["first"]
+    assert body["first"]["total_cents"] == OWN_CHARGE + NEIGHBOUR_CHARGE
+    assert body["difference_cents"] == 150_000 - OWN_CHARGE - NEIGHBOUR_CHARGE
+    rows = {row["household"]: row for row in body["rows"]}
+    assert rows[side.household.pk] == {
+        "household": side.household.pk,
+        "unit_label": "1A",
+        "current_cents": OWN_CHARGE,
+        "first_cents": OWN_CHARGE,
+        "second_cents": 75_000,
+        "difference_cents": 3_000,
+        "first_ratio": "0.3000",
+        "second_ratio": "0.3125",
+        "first_overburdened": False,
+        "second_overburdened": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (
+            {"method": "income_share", "parameters": {**INCOME_SHARE, "floor_cents": 300_000}},
+            "parameters.floor_cents",
+        ),
+        (
+            {"method": "income_share", "parameters": {**INCOME_SHARE, "rate_percent": "120"}},
+            "parameters.rate_percent",
+        ),
+        (
+            {"method": "income_share", "parameters": {**INCOME_SHARE, "cap_cents": -1}},
+            "parameters.cap_cents",
+        ),
+        (
+            {
+                "method": "income_bands",
+                "parameters": {"income": "disposable", "bands": BANDS_OVERLAP},
+            },
+            "parameters.bands",
+        ),
+        (
+            {"method": "income_bands", "parameters": {"income": "disposable", "bands": BANDS_GAP}},
+            "parameters.bands",
+        ),
+        ({"method": "flat", "parameters": {"basis": "height"}}, "parameters.basis"),
+        ({"method": "lottery"}, "method"),
+        ({"parameters": {"basis": "equal"}}, "method"),
+        ({"scheme": "SCHEME", "method": "flat"}, "scheme"),
+        ({**FLAT, "month": "2025-07-15"}, "month"),
+        ({**FLAT, "month": "2024-01"}, "month"),  # no budget then or before
+    ],
+)
+def test_a_bad_simulation_is_refused_on_its_field_and_nothing_is_written(charged, body, field):
+    side = charged.side
+    if body.get("scheme") == "SCHEME":
+        body = {**body, "scheme": charged.scheme.pk}
+    before, logged = money_rows(), IncomeAccessLog.objects.count()
+
+    response = simulate(side.manager, side, **{"month": "2025-07", **body})
+
+    assert response.status_code == 400
+    assert field in response.json(), response.json()
+    assert money_rows() == before
+    assert IncomeAccessLog.objects.count() == logged
+
+
+def test_a_scheme_of_another_project_cannot_be_simulated_here(charged, side_b):
+    other = adopted_scheme(side_b.project, name="Theirs")
+    response = simulate(charged.side.manager, charged.side, scheme=other.pk, month="2025-07")
+    assert response.status_code == 400
+    assert "scheme" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        (
+            {
+                "first": {
+                    "method": "income_share",
+                    "parameters": {**INCOME_SHARE, "floor_cents": 300_000},
+                },
+                "second": FLAT,
+            },
+            {"first.parameters.floor_cents"},
+        ),
+        ({"first": FLAT, "second": {"method": "lottery"}}, {"second.method"}),
+        ({"first": {"scheme": 10**9}, "second": {}}, {"first.scheme", "second.method"}),
+        ({"first": FLAT}, {"second"}),
+        ({"first": "flat", "second": FLAT}, {"first"}),
+        (
+            {
+                "first": FLAT,
+                "second": {
+                    "method": "income_bands",
+                    "parameters": {"income": "disposable", "bands": BANDS_GAP},
+                },
+            },
+            {"second.parameters.bands"},
+        ),
+        ({"first": FLAT, "second": FLAT, "month": "2025-07-02"}, {"month"}),
+    ],
+)
+def test_a_bad_comparison_names_the_scheme_and_field(charged, body, fields):
+    side = charged.side
+    before, logged = money_rows(), IncomeAccessLog.objects.count()
+
+    response = compare(side.manager, side, **{"month": "2025-07", **body})
+
+    assert response.status_code == 400
+    assert set(response.json()) == fields, response.json()
+    assert money_rows() == before
+    assert IncomeAccessLog.objects.count() == logged
+
+
+def test_simulations_are_the_managers_and_are_logged(charged, side_b):
+    side = charged.side
+    assert simulate(side.resident_user, side, **FLAT).status_code == 403
+    assert compare(side.resident_user, side, first=FLAT, second=FLAT).status_code == 403
+    for user in (side.officer, side_b.manager):
+        assert simulate(user, side, **FLAT).status_code == 404
+        assert compare(user, side, first=FLAT, second=FLAT).status_code == 404
+    assert not IncomeAccessLog.objects.filter(action=IncomeAccess.VIEWED).exists()
+
+    simulate(side.manager, side, month="2025-07", **FLAT)
+    compare(side.manager, side, month="2025-07", first=FLAT, second=FLAT)
+
+    entries = IncomeAccessLog.objects.filter(actor=side.manager, action=IncomeAccess.VIEWED)
+    assert sorted(entries.values_list("detail__view", "household_id")) == sorted(
+        [
+            ("simulation", side.household.pk),
+            ("simulation", side.neighbour.pk),
+            ("comparison", side.household.pk),
+            ("comparison", side.neighbour.pk),
+        ]
+    )
+
+
 # --- Charges and their run ----------------------------------------------------------------
 
 

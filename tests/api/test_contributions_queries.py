@@ -225,3 +225,34 @@ def test_a_statement(side_a, csv_format, django_assert_max_num_queries):
         assert len(response.content.decode().splitlines()) == 2 * MANY + 3
     else:
         assert len(response.json()["lines"]) == 2 * MANY
+
+
+@pytest.mark.parametrize("endpoint", ["simulate", "compare"])
+def test_a_simulation_and_a_comparison(side_a, endpoint, django_assert_max_num_queries):
+    """3 households, then 20: the month's facts are read in a fixed number of queries, and the
+    income access log takes its entries in one insert."""
+    adopted_scheme(side_a.project, "income_share", INCOME_SHARE, valid_from=FIRST)
+    set_budget(side_a.project, dt.date(2025, 6, 1), 150_000)
+    add_households(side_a.project, SMALL - 2)
+    client = api_client_for(side_a.manager)
+    flat = {"method": "flat", "parameters": {"basis": "equal"}}
+    body = {"project": side_a.project.pk, "month": "2025-07"}
+    if endpoint == "simulate":
+        body.update(method="solidarity", parameters={"income": "equivalised"})
+    else:
+        body.update(
+            first=flat, second={"method": "solidarity", "parameters": {"income": "disposable"}}
+        )
+    url = f"{API}/schemes/{endpoint}/"
+
+    client.post(url, body, format="json")
+    # The project, the manager's right, the budget, households, declarations, residents, the
+    # month's charges, the scheme in force, the log (own household, insert), the savepoints.
+    with django_assert_max_num_queries(13) as small:
+        response = client.post(url, body, format="json")
+    assert response.status_code == 200, response.content
+    assert len(response.json()["rows"]) == SMALL
+    add_households(side_a.project, MANY - SMALL)
+    with django_assert_max_num_queries(len(small)):
+        response = client.post(url, body, format="json")
+    assert len(response.json()["rows"]) == MANY
