@@ -15,6 +15,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from community.affordability import modified_oecd_scale
 from community.contributions import HouseholdFacts, cents_half_even
@@ -29,6 +30,7 @@ __all__ = [
     "ages_in",
     "birth_years",
     "declarations_by_household",
+    "first_day_lived",
     "household_facts",
     "month_facts",
     "presence",
@@ -62,11 +64,17 @@ class Presence:
         return self.days == self.days_in_month
 
 
+def first_day_lived(household: Household, month: dt.date) -> dt.date:
+    """The first day of ``month`` (its first day) the household lives there: the day whose
+    income declaration places it for the month."""
+    return max(household.move_in, month)
+
+
 def presence(household: Household, month: dt.date) -> Presence:
     """Days lived in the month, the move-in and move-out days included: moving in on the
     15th of a 30-day month is 16 days."""
     last = last_of_month(month)
-    start = max(household.move_in, month)
+    start = first_day_lived(household, month)
     end = min(household.move_out or last, last)
     return Presence(start, (end - start).days + 1, last.day)
 
@@ -86,34 +94,42 @@ class Declarations:
     """Each household's declarations in the order they take effect (valid from, then declared
     at, then id): on any day, the last one already valid counts (DESIGN.md §3)."""
 
-    def __init__(self, declarations: Iterable[IncomeDeclaration]) -> None:
-        self._rows: dict[int, list[IncomeDeclaration]] = {}
+    def __init__(self, declarations: Iterable[Any]) -> None:
+        self._rows: dict[int, list[Any]] = {}
         self._starts: dict[int, list[dt.date]] = {}
         for declaration in declarations:  # already in order
             self._rows.setdefault(declaration.household_id, []).append(declaration)
             self._starts.setdefault(declaration.household_id, []).append(declaration.valid_from)
 
-    def on(self, household_id: int, day: dt.date) -> IncomeDeclaration | None:
-        """The household's declaration valid on ``day``, or None."""
+    def on(self, household_id: int, day: dt.date) -> Any:
+        """The household's declaration valid on ``day`` (an ``IncomeDeclaration``, or a row
+        of the fields asked for), or None."""
         starts = self._starts.get(household_id)
         if not starts:
             return None
         index = bisect_right(starts, day)
         return self._rows[household_id][index - 1] if index else None
 
-    def of(self, household_id: int) -> list[IncomeDeclaration]:
+    def of(self, household_id: int) -> list[Any]:
         return self._rows.get(household_id, [])
 
 
 def declarations_by_household(
-    households: Sequence[Household] | Iterable[int], until: dt.date
+    households: Sequence[Household] | Iterable[int],
+    until: dt.date,
+    fields: Sequence[str] = (),
 ) -> Declarations:
-    """The declarations of the households valid from ``until`` or earlier, in one query."""
-    return Declarations(
-        IncomeDeclaration.objects.filter(household__in=households, valid_from__lte=until).order_by(
-            "household_id", "valid_from", "declared_at", "pk"
-        )
-    )
+    """The declarations of the households valid from ``until`` or earlier, in one query. With
+    ``fields``, each is a light named tuple of those fields (and ``household_id`` and
+    ``valid_from``) instead of a model instance: a reader of thousands of household-months
+    that needs a few amounts does not pay for building whole models."""
+    declarations = IncomeDeclaration.objects.filter(
+        household__in=households, valid_from__lte=until
+    ).order_by("household_id", "valid_from", "declared_at", "pk")
+    if fields:
+        names = dict.fromkeys(("household_id", "valid_from", *fields))
+        return Declarations(declarations.values_list(*names, named=True))
+    return Declarations(declarations)
 
 
 # --- Ages --------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from community.affordability import OVERBURDEN_THRESHOLD, housing_cost_ratio, me
 from community.contributions import ContributionResult, HouseholdFacts, compute_contributions
 from community.models import Budget, Charge, ContributionScheme, HousingProject
 from community.models.contributions import first_of_month, validate_first_of_month
+from community.selectors.affordability import FULL_MONTH_CENTS
 from community.selectors.contributions import households_living_in_month, scheme_in_force
 from community.selectors.household_facts import Presence, add_months, month_facts, presence, prorate
 
@@ -181,7 +182,7 @@ def _load_month(project: HousingProject, month: dt.date | None) -> _Month:
         household_id: (amount, amount if full is None else int(full))
         for household_id, amount, full in Charge.objects.filter(
             household__project=project, month=month
-        ).values_list("household_id", "amount_cents", "breakdown__full_month_cents")
+        ).values_list("household_id", "amount_cents", FULL_MONTH_CENTS)
     }
     return _Month(
         project=project,
