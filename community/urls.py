@@ -1,6 +1,6 @@
 from django.urls import path
 
-from community import views, views_bookings, views_handover
+from community import views, views_bookings, views_contributions, views_handover
 
 urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
@@ -77,6 +77,8 @@ urlpatterns = [
         views_handover.series_cancel_view,
         name="booking_series_cancel",
     ),
+    # Contributions: budgets, schemes, charges, payments, statements, affordability
+    *views_contributions.urlpatterns,
     # Calendar feeds: no session, the secret token in the URL is the key.
     path("calendars/space/<slug:token>.ics", views_bookings.space_feed, name="space_feed"),
     path(
