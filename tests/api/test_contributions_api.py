@@ -1003,6 +1003,109 @@ def test_another_households_statement_answers_404(charged, side_b):
     assert api_client_for(side.manager).get(url).status_code == 200
 
 
+# --- Affordability ------------------------------------------------------------------------
+
+
+def affordability(user, url: str, query: str = "?until=2025-06"):
+    return api_client_for(user).get(f"{API}{url}{query}")
+
+
+def test_a_manager_sees_the_projects_affordability_and_each_household(charged):
+    """June: the household pays 72 000 + 30 000 utilities out of 240 000 disposable, a ratio
+    of 0.425 (overburdened, Eurostat's 40 %), 0.34 of its 300 000 gross (over the 30 % rule);
+    the neighbour 56 296 out of 187 654, 0.3000 (56 296 ÷ 187 654 = 0.29999…)."""
+    side = charged.side
+    side.household.utilities_monthly_cents = 30_000
+    side.household.save()
+
+    response = affordability(side.manager, f"/projects/{side.project.pk}/affordability/")
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["start"], body["until"], body["latest_month"]) == (
+        "2024-07-01",
+        "2025-06-01",
+        "2025-06-01",
+    )
+    assert body["currency"] == "EUR"
+    assert len(body["months"]) == 12
+    june = body["months"][-1]
+    assert (june["households"], june["measured"], june["overburdened"]) == (2, 2, 1)
+    assert (june["overburden_rate"], june["median_ratio"]) == ("0.5000", "0.3625")
+    assert body["months"][0]["households"] == 0
+    assert body["months"][0]["overburden_rate"] is None
+    rows = {row["household"]: row for row in body["households"]}
+    own = rows[side.household.pk]
+    assert (own["ratio"], own["overburdened"], own["thirty_rule"], own["severely_burdened"]) == (
+        "0.4250",
+        True,
+        True,
+        False,
+    )
+    assert (own["housing_cost_cents"], own["residual_cents"]) == (102_000, 138_000)
+    assert (own["equivalised_cents"], own["at_risk_of_poverty"]) == (240_000, False)
+    assert (rows[side.neighbour.pk]["ratio"], rows[side.neighbour.pk]["overburdened"]) == (
+        "0.3000",
+        False,
+    )
+    bins = {item["label"]: item["count"] for item in body["histogram"]}
+    assert sum(bins.values()) == 2
+    assert [item["count"] for item in body["histogram"] if item["lower"] == "0.2000"] == [1]
+    assert [item["count"] for item in body["histogram"] if item["lower"] == "0.4000"] == [1]
+
+
+def test_a_managers_look_at_affordability_is_logged_per_household(charged):
+    side = charged.side
+    affordability(side.manager, f"/projects/{side.project.pk}/affordability/")
+    affordability(side.manager, f"/households/{side.neighbour.pk}/affordability/")
+
+    entries = IncomeAccessLog.objects.filter(actor=side.manager, detail__view="affordability")
+    assert sorted(entries.values_list("household_id", flat=True)) == sorted(
+        [side.household.pk, side.neighbour.pk, side.neighbour.pk]
+    )
+
+
+def test_a_household_sees_its_own_affordability_only(charged, side_b):
+    side = charged.side
+    own = affordability(side.resident_user, f"/households/{side.household.pk}/affordability/")
+    assert own.status_code == 200
+    body = own.json()
+    assert body["household"] == side.household.pk
+    assert [(row["month"], row["ratio"]) for row in body["months"]] == [("2025-06-01", "0.3000")]
+    assert not IncomeAccessLog.objects.filter(actor=side.resident_user).exists()
+
+    for user in (side.resident_user, side.officer, side_b.manager):
+        assert (
+            affordability(user, f"/households/{side.neighbour.pk}/affordability/").status_code
+            == 404
+        )
+        assert affordability(user, f"/projects/{side.project.pk}/affordability/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("?months=0", "months"),
+        ("?months=121", "months"),
+        ("?months=many", "months"),
+        ("?until=2025-06-15", "until"),
+        ("?until=June", "until"),
+    ],
+)
+@pytest.mark.parametrize("scope", ["project", "household"])
+def test_a_bad_affordability_question_is_refused_on_its_field(charged, query, field, scope):
+    side = charged.side
+    url = (
+        f"/projects/{side.project.pk}/affordability/"
+        if scope == "project"
+        else f"/households/{side.household.pk}/affordability/"
+    )
+    response = affordability(side.manager, url, query)
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not IncomeAccessLog.objects.filter(detail__view="affordability").exists()
+
+
 # --- Income declarations (members API): the fields the schemes need --------------------------
 
 
@@ -1081,6 +1184,9 @@ def resident_readable_urls(charged) -> list[str]:
         f"{API}/households/{side.household.pk}/statement/?start=2025-01-01",
         f"{API}/households/{side.household.pk}/statement/?start=2025-01-01&format=csv",
         f"{API}/households/{side.neighbour.pk}/statement/",
+        f"{API}/households/{side.household.pk}/affordability/?until=2025-06",
+        f"{API}/households/{side.neighbour.pk}/affordability/?until=2025-06",
+        f"{API}/projects/{side.project.pk}/affordability/?until=2025-06",
         f"{API}/projects/{side.project.pk}/balances/",
         f"{API}/projects/{side.project.pk}/arrears/",
         f"{API}/charges/{Charge.objects.get(household=side.neighbour).pk}/",

@@ -256,3 +256,56 @@ def test_a_simulation_and_a_comparison(side_a, endpoint, django_assert_max_num_q
     with django_assert_max_num_queries(len(small)):
         response = client.post(url, body, format="json")
     assert len(response.json()["rows"]) == MANY
+
+
+def test_a_projects_affordability(side_a, django_assert_max_num_queries):
+    """3 households charged for 3 months, then 20 for 20 months."""
+    adopted_scheme(side_a.project, "income_share", INCOME_SHARE, valid_from=FIRST)
+    IncomeDeclaration.objects.update(valid_from=FIRST)
+    add_households(side_a.project, SMALL - 2)
+    all_months = months(MANY)
+
+    def run(chosen):
+        for month in chosen:
+            set_budget(side_a.project, month, 150_000)
+            charges_run(project=side_a.project, month=month)
+
+    run(all_months[:SMALL])
+    client = api_client_for(side_a.manager)
+    url = f"{API}/projects/{side_a.project.pk}/affordability/?months=24&until=2025-12"
+    client.get(url)
+    # The project, households, charges, declarations, residents, the log (own household,
+    # insert), the savepoints.
+    with django_assert_max_num_queries(9) as small:
+        response = client.get(url)
+    assert len(response.json()["households"]) == SMALL
+    add_households(side_a.project, MANY - SMALL)
+    run(all_months[SMALL:])
+    with django_assert_max_num_queries(len(small)):
+        response = client.get(url)
+    assert len(response.json()["households"]) == MANY
+
+
+@pytest.mark.parametrize("role", ["manager", "resident_user"])
+def test_a_households_affordability(side_a, role, django_assert_max_num_queries):
+    adopted_scheme(side_a.project, "income_share", INCOME_SHARE, valid_from=FIRST)
+    IncomeDeclaration.objects.update(valid_from=FIRST)
+    all_months = months(MANY)
+
+    def run(chosen):
+        for month in chosen:
+            set_budget(side_a.project, month, 150_000)
+            charges_run(project=side_a.project, month=month)
+
+    run(all_months[:SMALL])
+    client = api_client_for(getattr(side_a, role))
+    url = f"{API}/households/{side_a.household.pk}/affordability/?months=24&until=2025-12"
+    client.get(url)
+    # The household, charges, declarations, residents, the log, the savepoints.
+    with django_assert_max_num_queries(8) as small:
+        response = client.get(url)
+    assert len(response.json()["months"]) == SMALL
+    run(all_months[SMALL:])
+    with django_assert_max_num_queries(len(small)):
+        response = client.get(url)
+    assert len(response.json()["months"]) == MANY
