@@ -1002,8 +1002,11 @@ class PaymentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PaymentInput(serializers.Serializer):
+class HouseholdInput(serializers.Serializer):
     household = serializers.IntegerField(min_value=1)
+
+
+class PaymentInput(HouseholdInput):
     amount_cents = serializers.IntegerField(help_text=_("More than zero."))
     paid_on = serializers.DateField()
     reference = serializers.CharField(max_length=140, required=False, allow_blank=True, default="")
@@ -1097,11 +1100,15 @@ class PaymentViewSet(
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """A manager records a payment made by hand (cash, a transfer seen on the account)."""
+        # The household first, as the project of the other writes: 404, then 403, then 400.
+        named = HouseholdInput(data=request.data)
+        named.is_valid(raise_exception=True)
+        household = household_or_404(user=request.user, pk=named.validated_data["household"])
+        self.check_permission(CanManageProject, household)
         data = PaymentInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        household = household_or_404(user=request.user, pk=fields.pop("household"))
-        self.check_permission(CanManageProject, household)
+        fields.pop("household")
         payment = payment_record(household=household, recorded_by=request.user, **fields)
         payment = self.get_queryset().get(pk=payment.pk)
         return Response(self.get_serializer(payment).data, status=status.HTTP_201_CREATED)

@@ -752,8 +752,10 @@ def test_a_bad_payment_is_refused_on_its_field_and_nothing_is_written(side_a, ch
     assert money_rows() == before
 
 
-def test_who_may_record_a_payment(side_a, side_b):
-    body = {"household": side_a.household.pk, "amount_cents": 1000, "paid_on": "2025-06-03"}
+@pytest.mark.parametrize("amount", [1000, -5])
+def test_who_may_record_a_payment(side_a, side_b, amount):
+    """Refused users learn nothing from the validation: a bad amount answers as a good one."""
+    body = {"household": side_a.household.pk, "amount_cents": amount, "paid_on": "2025-06-03"}
     assert api_client_for(side_a.resident_user).post(f"{API}/payments/", body).status_code == 403
     assert api_client_for(side_a.officer).post(f"{API}/payments/", body).status_code == 404
     assert api_client_for(side_b.manager).post(f"{API}/payments/", body).status_code == 404
@@ -1225,3 +1227,38 @@ def test_a_resident_sees_no_scheme_of_a_draft_kept_from_them(charged):
     listed = api_client_for(charged.side.resident_user).get(f"{API}/schemes/")
     assert "Secret idea" not in listed.content.decode()
     assert ContributionScheme.objects.count() == 2
+
+
+# --- The schema -----------------------------------------------------------------------------
+
+CONTRIBUTION_PATHS = {
+    "/api/v1/budgets/": {"get", "post"},
+    "/api/v1/schemes/": {"get", "post"},
+    "/api/v1/schemes/{id}/": {"get", "patch"},
+    "/api/v1/schemes/{id}/adopt/": {"post"},
+    "/api/v1/schemes/{id}/retire/": {"post"},
+    "/api/v1/schemes/simulate/": {"post"},
+    "/api/v1/schemes/compare/": {"post"},
+    "/api/v1/charges/": {"get"},
+    "/api/v1/charges/run/": {"post"},
+    "/api/v1/charge-runs/": {"get"},
+    "/api/v1/payments/": {"get", "post"},
+    "/api/v1/payments/import/": {"post"},
+    "/api/v1/projects/{id}/balances/": {"get"},
+    "/api/v1/projects/{id}/arrears/": {"get"},
+    "/api/v1/projects/{id}/affordability/": {"get"},
+    "/api/v1/households/{id}/affordability/": {"get"},
+    "/api/v1/households/{id}/statement/": {"get"},
+}
+
+
+def test_the_schema_describes_the_contributions_endpoints(api_client):
+    paths = api_client.get("/api/v1/schema/?format=json").json()["paths"]
+    for path, methods in CONTRIBUTION_PATHS.items():
+        assert methods <= set(paths[path]), path
+    simulate_answers = paths["/api/v1/schemes/simulate/"]["post"]["responses"]
+    assert {"200", "400", "403", "404"} <= set(simulate_answers)
+    upload = paths["/api/v1/payments/import/"]["post"]["requestBody"]["content"]
+    assert "multipart/form-data" in upload
+    statement = paths["/api/v1/households/{id}/statement/"]["get"]["responses"]["200"]["content"]
+    assert {"application/json", "text/csv"} <= set(statement)
