@@ -363,7 +363,7 @@ def _parameter_rows(scheme: ContributionScheme) -> list[tuple[str, Any, str]]:
     if form_class is None:
         return []
     rows = []
-    for name, field in form_class.base_fields.items():
+    for name, field in form_class().fields.items():  # in the form's field order
         if name == "cap":
             continue
         value = scheme.parameters.get(name)

@@ -919,3 +919,19 @@ def test_home_and_project_pages_lead_to_the_contributions(client, side_a):
     assert f'href="/households/{side_a.household.pk}/contributions/"' in resident_home
     assert f'href="/households/{side_a.household.pk}/income/"' in resident_home
     assert hub not in officer_project
+
+
+def test_amounts_are_shown_and_typed_the_french_way(french_client, books, side_a):
+    french_client.force_login(side_a.manager)
+    url = f"/projects/{books.project.pk}/budget/?month={FUTURE}"
+
+    page = html(french_client.get(url))  # prefilled from no month: one empty line
+    french_client.post(url, budget_rows(("loan", "Prêt", "1234,56")))
+    charged = html(
+        french_client.get(f"/projects/{books.project.pk}/budget/?month={month_text(books.month)}")
+    )
+
+    assert 'lang="fr"' in page
+    assert "3\u202f000,00\u00a0€" in charged  # Babel's French money
+    budget = Budget.objects.get(month=dt.date(2030, 1, 1))
+    assert list(budget.lines.values_list("amount_cents", flat=True)) == [123_456]
