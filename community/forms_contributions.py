@@ -28,6 +28,7 @@ T = TypeVar("T")
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 200  # rows of a budget or of income bands shown again
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 # --- Months and amounts --------------------------------------------------------------------
@@ -52,7 +53,21 @@ class MonthField(forms.DateField):
 
     def to_python(self, value: Any) -> dt.date | None:
         day = super().to_python(value)
-        return None if day is None else day.replace(day=1)
+        if day is None:
+            return None
+        if not month_in_range(day):
+            raise ValidationError(
+                _("Give a month between %(first)s and %(last)s."),
+                code="month_range",
+                params={"first": MIN_YEAR, "last": MAX_YEAR},
+            )
+        return day.replace(day=1)
+
+
+def month_in_range(day: dt.date) -> bool:
+    """Whether a month is one the pages deal in; outside, the month before or after it may not
+    exist as a date (year 1, year 9999)."""
+    return MIN_YEAR <= day.year <= MAX_YEAR
 
 
 def month_value(day: dt.date) -> str:
@@ -64,9 +79,11 @@ def parse_month(raw: str | None, default: dt.date) -> dt.date:
     """The month of a ``?month=`` query (``2025-07``, or a day of it), else ``default``'s."""
     for pattern in ("%Y-%m", "%Y-%m-%d"):
         try:
-            return dt.datetime.strptime(raw or "", pattern).date().replace(day=1)  # noqa: DTZ007
+            month = dt.datetime.strptime(raw or "", pattern).date().replace(day=1)  # noqa: DTZ007
         except ValueError:
             continue
+        if month_in_range(month):
+            return month
     return default.replace(day=1)
 
 

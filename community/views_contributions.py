@@ -12,6 +12,7 @@ household's income (the income page, affordability figures) is written to the in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -32,6 +33,7 @@ from community.contributions import METHOD_LABELS, Method, default_parameters
 from community.forms_contributions import (
     PARAMETER_FORMS,
     ArrearsFilterForm,
+    BaseBudgetLineFormSet,
     BudgetForm,
     BudgetLineForm,
     BudgetLineFormSet,
@@ -48,6 +50,7 @@ from community.forms_contributions import (
     add_formset_errors,
     as_typed,
     budget_line_initial,
+    month_in_range,
     month_value,
     parse_month,
     place_on,
@@ -174,8 +177,10 @@ def contributions_home(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _place_budget_error(
-    form: BudgetForm, formset: Any, rows: list[int]
-) -> Any:  # a place(key, errors) for submit_service
+    form: BudgetForm, formset: BaseBudgetLineFormSet, rows: list[int]
+) -> Callable[[str, list[ValidationError]], bool]:
+    """Where ``budget_set``'s errors go: ``lines.<i>.<field>`` on the row the line came from."""
+
     def place(key: str, errors: list[ValidationError]) -> bool:
         if key.startswith("lines."):
             parts = key.split(".")
@@ -740,6 +745,8 @@ def charge_month(request: HttpRequest, pk: int, year: int, month: int) -> HttpRe
         first = dt.date(year, month, 1)
     except ValueError as exc:
         raise Http404 from exc
+    if not month_in_range(first):
+        raise Http404
     if "month" in request.GET:  # the month picker
         return redirect(_month_charges_url(project, parse_month(request.GET["month"], first)))
     run = charge_run_list_for_user(user=request.user).filter(project=project, month=first).first()

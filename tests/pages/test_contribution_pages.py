@@ -935,3 +935,25 @@ def test_amounts_are_shown_and_typed_the_french_way(french_client, books, side_a
     assert "3\u202f000,00\u00a0€" in charged  # Babel's French money
     budget = Budget.objects.get(month=dt.date(2030, 1, 1))
     assert list(budget.lines.values_list("amount_cents", flat=True)) == [123_456]
+
+
+def test_months_out_of_reach_are_refused_not_crashed_on(manager_client, books, side_a):
+    """Year 1 has no month before it, year 9999 none after: nothing answers 500."""
+    project = books.project.pk
+    gets = [
+        f"/projects/{project}/budget/?month=0001-01",
+        f"/projects/{project}/budget/?month=9999-12",
+        f"/projects/{project}/affordability/?until=0001-01&months=abc",
+        f"/projects/{project}/simulate/?scheme={books.draft.pk}&month=0001-01",
+        f"/projects/{project}/schemes/compare/?first=method:flat&second=method:flat&month=0001-01",
+        f"/households/{side_a.household.pk}/statement/?start=0001-01-01&end=9999-12-31",
+    ]
+    answers = {url: manager_client.get(url).status_code for url in gets}
+    answers[f"/projects/{project}/charges/1/1/"] = manager_client.get(
+        f"/projects/{project}/charges/1/1/"
+    ).status_code
+    refused = manager_client.post(f"/projects/{project}/charges/", {"month": "0001-01"})
+
+    assert answering(200, answers) == {f"/projects/{project}/charges/1/1/": 404}
+    assert field_errors(html(refused), "month") == ["Give a month between 1900 and 2999."]
+    assert ChargeRun.objects.count() == 1
