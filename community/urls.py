@@ -1,10 +1,13 @@
 from django.urls import path
 
 from community import views, views_bookings, views_contributions, views_handover
+from community.views_indicators import urlpatterns as indicator_urlpatterns
 
 urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("cities/<int:pk>/", views.city_detail, name="city_detail"),
+    # City indicators: dashboards, pilot goals, quarterly reports, exports
+    *indicator_urlpatterns,
     # Spaces and bookings
     path("projects/<int:pk>/spaces/", views_bookings.space_list, name="space_list"),
     path("projects/<int:pk>/spaces/new/", views_bookings.space_create_view, name="space_create"),

@@ -65,12 +65,17 @@ def home(request: HttpRequest) -> HttpResponse:
         template = "members/home_manager.html"
     elif kind == RoleKind.OFFICER:
         context["cities"] = selectors.monitored_city_list(user=user).prefetch_related("projects")
+        context["observer"] = selectors.user_is_network_observer(user=user)
         template = "members/home_officer.html"
     elif kind == RoleKind.RESIDENT:
         household = selectors.household_of_user(user=user)
         context["household"] = household
         context["residents"] = household.residents.all() if household else []
         template = "members/home_resident.html"
+    elif selectors.user_is_network_observer(user=user):
+        # Across cities: the pilots' protected indicators, never a household.
+        context["cities"] = selectors.observed_city_list(user=user).order_by("name", "pk")
+        template = "members/home_observer.html"
     else:
         template = "members/home_none.html"
     return render(request, template, context)
