@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api import contributions, meetings, proposals
+from api import contributions, indicators, meetings, proposals
 from api.accounts import MeApi, TokenApi
 from api.bookings import BookingViewSet, BookingWindowViewSet, SpaceViewSet
 from api.community import CityViewSet, ProjectViewSet
@@ -31,7 +31,7 @@ router.register("spaces", SpaceViewSet, basename="space")
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("booking-windows", BookingWindowViewSet, basename="booking-window")
 router.register("maintenance-notes", MaintenanceNoteViewSet, basename="maintenance-note")
-for module in (meetings, proposals, contributions):
+for module in (meetings, proposals, contributions, indicators):
     for prefix, viewset, basename in module.routes:
         router.register(prefix, viewset, basename=basename)
 
@@ -52,5 +52,6 @@ urlpatterns = [
     *meetings.urlpatterns,
     *proposals.urlpatterns,
     *contributions.urlpatterns,
+    *indicators.urlpatterns,
     path("", include(router.urls)),
 ]

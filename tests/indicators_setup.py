@@ -23,6 +23,7 @@ def cell(
     project: HousingProject | None = None,
     suppressed: bool = False,
     display: str = "",
+    filter: str = "",
     n_households: int = 20,
 ) -> IndicatorSnapshot:
     """An unsaved published cell; ``suppressed`` keeps no value (and "< k" as ``display``)."""
@@ -31,6 +32,7 @@ def cell(
         project=project,
         month=month,
         indicator=indicator,
+        filter=filter,
         value=None if suppressed else Decimal(str(value)),
         suppressed=suppressed,
         suppression_reason="threshold" if suppressed else "",
