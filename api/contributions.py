@@ -31,9 +31,7 @@ affordability figure) leaves one entry per household in the income access log.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
@@ -41,13 +39,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import django_filters
-from babel.numbers import get_currency_precision
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -68,7 +64,7 @@ from api.handover import BAD_INPUT, REFUSED, UNKNOWN
 from api.permissions import CanManageProject
 from api.proposals import CsvRenderer
 from community.contributions import METHOD_LABELS, Method
-from community.csv_export import csv_safe
+from community.csv_export import statement_csv_response
 from community.models import (
     Budget,
     BudgetCategory,
@@ -238,13 +234,6 @@ class WritesOfManagers:
         project = member_project_or_404(user=request.user, pk=data.validated_data["project"])
         self.check_permission(CanManageProject, project)  # type: ignore[attr-defined]
         return project
-
-
-def _money_text(cents: int, currency: str) -> str:
-    """Cents in currency units for a spreadsheet: 123456 EUR → "1234.56" (a point, no
-    grouping; the currency's own number of decimals)."""
-    places = get_currency_precision(currency)
-    return str((Decimal(cents) / (10**places)).quantize(Decimal(1).scaleb(-places)))
 
 
 # --- Budgets ---------------------------------------------------------------------------------
@@ -1266,7 +1255,7 @@ class StatementLineSerializer(serializers.Serializer):
     payment = serializers.IntegerField(source="payment.pk", allow_null=True, default=None)
 
     def get_description(self, line) -> str:
-        return _line_description(line)
+        return line.description
 
 
 class StatementSerializer(serializers.Serializer):
@@ -1281,65 +1270,6 @@ class StatementSerializer(serializers.Serializer):
     paid_cents = serializers.IntegerField()
     closing_balance_cents = serializers.IntegerField()
     lines = StatementLineSerializer(many=True)
-
-
-def _line_description(line) -> str:
-    if line.kind == "charge":
-        return gettext("Contribution %(month)s (%(scheme)s)") % {
-            "month": line.day.strftime("%Y-%m"),
-            "scheme": line.charge.scheme.name,
-        }
-    return line.payment.reference or gettext("Payment")
-
-
-def _statement_csv(statement) -> HttpResponse:
-    """Not ``csv_response``: its guard against formulas would quote a negative amount
-    (``'-50.00``, a balance paid ahead) as text; here only the text cells need it."""
-    currency = statement.household.project.city.currency
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            gettext("Date"),
-            gettext("Entry"),
-            gettext("Charge (%(currency)s)") % {"currency": currency},
-            gettext("Payment (%(currency)s)") % {"currency": currency},
-            gettext("Balance (%(currency)s)") % {"currency": currency},
-        ]
-    )
-    writer.writerow(
-        [
-            statement.start.isoformat(),
-            gettext("Balance brought forward"),
-            "",
-            "",
-            _money_text(statement.opening_balance_cents, currency),
-        ]
-    )
-    for line in statement.lines:
-        writer.writerow(
-            [
-                line.day.isoformat(),
-                csv_safe(_line_description(line)),
-                _money_text(line.charge_cents, currency) if line.kind == "charge" else "",
-                _money_text(line.payment_cents, currency) if line.kind == "payment" else "",
-                _money_text(line.balance_cents, currency),
-            ]
-        )
-    writer.writerow(
-        [
-            statement.end.isoformat(),
-            gettext("Total and balance carried forward"),
-            _money_text(statement.charged_cents, currency),
-            _money_text(statement.paid_cents, currency),
-            _money_text(statement.closing_balance_cents, currency),
-        ]
-    )
-    unit = slugify(statement.household.unit_label) or str(statement.household.pk)
-    name = f"statement-{unit}-{statement.start:%Y%m%d}-{statement.end:%Y%m%d}.csv"
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 class HouseholdStatementApi(APIView):
@@ -1370,7 +1300,7 @@ class HouseholdStatementApi(APIView):
             start = min(dt.date(year, month + 1, 1), end)
         statement = household_statement(household=household, start=start, end=end)
         if request.accepted_renderer.format == "csv":
-            return _statement_csv(statement)
+            return statement_csv_response(statement)
         return Response(StatementSerializer(statement).data)
 
 

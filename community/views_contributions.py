@@ -26,10 +26,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from api.contributions import _statement_csv
 from community.affordability import OVERBURDEN_THRESHOLD
 from community.charts import bar_chart, line_chart
 from community.contributions import METHOD_LABELS, Method, default_parameters
+from community.csv_export import statement_csv_response
 from community.forms_contributions import (
     PARAMETER_FORMS,
     ArrearsFilterForm,
@@ -939,7 +939,7 @@ def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
     """The statement as a spreadsheet: the API's CSV (one writer for both), same period."""
     household, _can_manage = _visible_household(request, pk)
     _form, start, end = _statement_period(request, household.project)
-    return _statement_csv(household_statement(household=household, start=start, end=end))
+    return statement_csv_response(household_statement(household=household, start=start, end=end))
 
 
 # --- Income declarations ----------------------------------------------------------------------

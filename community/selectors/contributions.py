@@ -27,6 +27,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from community.models import (
     Budget,
@@ -241,6 +242,16 @@ class StatementLine:
     balance_cents: int  # after this line
     charge: Charge | None = None
     payment: Payment | None = None
+
+    @property
+    def description(self) -> str:
+        """What the line is, in the reader's language."""
+        if self.kind == "charge":
+            return gettext("Contribution %(month)s (%(scheme)s)") % {
+                "month": self.day.strftime("%Y-%m"),
+                "scheme": self.charge.scheme.name,
+            }
+        return self.payment.reference or gettext("Payment")
 
 
 @dataclass(frozen=True)
