@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -87,6 +88,12 @@ class MoneyField(forms.DecimalField):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", Decimal(0))
         super().__init__(max_digits=12, decimal_places=2, localize=True, **kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        # "1 234,56": the thousands spaces a French or Hungarian reader types are not an error.
+        if isinstance(value, str):
+            value = re.sub(r"[\s\u00a0\u202f]", "", value)
+        return super().to_python(value)
 
     def clean(self, value: Any) -> int | None:
         amount = super().clean(value)
