@@ -9,13 +9,19 @@ from django.core.management import call_command
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from community.models import (
+    Budget,
+    Charge,
+    ChargeRun,
     City,
     CityGroupObjectPermission,
     CityUserObjectPermission,
+    ContributionScheme,
     HousingProject,
     HousingProjectGroupObjectPermission,
     HousingProjectUserObjectPermission,
+    Payment,
 )
+from community.selectors.contributions import arrears_list
 from members.management.commands.seed_demo import (
     ADMIN_EMAIL,
     DEMO_PASSWORD,
@@ -41,6 +47,11 @@ SNAPSHOT_MODELS = (
     HousingProjectGroupObjectPermission,
     CityUserObjectPermission,
     CityGroupObjectPermission,
+    Budget,
+    ContributionScheme,
+    ChargeRun,
+    Charge,
+    Payment,
 )
 
 
@@ -113,6 +124,10 @@ def test_second_run_changes_nothing(seeded):
     assert seeded["second"] == seeded["first"]
     assert "(0 new)" in seeded["second_output"]
     assert "new)" in seeded["first_output"]
+    # Every project has its year of charges, and someone in real arrears.
+    for project in HousingProject.objects.filter(city__name__in=DEMO_CITIES):
+        assert project.charge_runs.count() == 12, project
+        assert any(row.months_in_arrears >= 4 for row in arrears_list(project=project)), project
 
 
 def test_demo_logins_authenticate_with_their_roles(seeded):

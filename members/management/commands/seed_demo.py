@@ -28,7 +28,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from community.demo import seed_project_spaces
-from community.models import Booking, City, HousingProject, ProjectKind, ProjectStatus
+from community.demo_contributions import seed_project_contributions
+from community.models import Booking, City, HousingProject, Payment, ProjectKind, ProjectStatus
 from governance.demo import seed_project_governance
 from members.models import (
     EvidenceStatus,
@@ -1008,6 +1009,15 @@ class Seeder:
         )
         self._count("meetings", project.meetings.count(), governance["meetings"])
         self._count("proposals", project.proposals.count(), governance["proposals"])
+        money = seed_project_contributions(project=project, manager=manager)
+        declared = IncomeDeclaration.objects.filter(household__project=project).count()
+        planned = sum(len(plan.declarations) for plan in plans)
+        self._count("income declarations", declared - planned, money["income declarations"])
+        self._count("budgets", project.budgets.count(), money["budgets"])
+        self._count("contribution schemes", project.contribution_schemes.count(), money["schemes"])
+        self._count("charge runs", project.charge_runs.count(), money["charge runs"])
+        payments = Payment.objects.filter(household__project=project).count()
+        self._count("payments", payments, money["payments"])
 
     def _households(
         self, project: HousingProject, plans: list[HouseholdPlan]
@@ -1123,6 +1133,10 @@ SUMMARY_ORDER = (
     "bookings",
     "decision classes",
     "meetings",
+    "budgets",
+    "contribution schemes",
+    "charge runs",
+    "payments",
 )
 
 
