@@ -1,0 +1,320 @@
+"""Reads of the city indicator snapshots, for the dashboards, reports, exports and the API.
+
+Every read returns published data only, as ``IndicatorSnapshot.public()`` has it: a value, or
+``suppressed`` with no value (and "< k" for a small count). Never the household count a figure
+was computed from, nor the reason for a suppression: they stay in the database for audits. The
+selectors read by city or project; the callers check who may see them
+(``members.selectors.observed_city_list`` for officers and network observers).
+
+Rows are written by ``community.services.indicators``: per project (empty for the city total),
+month, indicator and filter — "" for all households, one of ``HOUSEHOLD_SIZE_FILTERS``, or
+``QUARTER_FILTER`` for a flow's quarter total, stored on the quarter's first month.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import F, Max, QuerySet
+from django.utils import timezone
+
+from community.models import (
+    INDICATOR_SPECS,
+    City,
+    HousingProject,
+    Indicator,
+    IndicatorSnapshot,
+    IndicatorUnit,
+)
+from community.models.contributions import first_of_month
+from community.selectors.household_facts import add_months
+
+__all__ = [
+    "DEFAULT_MONTHS",
+    "HOUSEHOLD_SIZE_FILTERS",
+    "QUARTER_FILTER",
+    "Figure",
+    "IndicatorRow",
+    "IndicatorTable",
+    "SeriesPoint",
+    "city_indicator_table",
+    "current_month",
+    "indicator_row_list",
+    "indicator_series",
+    "latest_indicator_month",
+    "project_indicator_rows",
+    "quarter_of",
+    "snapshot_months",
+]
+
+DEFAULT_MONTHS = 24
+# The categories of the one published filter, by household size; each household is in exactly
+# one, so they add up to the all-households figure.
+HOUSEHOLD_SIZE_FILTERS = ("household_size:1", "household_size:2", "household_size:3+")
+# The row of a quarter's total (the quarter to date while it runs), on its first month.
+QUARTER_FILTER = "period:quarter"
+
+# What may leave the table: no n_households, no suppression_reason.
+_PUBLIC_FIELDS = (
+    "city_id",
+    "project_id",
+    "month",
+    "indicator",
+    "filter",
+    "value",
+    "suppressed",
+    "display",
+)
+
+
+# --- Months ------------------------------------------------------------------------------
+
+
+def current_month(city: City) -> dt.date:
+    """The first of the month it is now in the city."""
+    return first_of_month(timezone.localdate(timezone=ZoneInfo(city.time_zone)))
+
+
+def snapshot_months(*, city: City, count: int = DEFAULT_MONTHS) -> list[dt.date]:
+    """The ``count`` months up to the city's current month, oldest first."""
+    latest = current_month(city)
+    return [add_months(latest, -back) for back in range(count - 1, -1, -1)]
+
+
+def quarter_of(month: dt.date) -> dt.date:
+    """The first month of the calendar quarter that holds ``month``."""
+    return dt.date(month.year, 3 * ((month.month - 1) // 3) + 1, 1)
+
+
+# --- What a read returns -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A published cell: its value, or suppressed with none ("< k" for a small count)."""
+
+    indicator: str
+    value: Decimal | None
+    suppressed: bool
+    display: str
+
+    @property
+    def unit(self) -> IndicatorUnit:
+        return INDICATOR_SPECS[self.indicator].unit
+
+    @property
+    def label(self) -> str:
+        return str(Indicator(self.indicator).label)
+
+    def public(self) -> dict[str, Any]:
+        return {"value": self.value, "suppressed": self.suppressed, "display": self.display}
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    """One tidy row: where, when, which indicator and filter, and its published figure."""
+
+    city_id: int
+    city_name: str
+    project_id: int | None  # None: the city total
+    project_name: str
+    month: dt.date
+    indicator: str
+    filter: str
+    value: Decimal | None
+    suppressed: bool
+    display: str
+
+    @property
+    def figure(self) -> Figure:
+        return Figure(self.indicator, self.value, self.suppressed, self.display)
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    month: dt.date
+    figure: Figure | None  # None: nothing was measured that month (no row)
+
+
+@dataclass(frozen=True)
+class IndicatorTable:
+    """A city's month: each project's figures and the city total's, for all households."""
+
+    city: City
+    month: dt.date | None  # None: the city has no snapshot yet
+    projects: list[HousingProject]  # every project of the city, by name
+    figures: dict[tuple[int | None, str], Figure]  # (project id or None, indicator)
+
+    def figure(self, project: HousingProject | None, indicator: str) -> Figure | None:
+        """The figure, or None when the snapshot has no row for it (nothing measured)."""
+        return self.figures.get((project.pk if project is not None else None, indicator))
+
+    def row(self, project: HousingProject | None) -> dict[str, Figure | None]:
+        """Every indicator's figure of one project (None: the city), in ``Indicator`` order."""
+        return {indicator: self.figure(project, indicator) for indicator in Indicator.values}
+
+    @property
+    def city_row(self) -> dict[str, Figure | None]:
+        return self.row(None)
+
+
+def _figure(indicator: str, value: Decimal | None, suppressed: bool, display: str) -> Figure:
+    # The database refuses a suppressed row with a value; the read drops it all the same.
+    return Figure(indicator, None if suppressed else value, suppressed, display)
+
+
+def _published(rows: QuerySet[IndicatorSnapshot]) -> QuerySet:
+    return rows.values_list(*_PUBLIC_FIELDS)
+
+
+# --- The selectors -----------------------------------------------------------------------
+
+
+def latest_indicator_month(*, city: City) -> dt.date | None:
+    """The latest month the city has snapshot rows for; one query."""
+    return IndicatorSnapshot.objects.filter(city=city).aggregate(latest=Max("month"))["latest"]
+
+
+def city_indicator_table(
+    *, city: City, month: dt.date | None = None, filter: str = ""
+) -> IndicatorTable:
+    """The city's projects and total for ``month`` (by default the latest month with rows), for
+    all households or one size ``filter``. Three queries at most, whatever the projects."""
+    if month is None:
+        month = latest_indicator_month(city=city)
+    projects = list(HousingProject.objects.filter(city=city).order_by("name", "pk"))
+    figures: dict[tuple[int | None, str], Figure] = {}
+    if month is not None:
+        rows = IndicatorSnapshot.objects.filter(city=city, month=month, filter=filter)
+        for _city, project_id, _month, indicator, _filter, value, suppressed, display in _published(
+            rows.order_by()
+        ):
+            figures[project_id, indicator] = _figure(indicator, value, suppressed, display)
+    return IndicatorTable(city=city, month=month, projects=projects, figures=figures)
+
+
+def _months_for(
+    scope: City | HousingProject, months: int | Sequence[dt.date], filter: str
+) -> list[dt.date]:
+    if not isinstance(months, int):
+        return sorted(set(months))
+    city = scope if isinstance(scope, City) else scope.city
+    if filter == QUARTER_FILTER:
+        latest = quarter_of(current_month(city))
+        return [add_months(latest, -3 * back) for back in range(months - 1, -1, -1)]
+    return snapshot_months(city=city, count=months)
+
+
+def indicator_series(
+    *,
+    scope: City | HousingProject,
+    indicator: str,
+    months: int | Sequence[dt.date] = DEFAULT_MONTHS,
+    filter: str = "",
+) -> list[SeriesPoint]:
+    """One indicator of a city (its totals) or a project, month by month: the last ``months``
+    months up to the city's current month, or the months given (with ``QUARTER_FILTER``, the
+    last ``months`` quarters). One point a month, oldest first; one query."""
+    wanted = _months_for(scope, months, filter)
+    rows = IndicatorSnapshot.objects.filter(indicator=indicator, filter=filter, month__in=wanted)
+    if isinstance(scope, City):
+        rows = rows.filter(city=scope, project__isnull=True)
+    else:
+        rows = rows.filter(project=scope)
+    found = {
+        month: _figure(indicator, value, suppressed, display)
+        for _city, _project, month, indicator, _filter, value, suppressed, display in (
+            _published(rows.order_by())
+        )
+    }
+    return [SeriesPoint(month, found.get(month)) for month in wanted]
+
+
+def indicator_row_list(
+    *,
+    cities: Iterable[City] | QuerySet[City] | None = None,
+    city: City | None = None,
+    project: HousingProject | None = None,
+    start: dt.date | None = None,
+    until: dt.date | None = None,
+    indicator: str | None = None,
+    filters: Iterable[str] | None = None,
+) -> list[IndicatorRow]:
+    """Tidy rows (city, project, month, indicator, filter, value, suppressed) for exports and
+    the API: of ``cities``, one ``city`` or one ``project``, between ``start`` and ``until``
+    (firsts of months, both included), one ``indicator`` or all, the ``filters`` given or all.
+    Ordered by city, month, indicator, project (the city total first) and filter. One query."""
+    rows = IndicatorSnapshot.objects.all()
+    if cities is not None:
+        rows = rows.filter(city__in=cities)
+    if city is not None:
+        rows = rows.filter(city=city)
+    if project is not None:
+        rows = rows.filter(project=project)
+    if start is not None:
+        rows = rows.filter(month__gte=start)
+    if until is not None:
+        rows = rows.filter(month__lte=until)
+    if indicator is not None:
+        rows = rows.filter(indicator=indicator)
+    if filters is not None:
+        rows = rows.filter(filter__in=list(filters))
+    ordered = rows.order_by(
+        "city__name",
+        "city_id",
+        "month",
+        "indicator",
+        F("project__name").asc(nulls_first=True),
+        "project_id",
+        "filter",
+    )
+    return [
+        IndicatorRow(
+            city_id=city_id,
+            city_name=city_name,
+            project_id=project_id,
+            project_name=project_name or "",
+            month=month,
+            indicator=indicator,
+            filter=filter_,
+            value=None if suppressed else value,
+            suppressed=suppressed,
+            display=display,
+        )
+        for (
+            city_id,
+            city_name,
+            project_id,
+            project_name,
+            month,
+            indicator,
+            filter_,
+            value,
+            suppressed,
+            display,
+        ) in ordered.values_list(
+            "city_id",
+            "city__name",
+            "project_id",
+            "project__name",
+            "month",
+            "indicator",
+            "filter",
+            "value",
+            "suppressed",
+            "display",
+        )
+    ]
+
+
+def project_indicator_rows(
+    *, project: HousingProject, start: dt.date | None = None, until: dt.date | None = None
+) -> list[IndicatorRow]:
+    """Every published row of one project (all indicators, filters and quarter totals),
+    between ``start`` and ``until`` if given, by month, indicator and filter. One query."""
+    return indicator_row_list(project=project, start=start, until=until)
