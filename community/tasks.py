@@ -14,12 +14,14 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError
 from django.utils import timezone
 
-from community.models import BookingWindow, HousingProject, WindowStatus
+from community.models import BookingWindow, City, HousingProject, WindowStatus
 from community.models.contributions import first_of_month
 from community.selectors.contributions import running_project_list
+from community.selectors.indicators import snapshot_months
 from community.services.checkin import bookings_release_no_shows
 from community.services.contributions import charges_run
 from community.services.income_reminders import income_renewal_reminders_send
+from community.services.indicators import NIGHTLY_MONTHS, indicator_snapshot_run_if_due
 from community.services.lottery import booking_window_draw
 from community.services.reminders import booking_reminders_send
 from community.services.waitlist import waitlist_lapse_past, waitlist_promoted_notify
@@ -120,3 +122,31 @@ def charges_run_project_task(project_id: int, month: str) -> int | None:
 @shared_task(**RETRYING)
 def income_declaration_reminders_task() -> int:
     return income_renewal_reminders_send()
+
+
+@shared_task(**RETRYING)
+def indicator_snapshots_nightly_task() -> int:
+    """Queue the snapshot of every city for its current and previous month (in the city's time
+    zone), one task a city so that the workers share them. A second nightly run the same UTC
+    day finds each city done and skips it; two workers never run one city at once."""
+    today = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    cities = list(City.objects.order_by("pk"))
+    for city in cities:
+        months = [month.isoformat() for month in snapshot_months(city=city, count=NIGHTLY_MONTHS)]
+        indicator_snapshot_city_task.delay(city.pk, months, today.isoformat())
+    return len(cities)
+
+
+@shared_task(**RETRYING)
+def indicator_snapshot_city_task(
+    city_id: int, months: list[str] | None = None, since: str | None = None
+) -> int | None:
+    """Snapshot one city's months (ISO dates of their first days; by default the last two
+    years): returns the rows written, or None when skipped (another worker holds the city, or
+    its rows of these months were computed at ``since`` or later, or the city is gone)."""
+    result = indicator_snapshot_run_if_due(
+        city_id=city_id,
+        months=None if months is None else [dt.date.fromisoformat(month) for month in months],
+        since=None if since is None else dt.datetime.fromisoformat(since),
+    )
+    return None if result is None else result.rows

@@ -214,6 +214,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.income_declaration_reminders_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # The city indicators of the current and previous month; a repeat the same day skips.
+    "indicator-snapshots-nightly": {
+        "task": "community.tasks.indicator_snapshots_nightly_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
     # Votes open and close within a minute of their time.
     "proposals-open-due": {
         "task": "governance.tasks.proposals_open_due_task",
