@@ -35,7 +35,7 @@ from community.selectors.household_facts import Presence, add_months, month_fact
 
 # The scheme services' checks of a method and its parameters (pure: they write nothing), so that
 # a simulation refuses exactly what adopting the scheme would, on the same field names.
-from community.services.contributions import _normalised_parameters, _parameter_errors
+from community.services.contributions import scheme_parameter_errors, scheme_parameters_normalised
 from members.models import Household, IncomeDeclaration
 
 __all__ = [
@@ -200,7 +200,7 @@ def _load_month(project: HousingProject, month: dt.date | None) -> _Month:
 def _compute(data: _Month, method: str, parameters: Mapping | None) -> tuple[dict, Any]:
     """The normalised parameters and the formula's result; errors name ``method`` or
     ``parameters.<key>`` like the scheme services."""
-    normalised = _normalised_parameters(method, parameters)
+    normalised = scheme_parameters_normalised(method, parameters)
     try:
         result = compute_contributions(
             method=method,
@@ -209,7 +209,7 @@ def _compute(data: _Month, method: str, parameters: Mapping | None) -> tuple[dic
             budget_cents=data.budget.total_cents,
         )
     except ValidationError as exc:
-        raise _parameter_errors(exc) from exc
+        raise scheme_parameter_errors(exc) from exc
     return normalised, result
 
 

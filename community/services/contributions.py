@@ -160,7 +160,7 @@ def budget_set(
 # --- Schemes -----------------------------------------------------------------------------
 
 
-def _parameter_errors(exc: ValidationError) -> ValidationError:
+def scheme_parameter_errors(exc: ValidationError) -> ValidationError:
     """The formula module names the parameter at fault; a scheme names it inside
     ``parameters``: ``parameters.rate_percent``. ``method`` stays a field of the scheme."""
     if not hasattr(exc, "error_dict"):
@@ -173,13 +173,13 @@ def _parameter_errors(exc: ValidationError) -> ValidationError:
     )
 
 
-def _normalised_parameters(method: str, parameters: Mapping | None) -> dict:
+def scheme_parameters_normalised(method: str, parameters: Mapping | None) -> dict:
     try:
         if parameters is None:
             return default_parameters(method)
         return validate_parameters(method, parameters)
     except ValidationError as exc:
-        raise _parameter_errors(exc) from exc
+        raise scheme_parameter_errors(exc) from exc
 
 
 def _check_proposal(scheme: ContributionScheme) -> None:
@@ -218,7 +218,7 @@ def scheme_create(
         project=project,
         name=name,
         method=method,
-        parameters=_normalised_parameters(method, parameters),
+        parameters=scheme_parameters_normalised(method, parameters),
         valid_from=valid_from,
         valid_to=valid_to,
         adopting_proposal=adopting_proposal,
@@ -244,9 +244,9 @@ def scheme_update(*, scheme: ContributionScheme, **changes: Any) -> Contribution
     for name, value in changes.items():
         setattr(scheme, name, value)
     if "parameters" in changes:
-        scheme.parameters = _normalised_parameters(scheme.method, changes["parameters"])
+        scheme.parameters = scheme_parameters_normalised(scheme.method, changes["parameters"])
     elif method_changed:
-        scheme.parameters = _normalised_parameters(scheme.method, None)
+        scheme.parameters = scheme_parameters_normalised(scheme.method, None)
     _check_period(scheme.valid_from, scheme.valid_to)
     _check_proposal(scheme)
     return save_validated(scheme)
@@ -296,7 +296,7 @@ def scheme_adopt(
         raise Conflict(_("Only a draft scheme can be adopted."))
     if decision is not None and decision.project_id != project.pk:
         raise ValidationError({"adopted_by_decision": _("This decision is of another project.")})
-    scheme.parameters = _normalised_parameters(scheme.method, scheme.parameters)
+    scheme.parameters = scheme_parameters_normalised(scheme.method, scheme.parameters)
     other = _overlapping(scheme).first()
     if other is not None:
         raise _overlap_error(other)
