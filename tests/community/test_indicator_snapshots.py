@@ -12,6 +12,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -56,7 +57,8 @@ from governance.models import (
     ProposalStatus,
     Voter,
 )
-from members.models import Gender
+from members.models import Gender, RoleKind
+from members.services import role_grant
 from tests.community.contributions_setup import adopted_scheme, set_budget
 from tests.community.factories import BookingFactory, SpaceFactory, close_space, open_daily
 from tests.factories import (
@@ -65,8 +67,10 @@ from tests.factories import (
     IncomeDeclarationFactory,
     ProjectFactory,
     ResidentFactory,
+    UserFactory,
     make_manager,
     make_officer,
+    make_resident_user,
 )
 from tests.governance.meeting_factories import MeetingFactory
 
@@ -853,10 +857,28 @@ def test_an_officer_refreshes_the_city(pilot, django_capture_on_commit_callbacks
     assert IndicatorSnapshot.objects.filter(city=city, month=MARCH).exists()
 
 
+def test_a_platform_admin_refreshes_any_city(pilot, django_capture_on_commit_callbacks):
+    city = pilot[0]
+    admin = UserFactory(is_superuser=True, is_staff=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        months = indicator_snapshot_refresh(city=city, user=admin)
+
+    assert len(months) == 24  # by default the last two years
+    assert IndicatorSnapshot.objects.filter(city=city, month=MARCH).exists()
+
+
 def test_only_the_citys_officers_may_refresh(pilot, django_capture_on_commit_callbacks):
-    city, project, _households = pilot
-    other_city = CityFactory()
-    outsiders = [make_officer(other_city), make_manager(project)]
+    city, project, households = pilot
+    observer = UserFactory()
+    role_grant(user=observer, kind=RoleKind.NETWORK_OBSERVER)  # follows, does not refresh
+    outsiders = [
+        make_officer(CityFactory()),
+        make_manager(project),
+        make_resident_user(households["H1"]),
+        observer,
+        AnonymousUser(),
+    ]
 
     for user in outsiders:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
