@@ -5,13 +5,14 @@ and the pilot goals.
   project's; ``?month``, ``?from``, ``?to`` (months: ``2025-03``), ``?indicator``, ``?filter``
   (``household_size:1``; blank, the default, is every household);
 - ``GET /projects/{id}/indicators/`` — one project's cells, with the same filters;
+  ``?filter=period:quarter`` gives the quarter totals (on each quarter's first month);
 - ``/pilot-goals/`` — list (``?city``, ``?project``, ``?indicator``; each goal's progress as of
   ``?month``, this month by default), create, ``PATCH``, ``DELETE``.
 
 Only published cells exist here: a suppressed cell has ``value`` null, ``suppressed`` true and at
 most "< k" as ``display``; no household count or suppression reason is ever sent. Shares and
 ratios are fractions (0.25 is 25 %), amounts are in cents of the city's currency; values are
-decimal strings.
+decimal strings. The cells come from ``community.selectors.indicators``, as on the pages.
 
 Who sees what: a city's officers and the network observers read a city's cells and every
 project's; a housing manager reads the cells of the projects they manage (their own project's
@@ -28,7 +29,7 @@ import datetime as dt
 from typing import Any
 
 import django_filters
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from django.utils import timezone
@@ -48,7 +49,7 @@ from community.models import (
     GoalComparison,
     HousingProject,
     Indicator,
-    IndicatorSnapshot,
+    IndicatorUnit,
     PilotGoal,
 )
 from community.models.contributions import first_of_month
@@ -62,6 +63,7 @@ from community.selectors.dashboards import (
     unit_of,
     user_can_set_goals,
 )
+from community.selectors.indicators import IndicatorRow, indicator_row_list
 from community.services.pilot_goals import pilot_goal_create, pilot_goal_delete, pilot_goal_update
 from members.selectors import observed_city_list
 
@@ -104,14 +106,23 @@ class MonthOutField(serializers.Field):
 # --- Indicator cells ---------------------------------------------------------------------
 
 
-class IndicatorCellSerializer(serializers.ModelSerializer):
-    """One published cell; ``public()`` of the snapshot, with where and when it belongs."""
+class IndicatorCellSerializer(serializers.Serializer):
+    """One published cell (``community.selectors.indicators.IndicatorRow``): where and when it
+    belongs, and what ``IndicatorSnapshot.public()`` has of it."""
 
-    project = serializers.IntegerField(source="project_id", allow_null=True, read_only=True)
-    project_name = serializers.CharField(
-        source="project.name", allow_null=True, read_only=True, default=None
+    city = serializers.IntegerField(source="city_id")
+    project = serializers.IntegerField(
+        source="project_id", allow_null=True, help_text=_("Null for the city's total.")
     )
+    project_name = serializers.SerializerMethodField()
     month = MonthOutField()
+    indicator = serializers.ChoiceField(choices=Indicator.choices)
+    filter = serializers.CharField(
+        help_text=_(
+            "Blank for every household; household_size:1, household_size:2, household_size:3+ "
+            "for one size; period:quarter for a quarter's total, on its first month."
+        )
+    )
     unit = serializers.SerializerMethodField()
     value = PublishedValueField(
         help_text=_(
@@ -119,29 +130,17 @@ class IndicatorCellSerializer(serializers.ModelSerializer):
             "city's currency."
         )
     )
+    suppressed = serializers.BooleanField()
     display = serializers.CharField(
-        read_only=True, help_text=_('"< k" for a small count that is not shown; else empty.')
+        help_text=_('"< k" for a small count that is not shown; else empty.')
     )
 
-    class Meta:
-        model = IndicatorSnapshot
-        fields = [
-            "city",
-            "project",
-            "project_name",
-            "month",
-            "indicator",
-            "filter",
-            "unit",
-            "value",
-            "suppressed",
-            "display",
-            "computed_at",
-        ]
-        read_only_fields = fields
+    def get_project_name(self, row: IndicatorRow) -> str | None:
+        return row.project_name if row.project_id is not None else None
 
-    def get_unit(self, cell: IndicatorSnapshot) -> str:
-        return unit_of(cell.indicator)
+    @extend_schema_field({"type": "string", "enum": IndicatorUnit.values})
+    def get_unit(self, row: IndicatorRow) -> str:
+        return unit_of(row.indicator)
 
 
 class IndicatorQuery(serializers.Serializer):
@@ -169,38 +168,36 @@ class IndicatorQuery(serializers.Serializer):
             raise serializers.ValidationError({"to": _("The last month comes after the first.")})
         return attrs
 
-
-def _filtered(rows: QuerySet[IndicatorSnapshot], query: dict[str, Any]) -> QuerySet:
-    rows = rows.filter(filter=query.get("filter", ""))
-    if query.get("month"):
-        rows = rows.filter(month=query["month"])
-    if query.get("from"):
-        rows = rows.filter(month__gte=query["from"])
-    if query.get("to"):
-        rows = rows.filter(month__lte=query["to"])
-    if query.get("indicator"):
-        rows = rows.filter(indicator=query["indicator"])
-    return rows.select_related("project").order_by(
-        "month", "indicator", F("project__name").asc(nulls_first=True), "project_id", "pk"
-    )
+    def period(self) -> dict[str, dt.date | None]:
+        """``start`` and ``until`` for the selector: a month is a period of one month."""
+        data = self.validated_data
+        start, until = data.get("from"), data.get("to")
+        if data.get("month"):
+            start = max(start or data["month"], data["month"])
+            until = min(until or data["month"], data["month"])
+        return {"start": start, "until": until}
 
 
 class _CellListApi(ListAPIView):
     serializer_class = IndicatorCellSerializer
     permission_classes = AUTHENTICATED
     filter_backends: list = []
-    queryset = IndicatorSnapshot.objects.none()  # for the OpenAPI generator
 
-    def cells(self) -> QuerySet[IndicatorSnapshot]:
+    def scope(self) -> dict[str, City | HousingProject]:
         raise NotImplementedError
 
-    def get_queryset(self) -> QuerySet[IndicatorSnapshot]:
+    def get_queryset(self) -> list[IndicatorRow]:
         if getattr(self, "swagger_fake_view", False):
-            return IndicatorSnapshot.objects.none()
-        cells = self.cells()  # the scope first: an unknown city or project is 404, not 400
+            return []
+        scope = self.scope()  # first: an unknown city or project is 404, not 400
         query = IndicatorQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return _filtered(cells, query.validated_data)
+        return indicator_row_list(
+            **scope,
+            **query.period(),
+            indicator=query.validated_data.get("indicator"),
+            filters=[query.validated_data.get("filter", "")],
+        )
 
 
 class CityIndicatorsApi(_CellListApi):
@@ -213,9 +210,9 @@ class CityIndicatorsApi(_CellListApi):
         """A city's published cells: its total (project null) and each of its projects'."""
         return super().get(request, *args, **kwargs)
 
-    def cells(self) -> QuerySet[IndicatorSnapshot]:
+    def scope(self) -> dict[str, City | HousingProject]:
         city = get_object_or_404(observed_city_list(user=self.request.user), pk=self.kwargs["pk"])
-        return IndicatorSnapshot.objects.filter(city=city)
+        return {"city": city}
 
 
 class ProjectIndicatorsApi(_CellListApi):
@@ -228,11 +225,11 @@ class ProjectIndicatorsApi(_CellListApi):
         """A project's published cells."""
         return super().get(request, *args, **kwargs)
 
-    def cells(self) -> QuerySet[IndicatorSnapshot]:
+    def scope(self) -> dict[str, City | HousingProject]:
         project = get_object_or_404(
             indicator_project_list_for_user(user=self.request.user), pk=self.kwargs["pk"]
         )
-        return IndicatorSnapshot.objects.filter(project=project)
+        return {"project": project}
 
 
 # --- Pilot goals -------------------------------------------------------------------------

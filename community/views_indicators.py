@@ -22,13 +22,19 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from community.csv_export import csv_response
 from community.forms_indicators import DashboardForm, ExportForm, PilotGoalForm, ReportForm
@@ -56,6 +62,7 @@ from community.selectors.dashboards import (
     user_observes_city,
 )
 from community.selectors.household_facts import add_months
+from community.services.indicators import indicator_snapshot_refresh
 from community.services.pilot_goals import pilot_goal_create, pilot_goal_delete, pilot_goal_update
 from community.templatetags.indicators import figure_text, month_label, value_text
 from community.views_access import done, require, safe_next
@@ -308,7 +315,6 @@ def _export(
     name: str,
     cities: Iterable[City],
     project: HousingProject | None = None,
-    city_totals: bool = True,
 ) -> HttpResponse:
     form = ExportForm(request.GET)
     if not form.is_valid():
@@ -321,7 +327,6 @@ def _export(
         start=form.cleaned_data.get("from"),
         end=form.cleaned_data.get("to"),
         indicator=form.cleaned_data.get("indicator") or None,
-        city_totals=city_totals,
     )
     filename = f"indicators-{slugify(name) or 'export'}"
     if fmt == "csv":
@@ -385,13 +390,13 @@ def project_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def refresh(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue a new snapshot of the city's indicators (officers): the page shows the new
-    figures once the worker has computed and protected them."""
-    from community.services.indicators import indicator_snapshot_refresh
-
+    figures once the worker has computed and protected them. The city comes first: for
+    anybody who does not follow it, the URL does not exist, whatever the method."""
     city = goal_city(request, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     indicator_snapshot_refresh(city=city, user=request.user)
     messages.success(
         request,

@@ -1,10 +1,9 @@
-"""Reads of the published indicator cells for the dashboards, the quarterly report, the exports
-and the API (DESIGN.md §4, "City indicators" and "Disclosure control").
-
-Only ``IndicatorSnapshot`` rows are read: cells that ``community.disclosure.protect`` published.
-A suppressed row has no value in the database, so nothing here can show one; what leaves this
-module is a ``Figure`` (a value, or "suppressed" with at most its "< k" text) and never a
-household count or a suppression reason (``IndicatorSnapshot.public``).
+"""What the indicator dashboards, the quarterly report and the exports show (DESIGN.md §4, "City
+indicators" and "Disclosure control"), put together from the published cells that
+``community.selectors.indicators`` reads — the one read of the snapshots: a value, or
+"suppressed" with at most its "< k" text, never a household count or a suppression reason.
+This module arranges those cells into tables, trend lines and goal progress, and says who may
+see which.
 
 Who reads what:
 - a city officer: the cities they monitor, with every project of them;
@@ -13,7 +12,10 @@ Who reads what:
   totals nor any other project (a manager runs one project; the comparison is the city's);
 - a resident: nothing (they see their own household's figures on the contributions pages).
 
-Each dashboard reads all its cells in one query, whatever the number of projects or months.
+A city's dashboard reads in a fixed number of queries, whatever its projects and months: the
+month's cells, the compared indicator's months, one trend line per key indicator, and the goals'
+cells one query per indicator they follow. Across cities, the default month and the trend lines
+take one query per city (a network has a handful of cities, each with many projects).
 """
 
 from __future__ import annotations
@@ -23,8 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from community.models import (
@@ -32,11 +33,11 @@ from community.models import (
     City,
     HousingProject,
     Indicator,
-    IndicatorSnapshot,
     IndicatorUnit,
     PilotGoal,
 )
 from community.models.contributions import first_of_month, last_of_month
+from community.selectors import indicators as published
 from community.selectors.household_facts import add_months
 from members.selectors import AnyUser, managed_project_list, observed_city_list
 
@@ -71,6 +72,7 @@ DEFAULT_COMPARED = Indicator.OVERBURDEN_RATE_EUROSTAT
 WINDOWS = (6, 12, 24)  # months a trend chart may cover
 DEFAULT_WINDOW = 12
 COMPARED_MONTHS = 6  # columns of the comparison table
+MONTH_CHOICES = 24  # months offered by the month selector, up to the current one
 ALL_HOUSEHOLDS = ""  # the snapshot filter of the whole population
 
 
@@ -148,35 +150,29 @@ def missing(indicator: str, currency: str) -> Figure:
     return Figure(None, unit=unit_of(indicator), currency=currency)
 
 
+def shown(figure: published.Figure | None, indicator: str, currency: str) -> Figure:
+    """A published figure (None: no row) as a page writes it, in the city's currency."""
+    if figure is None:
+        return missing(indicator, currency)
+    return Figure(figure.value, figure.suppressed, figure.display, unit_of(indicator), currency)
+
+
 CellKey = tuple[int, int | None, dt.date, str]  # city, project (None: the city), month, indicator
 
 
-def _figures(rows: QuerySet[IndicatorSnapshot]) -> dict[CellKey, Figure]:
-    """The cells of a query of snapshots (the whole population's), by key, in one query."""
-    cells = rows.filter(filter=ALL_HOUSEHOLDS).values_list(
-        "city_id",
-        "project_id",
-        "month",
-        "indicator",
-        "value",
-        "suppressed",
-        "display",
-        "city__currency",
-    )
+def _cells(
+    rows: Iterable[published.IndicatorRow],
+    currencies: dict[int, str],
+    filter: str = ALL_HOUSEHOLDS,
+) -> dict[CellKey, Figure]:
+    """The tidy rows of one filter (the whole population's by default), by key."""
     return {
-        (city_id, project_id, month, indicator): Figure(
-            value, suppressed, display, unit_of(indicator), currency
+        (row.city_id, row.project_id, row.month, row.indicator): shown(
+            row.figure, row.indicator, currencies[row.city_id]
         )
-        for city_id, project_id, month, indicator, value, suppressed, display, currency in cells
+        for row in rows
+        if row.filter == filter
     }
-
-
-def month_list(*, cities: Iterable[City] | QuerySet, project: HousingProject | None = None):
-    """The months with published cells, the latest first."""
-    rows = IndicatorSnapshot.objects.filter(city__in=cities)
-    if project is not None:
-        rows = rows.filter(project=project)
-    return list(rows.order_by("-month").values_list("month", flat=True).distinct())
 
 
 def window_ending(month: dt.date, length: int) -> list[dt.date]:
@@ -184,9 +180,26 @@ def window_ending(month: dt.date, length: int) -> list[dt.date]:
     return [add_months(month, offset) for offset in range(1 - length, 1)]
 
 
+def latest_month(*, cities: Sequence[City]) -> dt.date | None:
+    """The latest month any of the cities has published cells for (one query a city)."""
+    months = [published.latest_indicator_month(city=city) for city in cities]
+    return max((month for month in months if month is not None), default=None)
+
+
+def month_choices(*, cities: Sequence[City], month: dt.date | None) -> list[dt.date]:
+    """The months a selector offers, the latest first: the last two years up to the current
+    month (the snapshots cover them), and the month shown if it is older."""
+    if not cities:
+        return []
+    now = max(published.current_month(city) for city in cities)
+    months = window_ending(now, MONTH_CHOICES)
+    if month is not None and month not in months:
+        months.append(month)
+    return sorted(months, reverse=True)
+
+
 def quarter_of(month: dt.date) -> dt.date:
-    """The first month of the calendar quarter holding ``month``."""
-    return month.replace(month=(month.month - 1) // 3 * 3 + 1, day=1)
+    return published.quarter_of(month)
 
 
 # --- Tables and series -------------------------------------------------------------------
@@ -203,12 +216,12 @@ class ScopeRow:
     keys: list[str | dt.date] = field(default_factory=list)
 
     @property
-    def cells(self) -> list[tuple[str | dt.date, Figure]]:
-        return list(zip(self.keys, self.figures, strict=True))
-
-    @property
     def label(self) -> str:
         return self.project.name if self.project is not None else self.city.name
+
+    @property
+    def cells(self) -> list[tuple[str | dt.date, Figure]]:
+        return list(zip(self.keys, self.figures, strict=True))
 
 
 @dataclass
@@ -236,6 +249,36 @@ class Trend:
     @property
     def has_data(self) -> bool:
         return any(not figure.missing for line in self.lines for figure in line.figures)
+
+
+def _series_line(
+    scope: City | HousingProject, indicator: str, months: list[dt.date], css: str
+) -> Line:
+    """A city's totals (or a project's figures) of one indicator over the months: one query."""
+    city = scope if isinstance(scope, City) else scope.city
+    points = published.indicator_series(scope=scope, indicator=indicator, months=months)
+    figures = [shown(point.figure, indicator, city.currency) for point in points]
+    return Line(scope.name, figures, css)
+
+
+def _line_from(
+    figures: dict[CellKey, Figure],
+    city: City,
+    project: HousingProject | None,
+    indicator: str,
+    months: list[dt.date],
+    css: str,
+) -> Line:
+    project_id = project.pk if project is not None else None
+    return Line(
+        (project or city).name,
+        [
+            figures.get((city.pk, project_id, month, indicator))
+            or missing(indicator, city.currency)
+            for month in months
+        ],
+        css,
+    )
 
 
 class GoalStatus:
@@ -280,58 +323,72 @@ def goal_target(goal: PilotGoal) -> Figure:
     return Figure(goal.target, unit=unit_of(goal.indicator), currency=goal.city.currency)
 
 
-def _goal_progress(goal: PilotGoal, until: dt.date, figures: dict[CellKey, Figure]) -> GoalProgress:
+GoalKey = tuple[int, int | None, str]  # city, project (None: the city), indicator
+
+
+def _goal_progress(
+    goal: PilotGoal,
+    until: dt.date,
+    figures: dict[CellKey, Figure],
+    months: dict[GoalKey, list[dt.date]],
+) -> GoalProgress:
     start = first_of_month(goal.starts_on)
     if until < start:
         return GoalProgress(goal, until, None, None, GoalStatus.NOT_STARTED)
     last = min(until, first_of_month(goal.ends_on))
-    months = sorted(
-        (
-            month
-            for (city_id, project_id, month, indicator) in figures
-            if city_id == goal.city_id
-            and project_id == goal.project_id
-            and indicator == goal.indicator
-            and start <= month <= last
-        ),
-        reverse=True,
-    )
-    if not months:
+    published_months = months.get((goal.city_id, goal.project_id, goal.indicator), [])
+    month = max((each for each in published_months if start <= each <= last), default=None)
+    if month is None:
         return GoalProgress(goal, until, None, None, GoalStatus.UNKNOWN)
-    month = months[0]
     figure = figures[(goal.city_id, goal.project_id, month, goal.indicator)]
     met = goal.is_met(figure.value)  # None for a suppressed figure: it tells nothing
     status = {True: GoalStatus.MET, False: GoalStatus.NOT_MET, None: GoalStatus.UNKNOWN}[met]
     return GoalProgress(goal, until, month, figure, status)
 
 
-def goal_progress_list(*, goals: Sequence[PilotGoal], until: dt.date) -> list[GoalProgress]:
+def _goal_figures(goals: Sequence[PilotGoal], until: dt.date) -> dict[CellKey, Figure]:
+    """The cells the goals are judged on: one query per indicator the goals follow."""
+    currencies = {goal.city_id: goal.city.currency for goal in goals}
+    figures: dict[CellKey, Figure] = {}
+    for indicator in sorted({goal.indicator for goal in goals}):
+        following = [goal for goal in goals if goal.indicator == indicator]
+        start = min(first_of_month(goal.starts_on) for goal in following)
+        if start > until:
+            continue
+        rows = published.indicator_row_list(
+            cities=sorted({goal.city_id for goal in following}),
+            start=start,
+            until=until,
+            indicator=indicator,
+            filters=[ALL_HOUSEHOLDS],
+        )
+        figures |= _cells(rows, currencies)
+    return figures
+
+
+def _months_by_scope(figures: dict[CellKey, Figure]) -> dict[GoalKey, list[dt.date]]:
+    months: dict[GoalKey, list[dt.date]] = {}
+    for city_id, project_id, month, indicator in figures:
+        months.setdefault((city_id, project_id, indicator), []).append(month)
+    return months
+
+
+def goal_progress_list(
+    *, goals: Sequence[PilotGoal], until: dt.date, figures: dict[CellKey, Figure] | None = None
+) -> list[GoalProgress]:
     """Each goal against the latest month of its period (up to ``until``) with a published
     cell: met, not met, unknown when that cell is suppressed or missing, not started before
-    its period. One query for any number of goals."""
+    its period. One query per indicator the goals follow (``figures``, when the caller read
+    them already)."""
     goals = list(goals)
     if not goals:
         return []
-    earliest = min(first_of_month(goal.starts_on) for goal in goals)
-    scopes = Q()
-    for city_id in {goal.city_id for goal in goals}:
-        project_ids = {goal.project_id for goal in goals if goal.city_id == city_id}
-        in_city = Q(project_id__in={pk for pk in project_ids if pk is not None})
-        if None in project_ids:
-            in_city |= Q(project__isnull=True)
-        scopes |= Q(city_id=city_id) & in_city
-    figures = _figures(
-        IndicatorSnapshot.objects.filter(
-            scopes,
-            indicator__in={goal.indicator for goal in goals},
-            month__gte=earliest,
-            month__lte=until,
-        )
-    )
-    return [_goal_progress(goal, until, figures) for goal in goals]
+    figures = _goal_figures(goals, until) if figures is None else figures
+    months = _months_by_scope(figures)
+    return [_goal_progress(goal, until, figures, months) for goal in goals]
 
 
-# --- A city's dashboard ------------------------------------------------------------------
+# --- A city's dashboard, or several cities' ----------------------------------------------
 
 
 @dataclass
@@ -357,12 +414,6 @@ class Dashboard:
         return indicator_label(self.compared)
 
 
-def _pick_month(months: list[dt.date], month: dt.date | None) -> dt.date | None:
-    if month is not None:
-        return first_of_month(month)
-    return months[0] if months else None
-
-
 def _row(
     city: City,
     project: HousingProject | None,
@@ -385,26 +436,6 @@ def _row(
     )
 
 
-def _line(
-    label: str,
-    city: City,
-    project_id: int | None,
-    indicator: str,
-    window: list[dt.date],
-    figures: dict[CellKey, Figure],
-    css: str,
-) -> Line:
-    return Line(
-        label,
-        [
-            figures.get((city.pk, project_id, month, indicator))
-            or missing(indicator, city.currency)
-            for month in window
-        ],
-        css,
-    )
-
-
 def dashboard(
     *,
     cities: Sequence[City],
@@ -413,30 +444,37 @@ def dashboard(
     window: int = DEFAULT_WINDOW,
     compared: str = DEFAULT_COMPARED,
     goals: Sequence[PilotGoal] = (),
-    months: list[dt.date] | None = None,
 ) -> Dashboard:
     """The dashboard of one city (its officers') or of several (a network observer's): its
     projects × the key indicators for the month, the city totals, a trend chart per key
     indicator (one line per city total), the compared indicator of every project (and, across
     cities, every city) over the last months, and the goals' progress.
 
-    ``month`` defaults to the latest with published cells. All cells in one query.
+    ``month`` defaults to the latest with published cells.
     """
     cities = list(cities)
-    if months is None:
-        months = month_list(cities=cities)
-    month = _pick_month(months, month)
+    currencies = {city.pk: city.currency for city in cities}
+    month = first_of_month(month) if month is not None else latest_month(cities=cities)
+    months = month_choices(cities=cities, month=month)
     if month is None:
         return Dashboard(cities, None, months, [], KEY_INDICATORS, [], [], [], compared, [], [])
     window_months = window_ending(month, window)
     compared_months = window_ending(month, COMPARED_MONTHS)
-    figures = _figures(
-        IndicatorSnapshot.objects.filter(
-            Q(month=month, indicator__in=KEY_INDICATORS)
-            | Q(project__isnull=True, month__in=window_months, indicator__in=KEY_INDICATORS)
-            | Q(indicator=compared, month__in=compared_months),
-            city__in=cities,
-        )
+    figures = _cells(
+        published.indicator_row_list(
+            cities=cities, start=month, until=month, filters=[ALL_HOUSEHOLDS]
+        ),
+        currencies,
+    )
+    figures |= _cells(
+        published.indicator_row_list(
+            cities=cities,
+            start=compared_months[0],
+            until=month,
+            indicator=compared,
+            filters=[ALL_HOUSEHOLDS],
+        ),
+        currencies,
     )
     columns = [(month, indicator) for indicator in KEY_INDICATORS]
     compared_columns = [(each, compared) for each in compared_months]
@@ -446,8 +484,8 @@ def dashboard(
         Trend(
             indicator,
             [
-                _line(city.name, city, None, indicator, window_months, figures, f"line-{i % 6 + 1}")
-                for i, city in enumerate(cities)
+                _series_line(city, indicator, window_months, f"line-{index % 6 + 1}")
+                for index, city in enumerate(cities)
             ],
         )
         for indicator in KEY_INDICATORS
@@ -489,6 +527,18 @@ def city_goal_list(*, cities: Iterable[City] | QuerySet) -> QuerySet[PilotGoal]:
     )
 
 
+def _project_goals(project: HousingProject, with_city: bool) -> QuerySet[PilotGoal]:
+    """The goals of a project, and with ``with_city`` those on its city's figure."""
+    scope = Q(project=project)
+    if with_city:
+        scope |= Q(city=project.city, project__isnull=True)
+    return (
+        PilotGoal.objects.filter(scope)
+        .select_related("city", "project")
+        .order_by("project_id", "indicator", "pk")
+    )
+
+
 # --- A project's indicators and its quarterly report -------------------------------------
 
 
@@ -516,38 +566,32 @@ def project_indicators(
 ) -> ProjectIndicators:
     """A project's page: all indicators for the month, a trend per indicator with data (the
     project's line and, with ``with_city``, the city's), and the goals set for the project
-    (and for the city's figure, with ``with_city``)."""
+    (and for the city's figure, with ``with_city``). The project's cells in one query, the
+    city's (for readers of the city) one query per indicator."""
     city = project.city
-    months = month_list(cities=[city], project=project)
-    month = _pick_month(months, month)
-    goals = PilotGoal.objects.filter(project=project) | (
-        PilotGoal.objects.filter(city=city, project__isnull=True)
-        if with_city
-        else PilotGoal.objects.none()
-    )
-    goals = goals.select_related("city", "project").order_by("project_id", "indicator", "pk")
+    month = first_of_month(month) if month is not None else latest_month(cities=[city])
+    months = month_choices(cities=[city], month=month)
+    goals = list(_project_goals(project, with_city))
     if month is None:
         return ProjectIndicators(project, with_city, None, months, [], [], [], [])
     window_months = window_ending(month, window)
-    scope = Q(project=project) | (Q(project__isnull=True) if with_city else Q(pk__in=[]))
-    figures = _figures(IndicatorSnapshot.objects.filter(scope, city=city, month__in=window_months))
-    rows = [
-        (
-            indicator,
-            figures.get((city.pk, project.pk, month, indicator))
-            or missing(indicator, city.currency),
-            (figures.get((city.pk, None, month, indicator)) or missing(indicator, city.currency))
-            if with_city
-            else None,
-        )
-        for indicator in ALL_INDICATORS
-    ]
-    trends = []
+    figures = _cells(
+        published.project_indicator_rows(project=project, start=window_months[0], until=month),
+        {city.pk: city.currency},
+    )
+    trends, rows = [], []
     for indicator in ALL_INDICATORS:
-        lines = [_line(project.name, city, project.pk, indicator, window_months, figures, "line-1")]
+        lines = [_line_from(figures, city, project, indicator, window_months, "line-1")]
         if with_city:
-            lines.append(_line(city.name, city, None, indicator, window_months, figures, "line-2"))
+            lines.append(_series_line(city, indicator, window_months, "line-2"))
         trend = Trend(indicator, lines)
+        rows.append(
+            (
+                indicator,
+                lines[0].figures[-1],
+                lines[1].figures[-1] if with_city else None,
+            )
+        )
         if trend.has_data:
             trends.append(trend)
     return ProjectIndicators(
@@ -558,7 +602,7 @@ def project_indicators(
         window=window_months,
         rows=rows,
         trends=trends,
-        goals=goal_progress_list(goals=list(goals), until=month),
+        goals=goal_progress_list(goals=goals, until=month),
     )
 
 
@@ -568,32 +612,47 @@ class QuarterReport:
     with_city: bool
     quarter: dt.date  # its first month
     months: list[dt.date]
-    quarters: list[dt.date]  # quarters with published cells, the latest first
-    rows: list[tuple[str, list[Figure], Figure | None]]  # indicator, its months, the city's
+    quarters: list[dt.date]  # the quarters a reader may choose, the latest first
+    # indicator, its months, its quarter total (None where the indicator has none: a stock),
+    # the city's figure for the quarter's last month (None for a reader of the project only)
+    rows: list[tuple[str, list[Figure], Figure | None, Figure | None]]
     goals: list[tuple[PilotGoal, list[GoalProgress]]]  # each goal at the end of each month
 
     @property
     def has_data(self) -> bool:
-        return any(not figure.missing for _i, figures, _c in self.rows for figure in figures)
+        return any(not figure.missing for _i, figures, _q, _c in self.rows for figure in figures)
 
 
 def project_quarter_report(
     *, project: HousingProject, with_city: bool, quarter: dt.date | None = None
 ) -> QuarterReport:
-    """The quarterly pilot report: every indicator in each month of the quarter (and the city's
-    figure for its last month, for readers of the city), and each goal's progress month by
-    month. ``quarter`` (any day of it) defaults to the latest quarter with published cells."""
+    """The quarterly pilot report: every indicator in each month of the quarter with the
+    quarter's total where the indicator adds up over months (bookings, meetings, turnout,
+    space use), the city's figure for its last month (for readers of the city), and each
+    goal's progress month by month. ``quarter`` (any day of it) defaults to the latest quarter
+    with published cells."""
     city = project.city
-    months_with_data = month_list(cities=[city], project=project)
-    quarters = sorted({quarter_of(month) for month in months_with_data}, reverse=True)
-    if quarter is not None:
-        start = quarter_of(quarter)
-    else:
-        start = quarters[0] if quarters else quarter_of(timezone.localdate())
+    currencies = {city.pk: city.currency}
+    if quarter is None:
+        quarter = latest_month(cities=[city]) or published.current_month(city)
+    start = quarter_of(quarter)
     months = [add_months(start, offset) for offset in range(3)]
-    scope = Q(project=project) | (Q(project__isnull=True) if with_city else Q(pk__in=[]))
-    figures = _figures(IndicatorSnapshot.objects.filter(scope, city=city, month__in=months))
-    rows = [
+    quarters = sorted(
+        {quarter_of(month) for month in month_choices(cities=[city], month=start)},
+        reverse=True,
+    )
+    rows = published.project_indicator_rows(project=project, start=start, until=months[-1])
+    figures = _cells(rows, currencies)
+    totals = _cells(rows, currencies, filter=published.QUARTER_FILTER)
+    city_figures: dict[CellKey, Figure] = {}
+    if with_city:
+        city_figures = _cells(
+            published.indicator_row_list(
+                city=city, start=months[-1], until=months[-1], filters=[ALL_HOUSEHOLDS]
+            ),
+            currencies,
+        )
+    table = [
         (
             indicator,
             [
@@ -601,8 +660,9 @@ def project_quarter_report(
                 or missing(indicator, city.currency)
                 for month in months
             ],
+            totals.get((city.pk, project.pk, start, indicator)),
             (
-                figures.get((city.pk, None, months[-1], indicator))
+                city_figures.get((city.pk, None, months[-1], indicator))
                 or missing(indicator, city.currency)
             )
             if with_city
@@ -610,31 +670,18 @@ def project_quarter_report(
         )
         for indicator in ALL_INDICATORS
     ]
-    goals = PilotGoal.objects.filter(project=project)
-    if with_city:
-        goals = goals | PilotGoal.objects.filter(city=city, project__isnull=True)
     goals = list(
-        goals.select_related("city", "project")
-        .filter(starts_on__lte=last_of_month(months[-1]), ends_on__gte=start)
-        .order_by("project_id", "indicator", "pk")
-    )
-    if goals:
-        earliest = min(first_of_month(goal.starts_on) for goal in goals)
-        goal_figures = _figures(
-            IndicatorSnapshot.objects.filter(
-                Q(project=project) | Q(project__isnull=True),
-                city=city,
-                indicator__in={goal.indicator for goal in goals},
-                month__gte=earliest,
-                month__lte=months[-1],
-            )
+        _project_goals(project, with_city).filter(
+            starts_on__lte=last_of_month(months[-1]), ends_on__gte=start
         )
-    else:
-        goal_figures = {}
+    )
+    goal_figures = _goal_figures(goals, months[-1]) if goals else {}
+    months_by_scope = _months_by_scope(goal_figures)
     progress = [
-        (goal, [_goal_progress(goal, month, goal_figures) for month in months]) for goal in goals
+        (goal, [_goal_progress(goal, month, goal_figures, months_by_scope) for month in months])
+        for goal in goals
     ]
-    return QuarterReport(project, with_city, start, months, quarters, rows, progress)
+    return QuarterReport(project, with_city, start, months, quarters, table, progress)
 
 
 # --- Tidy rows for the exports -----------------------------------------------------------
@@ -661,43 +708,32 @@ def json_number(value: Decimal | None) -> int | float | None:
 
 def export_rows(
     *,
-    cities: Iterable[City] | QuerySet,
+    cities: Sequence[City] | QuerySet,
     project: HousingProject | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
     indicator: str | None = None,
-    city_totals: bool = True,
-) -> Iterable[dict[str, object]]:
+) -> list[dict[str, object]]:
     """Tidy rows (city, project, month, indicator, value, suppressed) of the whole population's
-    published cells: one row per cell, the project None for a city total, the value None
-    when suppressed. Shares and ratios are fractions (0.25 is 25 %), amounts are in cents of
-    the city's currency. Streamed from one query."""
-    rows = IndicatorSnapshot.objects.filter(city__in=cities, filter=ALL_HOUSEHOLDS)
-    if project is not None:
-        rows = rows.filter(project=project)
-    elif not city_totals:
-        rows = rows.filter(project__isnull=False)
-    if start is not None:
-        rows = rows.filter(month__gte=first_of_month(start))
-    if end is not None:
-        rows = rows.filter(month__lte=end)
-    if indicator:
-        rows = rows.filter(indicator=indicator)
-    cells = rows.order_by(
-        "city__name",
-        "city_id",
-        "month",
-        "indicator",
-        F("project__name").asc(nulls_first=True),
-        "project_id",
-        "pk",
-    ).values_list("city__name", "project__name", "month", "indicator", "value", "suppressed")
-    for city_name, project_name, month, code, value, suppressed in cells.iterator(chunk_size=2000):
-        yield {
-            "city": city_name,
-            "project": project_name,
-            "month": f"{month:%Y-%m}",
-            "indicator": code,
-            "value": value,
-            "suppressed": suppressed,
+    published cells: one row per cell, the project None for a city total, the value None when
+    suppressed. Shares and ratios are fractions (0.25 is 25 %), amounts are in cents of the
+    city's currency. One query."""
+    rows = published.indicator_row_list(
+        cities=cities,
+        project=project,
+        start=first_of_month(start) if start is not None else None,
+        until=end,
+        indicator=indicator,
+        filters=[ALL_HOUSEHOLDS],
+    )
+    return [
+        {
+            "city": row.city_name,
+            "project": row.project_name if row.project_id is not None else None,
+            "month": f"{row.month:%Y-%m}",
+            "indicator": row.indicator,
+            "value": row.value,
+            "suppressed": row.suppressed,
         }
+        for row in rows
+    ]

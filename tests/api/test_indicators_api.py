@@ -94,7 +94,6 @@ def test_an_officer_reads_the_citys_published_cells(cells):
         "value": None,
         "suppressed": True,
         "display": "< 10",
-        "computed_at": small["computed_at"],
     }
     assert (city["value"], city["project_name"], city["unit"]) == ("0.3125", None, "share")
     assert (mine["value"], mine["suppressed"]) == ("0.25", False)
