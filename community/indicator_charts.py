@@ -79,10 +79,12 @@ def line_chart(
     series: Sequence[tuple[str, str, Sequence[float | None], Sequence[str]]],
     y_text: Callable[[float], str],
     target: float | None = None,
+    whole: bool = False,
 ) -> LineChart:
     """``labels`` name the months; ``series`` are ``(label, css class, values, texts)`` with a
     value None where the month has none. The y axis runs from 0 to the round number at or
-    above the largest value (and the target), 1 when there is none."""
+    above the largest value (and the target), 1 when there is none; ``whole`` (counts) leaves
+    out a middle tick that would not be a whole number."""
     values = [v for _l, _c, vals, _t in series for v in vals if v is not None]
     top_value = nice_ceiling(max([*values, target or 0.0, 0.0]))
 
@@ -113,7 +115,8 @@ def line_chart(
         if run:
             segments.append(" ".join(run))
         lines.append(ChartLine(label, css, segments, points))
-    y_ticks = [Tick(y_of(top_value * share), y_text(top_value * share)) for share in (0, 0.5, 1)]
+    shares = (0, 0.5, 1) if not whole or (top_value / 2).is_integer() else (0, 1)
+    y_ticks = [Tick(y_of(top_value * share), y_text(top_value * share)) for share in shares]
     every = max(1, math.ceil(count / MAX_MONTH_TICKS))
     x_ticks = [
         Tick(x_of(index), label)

@@ -39,7 +39,7 @@ from django.views.decorators.http import require_http_methods
 from community.csv_export import csv_response
 from community.forms_indicators import DashboardForm, ExportForm, PilotGoalForm, ReportForm
 from community.indicator_charts import BarChart, LineChart, bar_chart, line_chart
-from community.models import City, HousingProject, Indicator, PilotGoal
+from community.models import City, HousingProject, Indicator, IndicatorUnit, PilotGoal
 from community.selectors.dashboards import (
     EXPORT_COLUMNS,
     WINDOWS,
@@ -133,6 +133,7 @@ def trend_chart(trend: Trend, months: Sequence[dt.date], target: float | None = 
         ],
         y_text=lambda value: value_text(value, unit, currency),
         target=target,
+        whole=unit == IndicatorUnit.COUNT,
     )
 
 
