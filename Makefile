@@ -15,11 +15,11 @@ $(BIN)/python:
 # The app, with its translation catalogues compiled (Babel: no system gettext needed).
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
-	$(BIN)/pybabel compile --domain django --directory locale --statistics 2>&1 | tail -n 1
+	@out=$$($(BIN)/pybabel compile --domain django --directory locale --statistics 2>&1) || { echo "$$out"; exit 1; }; echo "$$out" | tail -n 1
 
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
-	$(BIN)/pybabel compile --domain django --directory locale --statistics 2>&1 | tail -n 1
+	@out=$$($(BIN)/pybabel compile --domain django --directory locale --statistics 2>&1) || { echo "$$out"; exit 1; }; echo "$$out" | tail -n 1
 
 # Try it out: SQLite, Celery eager, console e-mail. No server needed.
 demo: install

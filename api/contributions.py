@@ -1352,7 +1352,7 @@ class HouseholdFiguresSerializer(serializers.Serializer):
     )
     at_risk_of_poverty = serializers.BooleanField(
         allow_null=True,
-        help_text=_("Equivalised income below 60 % of the national median."),
+        help_text=_("Equivalised income below 60 per cent of the national median."),
     )
     residual_cents = serializers.IntegerField(
         allow_null=True, help_text=_("Disposable income − housing costs.")

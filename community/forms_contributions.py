@@ -340,8 +340,8 @@ class CostShareFields(forms.Form):
         help_text=_("The unit's share of the month's budget."),
     )
     cost_share_percent = PercentField(
-        label=_("Cost share, in % of that share"),
-        help_text=_("100 % is the cost price; 150 % lets a household pay half as much again."),
+        label=_("Cost share, as a percentage of that share"),
+        help_text=_("100 is the cost price; 150 lets a household pay half as much again."),
     )
 
 
@@ -364,7 +364,7 @@ class IncomeShareParametersForm(ParametersForm, CapFields, CostShareFields):
     field_order = ["rate_percent", "floor_cents", *_CAP, *_COST_SHARE]
     money = ("floor_cents", "cap_cents")
     percents = ("rate_percent", "cost_share_percent")
-    rate_percent = PercentField(label=_("Rate, in % of disposable income"))
+    rate_percent = PercentField(label=_("Rate, as a percentage of disposable income"))
     floor_cents = MoneyField(label=_("Floor per month"), required=False)
 
 
@@ -404,7 +404,7 @@ class GreatestOfParametersForm(ParametersForm, CapFields, CostShareFields):
         label=_("Allowance for an elderly or disabled household, per year")
     )
     medical_threshold_percent = PercentField(
-        label=_("Medical and care costs deducted above, in % of annual income")
+        label=_("Medical and care costs deducted above this percentage of annual income")
     )
     medical_deduction = forms.ChoiceField(
         label=_("Deduct medical and care costs for"),

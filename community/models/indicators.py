@@ -51,16 +51,16 @@ class Indicator(models.TextChoices):
     # household's disposable income.
     OVERBURDEN_RATE_EUROSTAT = (
         "overburden_rate_eurostat",
-        _("Housing cost overburden rate (Eurostat, over 40 % of disposable income)"),
+        _("Housing cost overburden rate (Eurostat, over 40 per cent of disposable income)"),
     )
     # The US 30 % rule, of gross income, shown beside Eurostat's; above 50 % "severely".
     COST_BURDEN_RATE_30 = (
         "cost_burden_rate_30",
-        _("Cost-burdened share (over 30 % of gross income)"),
+        _("Cost-burdened share (over 30 per cent of gross income)"),
     )
     SEVERE_COST_BURDEN_RATE_50 = (
         "severe_cost_burden_rate_50",
-        _("Severely cost-burdened share (over 50 % of gross income)"),
+        _("Severely cost-burdened share (over 50 per cent of gross income)"),
     )
     EQUIVALISED_INCOME_MEDIAN_OECD_MODIFIED = (
         "equivalised_income_median_oecd_modified",
@@ -75,7 +75,7 @@ class Indicator(models.TextChoices):
     # so a square-root-scale income compared with it would mix conventions.
     SHARE_AT_RISK_OF_POVERTY = (
         "share_at_risk_of_poverty",
-        _("Share at risk of poverty (below 60 % of the national median)"),
+        _("Share at risk of poverty (below 60 per cent of the national median)"),
     )
     TURNOUT = "turnout", _("Turnout in votes")
     MEETINGS_HELD = "meetings_held", _("Meetings held")
