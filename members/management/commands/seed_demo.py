@@ -29,6 +29,7 @@ from django.db import transaction
 
 from community.demo import seed_project_spaces
 from community.demo_contributions import seed_project_contributions
+from community.demo_indicators import seed_city_monitoring
 from community.models import Booking, City, HousingProject, Payment, ProjectKind, ProjectStatus
 from governance.demo import seed_project_governance
 from members.models import (
@@ -849,6 +850,8 @@ class Seeder:
             for spec in PROJECTS:
                 if spec.city == city_spec.slug:
                     self._project(city, city_spec, spec, admin)
+            monitoring = seed_city_monitoring(city=city, officer=officer)
+            self._count("pilot goals", city.pilot_goals.count(), monitoring["pilot goals"])
 
     # -- users and roles --
 
@@ -1137,6 +1140,8 @@ SUMMARY_ORDER = (
     "contribution schemes",
     "charge runs",
     "payments",
+    "proposals",
+    "pilot goals",
 )
 
 
