@@ -15,7 +15,11 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A project's page; its managers also see and search its households."""
     project = get_object_or_404(selectors.project_list_for_user(user=request.user), pk=pk)
     can_manage = selectors.user_can_manage_project(user=request.user, project=project)
-    context = {"project": project, "can_manage": can_manage}
+    can_monitor = (
+        can_manage
+        or selectors.observed_city_list(user=request.user).filter(pk=project.city_id).exists()
+    )
+    context = {"project": project, "can_manage": can_manage, "can_monitor": can_monitor}
     if can_manage:
         search = request.GET.get("q", "").strip()
         households = (
@@ -42,4 +46,6 @@ def city_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A city's pilot projects, as its officers and the projects' members see them."""
     city = get_object_or_404(selectors.city_list_for_user(user=request.user), pk=pk)
     projects = selectors.project_list_for_user(user=request.user).filter(city=city).order_by("name")
-    return render(request, "community/city_detail.html", {"city": city, "projects": projects})
+    can_monitor = selectors.observed_city_list(user=request.user).filter(pk=city.pk).exists()
+    context = {"city": city, "projects": projects, "can_monitor": can_monitor}
+    return render(request, "community/city_detail.html", context)

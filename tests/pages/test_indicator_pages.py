@@ -804,3 +804,17 @@ def test_a_project_page_its_report_and_the_exports_read_in_constant_queries(
     assert page.status_code == report.status_code == export.status_code == 200
     assert html(page).count('<figure class="trend card"') == 18
     assert len(export.content.decode().splitlines()) == 1 + (projects + 1) * 24 * 18
+
+
+def test_the_city_and_project_pages_link_to_the_indicators_for_those_who_may_read_them(
+    client, side_a
+):
+    city_url = f"/cities/{side_a.city.pk}/"
+    project_url = f"/projects/{side_a.project.pk}/"
+    client.force_login(side_a.officer)
+    assert f'href="/cities/{side_a.city.pk}/indicators/"' in html(client.get(city_url))
+    assert f'href="/projects/{side_a.project.pk}/indicators/"' in html(client.get(project_url))
+    client.force_login(side_a.manager)
+    assert f'href="/projects/{side_a.project.pk}/indicators/"' in html(client.get(project_url))
+    client.force_login(side_a.resident_user)
+    assert "/indicators/" not in html(client.get(project_url))
