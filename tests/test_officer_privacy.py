@@ -74,6 +74,14 @@ def seed_households(side) -> dict[str, list]:
     ):
         household.unit_label = f"ZQ-9{index}"
         household.save(update_fields=["unit_label"])
+    # The fixtures' round incomes (3 000.00) would also match an id such as /proposals/3000/
+    # once the sequences run high: give every income a figure no id or date can take.
+    for index, declaration in enumerate(
+        IncomeDeclaration.objects.filter(household__project__city=side.city).order_by("pk")
+    ):
+        declaration.gross_monthly_cents = 7_919_311 + 1_000_003 * index
+        declaration.disposable_monthly_cents = 6_828_417 + 1_000_003 * index
+        declaration.save(update_fields=["gross_monthly_cents", "disposable_monthly_cents"])
     for index, (first, last, unit, gross, disposable) in enumerate(SEEDED):
         project = side.project if index % 2 == 0 else side.other_project
         household = HouseholdFactory(project=project, unit_label=unit)
