@@ -606,15 +606,18 @@ def scheme_compare(request: HttpRequest, pk: int) -> HttpResponse:
                 first_name=first[2],
                 second_name=second[2],
                 chart=bar_chart(
-                    [
-                        (
-                            row.household.unit_label,
-                            [
-                                (row.first_cents, "", money(row.first_cents, currency)),
-                                (row.second_cents, "second", money(row.second_cents, currency)),
-                            ],
-                        )
+                    rows=[
+                        bar
                         for row in comparison.rows
+                        for bar in (
+                            (
+                                row.household.unit_label,
+                                row.first_cents,
+                                money(row.first_cents, currency),
+                                "",
+                            ),
+                            ("", row.second_cents, money(row.second_cents, currency), "second"),
+                        )
                     ]
                 ),
                 legend=[("", first[2]), ("second", second[2])],
@@ -648,38 +651,35 @@ def affordability_view(request: HttpRequest, pk: int) -> HttpResponse:
         figures.latest_month,
     )
     histogram = bar_chart(
-        [
+        rows=[
             (
                 str(item.label),
-                [
-                    (
-                        item.count,
-                        "over"
-                        if item.lower is not None and item.lower >= OVERBURDEN_THRESHOLD
-                        else "",
-                        str(item.count),
-                    )
-                ],
+                item.count,
+                str(item.count),
+                "over" if item.lower is not None and item.lower >= OVERBURDEN_THRESHOLD else "",
             )
             for item in figures.histogram
         ],
-        label_room=24,
+        value_room=24,
     )
     trend = line_chart(
-        [formats.date_format(m.month, "M") for m in figures.months],
-        [
+        labels=[formats.date_format(m.month, "M") for m in figures.months],
+        series=[
             (
+                _("Overburden rate"),
                 "",
                 [m.overburden_rate for m in figures.months],
                 [ratio(m.overburden_rate) for m in figures.months],
             ),
             (
+                _("Median ratio"),
                 "second",
                 [m.median_ratio for m in figures.months],
                 [ratio(m.median_ratio) for m in figures.months],
             ),
         ],
-        threshold=OVERBURDEN_THRESHOLD,
+        y_text=lambda value: f"{round(value * 100)} %",
+        target=OVERBURDEN_THRESHOLD,
     )
     context = {
         "figures": figures,

@@ -36,9 +36,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from community.charts import BarChart, LineChart, bar_chart, line_chart
 from community.csv_export import csv_response
 from community.forms_indicators import DashboardForm, ExportForm, PilotGoalForm, ReportForm
-from community.indicator_charts import BarChart, LineChart, bar_chart, line_chart
 from community.models import City, HousingProject, Indicator, IndicatorUnit, PilotGoal
 from community.selectors.dashboards import (
     EXPORT_COLUMNS,

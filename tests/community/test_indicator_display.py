@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from community.indicator_charts import bar_chart, line_chart, nice_ceiling
+from community.charts import bar_chart, line_chart, nice_ceiling
 from community.models import IndicatorUnit
 from community.selectors.dashboards import Figure, json_number, plain_value
 from community.templatetags.indicators import figure_cells, figure_text, value_text
