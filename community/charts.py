@@ -173,7 +173,7 @@ class BarChart:
 
 
 BAR_HEIGHT, BAR_GAP, GROUP_GAP, LABEL_WIDTH, VALUE_ROOM = 14.0, 6.0, 2.0, 110.0, 58.0
-LABEL_CHARS = 18
+LABEL_CHARS = 16  # what fits in LABEL_WIDTH at the chart font size
 
 
 def _short(label: str) -> str:
