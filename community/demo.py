@@ -12,7 +12,9 @@ import random
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from community.models import Booking, BookingStatus, HousingProject, Space, SpaceOpeningHours
 from community.models.spaces import SpaceKind
@@ -24,7 +26,7 @@ WEEKS_AHEAD = 4
 
 @dataclass(frozen=True)
 class SpacePlan:
-    name: str
+    name: Promise  # in the city's language when seeded
     kind: str
     opens: int  # minutes after midnight
     closes: int
@@ -35,7 +37,7 @@ class SpacePlan:
 
 SPACE_PLANS = (
     SpacePlan(
-        "Common room",
+        _("Common room"),
         SpaceKind.COMMON_ROOM,
         8 * 60,
         23 * 60,
@@ -52,7 +54,7 @@ SPACE_PLANS = (
         lengths=(120, 180, 240),
     ),
     SpacePlan(
-        "Guest room",
+        _("Guest room"),
         SpaceKind.GUEST_ROOM,
         0,
         24 * 60,
@@ -65,13 +67,17 @@ SPACE_PLANS = (
             "requires_approval": True,
             "fee_per_hour_cents": 100,
             "quota_month_minutes": 7 * 24 * 60,
-            "handover_checklist": ["Bed linen in the laundry bag", "Windows closed", "Key back"],
+            "handover_checklist": [
+                _("Bed linen in the laundry bag"),
+                _("Windows closed"),
+                _("Key back"),
+            ],
         },
         per_week=1,
         lengths=(24 * 60, 48 * 60),
     ),
     SpacePlan(
-        "Laundry",
+        _("Laundry"),
         SpaceKind.LAUNDRY,
         7 * 60,
         22 * 60,
@@ -90,7 +96,7 @@ SPACE_PLANS = (
         lengths=(60, 90, 120),
     ),
     SpacePlan(
-        "Workshop",
+        _("Workshop"),
         SpaceKind.WORKSHOP,
         9 * 60,
         20 * 60,
@@ -100,7 +106,11 @@ SPACE_PLANS = (
             "max_duration_minutes": 240,
             "slot_minutes": 30,
             "buffer_minutes": 15,
-            "handover_checklist": ["Tools back on the wall", "Floor swept", "Machines unplugged"],
+            "handover_checklist": [
+                _("Tools back on the wall"),
+                _("Floor swept"),
+                _("Machines unplugged"),
+            ],
         },
         per_week=4,
         lengths=(60, 120, 180),
@@ -109,8 +119,14 @@ SPACE_PLANS = (
 
 
 def _space(project: HousingProject, plan: SpacePlan) -> tuple[Space, bool]:
+    with translation.override(project.city.default_language):
+        name = str(plan.name)
+        rules = {
+            key: [str(item) for item in value] if key == "handover_checklist" else value
+            for key, value in plan.rules.items()
+        }
     space, created = Space.objects.get_or_create(
-        project=project, name=plan.name, defaults={"kind": plan.kind, **plan.rules}
+        project=project, name=name, defaults={"kind": plan.kind, **rules}
     )
     if created:
         SpaceOpeningHours.objects.bulk_create(
@@ -142,7 +158,7 @@ def _week_bookings(
     bookings = []
     buffer = dt.timedelta(minutes=space.buffer_minutes)
     for unit in range(1, space.units + 1):
-        for day_offset in sorted(rng.randrange(7) for _ in range(plan.per_week)):
+        for day_offset in sorted(rng.randrange(7) for _draw in range(plan.per_week)):
             day = monday + dt.timedelta(days=day_offset)
             length = rng.choice(plan.lengths)
             pending_draw, cancelled_draw = rng.random(), rng.random()
@@ -223,7 +239,7 @@ def seed_project_spaces(
         new = []
         for week in range(-WEEKS_BACK, WEEKS_AHEAD + 1):
             monday = this_monday + dt.timedelta(weeks=week)
-            rng = random.Random(f"{project.slug}/{plan.name}/{monday.isoformat()}")  # noqa: S311
+            rng = random.Random(f"{project.slug}/{plan.kind}/{monday.isoformat()}")  # noqa: S311
             new.extend(
                 booking
                 for booking in _week_bookings(
