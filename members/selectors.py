@@ -9,6 +9,8 @@ Visibility rules, in one place for the API and the pages:
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 from fractions import Fraction
 
@@ -207,3 +209,19 @@ def household_equivalised_income_cents(*, household: Household, on: date) -> int
     ages = [on.year - year for year in household.residents.values_list("birth_year", flat=True)]
     scale = modified_oecd_scale(ages=ages or [30])
     return cents_half_even(Fraction(declaration.disposable_monthly_cents) / scale)
+
+
+def household_accounts(*, household_ids: Iterable[int]) -> dict[int, list[User]]:
+    """Household id → the active accounts of its residents, in one query (who an e-mail about
+    the household goes to)."""
+    accounts: dict[int, list[User]] = defaultdict(list)
+    residents = (
+        Resident.objects.filter(
+            household_id__in=set(household_ids), user__isnull=False, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("pk")
+    )
+    for resident in residents:
+        accounts[resident.household_id].append(resident.user)
+    return accounts

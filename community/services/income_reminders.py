@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -25,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from community.selectors.contributions import RUNNING_STATUSES, running_project_list
 from community.services.contributions import add_months
-from members.models import IncomeDeclaration, Resident, User
+from members.models import IncomeDeclaration, User
+from members.selectors import household_accounts
 
 logger = logging.getLogger(__name__)
 
@@ -90,17 +90,7 @@ def _send_batch(today: dt.date, now: dt.datetime, failed: set[int]) -> tuple[int
         )
         if not declarations:
             return 0, 0
-        users: dict[int, list[User]] = defaultdict(list)
-        for resident in (
-            Resident.objects.filter(
-                household_id__in={d.household_id for d in declarations},
-                user__isnull=False,
-                user__is_active=True,
-            )
-            .select_related("user")
-            .order_by("pk")
-        ):
-            users[resident.household_id].append(resident.user)
+        users = household_accounts(household_ids=(d.household_id for d in declarations))
         done: list[int] = []
         sent = 0
         with get_connection() as connection:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -21,7 +20,8 @@ from django.utils.translation import gettext as _
 
 from community.models import Booking, BookingStatus
 from community.schedule import project_zone
-from members.models import Resident, User
+from members.models import User
+from members.selectors import household_accounts
 
 logger = logging.getLogger(__name__)
 
@@ -44,23 +44,6 @@ def _due(now: dt.datetime) -> QuerySet[Booking]:
         )
         .filter(remind_from__lte=now)
     )
-
-
-def _recipients(bookings: list[Booking]) -> dict[int, list[User]]:
-    """Household id → its residents' active accounts, in one query."""
-    users: dict[int, list[User]] = defaultdict(list)
-    residents = (
-        Resident.objects.filter(
-            household_id__in={booking.household_id for booking in bookings},
-            user__isnull=False,
-            user__is_active=True,
-        )
-        .select_related("user")
-        .order_by("pk")
-    )
-    for resident in residents:
-        users[resident.household_id].append(resident.user)
-    return users
 
 
 def booking_reminder_message(*, booking: Booking, user: User) -> EmailMessage:
@@ -105,7 +88,7 @@ def _send_batch(now: dt.datetime, failed: set[int]) -> tuple[int, int]:
         )
         if not bookings:
             return 0, 0
-        recipients = _recipients(bookings)
+        recipients = household_accounts(household_ids=(b.household_id for b in bookings))
         done: list[int] = []
         sent = 0
         with get_connection() as connection:
