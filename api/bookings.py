@@ -40,7 +40,6 @@ from community.models import (
     Booking,
     BookingRequest,
     BookingWindow,
-    HousingProject,
     Recurrence,
     Space,
     SpaceClosure,
@@ -78,7 +77,7 @@ from community.services.series import (
     booking_series_preview,
 )
 from community.services.waitlist import waitlist_join, waitlist_leave
-from members.models import Household
+from members.models import Household, HousingProject
 from members.selectors import (
     household_list_for_user,
     household_of_user,

@@ -4,7 +4,7 @@ import django_filters
 from rest_framework import serializers, viewsets
 
 from api.filters import IdFilter
-from community.models import City, HousingProject
+from members.models import City, HousingProject
 from members.selectors import city_list_for_user, project_list_for_user
 
 

@@ -63,8 +63,8 @@ from api.filters import IdFilter
 from api.handover import BAD_INPUT, REFUSED, UNKNOWN
 from api.permissions import CanManageProject
 from api.proposals import CsvRenderer
+from common.csv_export import statement_csv_response
 from community.contributions import METHOD_LABELS, Method
-from community.csv_export import statement_csv_response
 from community.models import (
     Budget,
     BudgetCategory,
@@ -73,7 +73,6 @@ from community.models import (
     Charge,
     ChargeRun,
     ContributionScheme,
-    HousingProject,
     Payment,
     PaymentSource,
     SchemeMethod,
@@ -109,7 +108,7 @@ from community.services.contributions import (
 )
 from governance.models import Proposal
 from governance.selectors.proposals import proposal_list_for_user
-from members.models import Household, IncomeAccess
+from members.models import Household, HousingProject, IncomeAccess
 from members.selectors import (
     AnyUser,
     household_list_for_user,

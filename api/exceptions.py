@@ -10,7 +10,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from community.validation import Conflict as DomainConflict
+from common.validation import Conflict as DomainConflict
 
 
 def django_errors_to_drf(exc: DjangoValidationError) -> dict | list:

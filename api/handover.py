@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 
 from api.base import AUTHENTICATED
 from api.filters import IdFilter
+from common.validation import Conflict
 from community.forms_handover import COMMENT_MAX_LENGTH, MAX_AWAY_DAYS, away_period
 from community.models import HandoverReport, HandoverVerdict, MaintenanceNote
 from community.selectors.bookings import booking_list_for_user
@@ -48,7 +49,6 @@ from community.services.handover import (
     maintenance_note_resolve,
 )
 from community.services.series import booking_cancel_series_from
-from community.validation import Conflict
 from members.models import Household
 from members.selectors import own_household_ids, user_can_manage_project
 

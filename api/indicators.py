@@ -44,15 +44,8 @@ from rest_framework.response import Response
 from api.base import AUTHENTICATED
 from api.filters import IdFilter
 from api.handover import BAD_INPUT, REFUSED, UNKNOWN
-from community.models import (
-    City,
-    GoalComparison,
-    HousingProject,
-    Indicator,
-    IndicatorUnit,
-    PilotGoal,
-)
-from community.models.contributions import first_of_month
+from common.months import first_of_month
+from community.models import GoalComparison, Indicator, IndicatorUnit, PilotGoal
 from community.models.indicators import validate_filter
 from community.selectors.dashboards import (
     GoalProgress,
@@ -65,6 +58,7 @@ from community.selectors.dashboards import (
 )
 from community.selectors.indicators import IndicatorRow, indicator_row_list
 from community.services.pilot_goals import pilot_goal_create, pilot_goal_delete, pilot_goal_update
+from members.models import City, HousingProject
 from members.selectors import observed_city_list
 
 DIGITS = r"[0-9]+"

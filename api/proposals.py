@@ -47,9 +47,8 @@ from api.base import AUTHENTICATED, ServiceMixin
 from api.bookings import AwareDateTimeField
 from api.filters import IdFilter
 from api.permissions import CanManageProject
-from community.csv_export import csv_response
-from community.models import HousingProject
-from community.validation import Conflict
+from common.csv_export import csv_response
+from common.validation import Conflict
 from governance.models import (
     AgendaItem,
     ConsentPhase,
@@ -100,7 +99,7 @@ from governance.services.proposals import (
     proposal_withdraw,
 )
 from governance.services.proxies import proxy_grant, proxy_revoke
-from members.models import Resident
+from members.models import HousingProject, Resident
 from members.selectors import AnyUser, household_of_user, user_can_manage_project
 
 DIGITS = r"[0-9]+"

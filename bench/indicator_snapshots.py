@@ -42,9 +42,7 @@ from community.models import (  # noqa: E402
     BookingStatus,
     Charge,
     ChargeRun,
-    City,
     ContributionScheme,
-    HousingProject,
     IndicatorSnapshot,
     SchemeStatus,
     Space,
@@ -60,7 +58,7 @@ from governance.models import (  # noqa: E402
     ProposalStatus,
     Voter,
 )
-from members.models import Gender, Household, IncomeDeclaration, Resident  # noqa: E402
+from members.models import City, Gender, Household, HousingProject, IncomeDeclaration, Resident  # noqa: E402
 
 SLUG = "bench-city"
 BATCH = 5000

@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from guardian.admin import GuardedModelAdmin
 
+from common.validation import Conflict
 from community.contributions import validate_parameters
 from community.models import (
     Booking,
@@ -14,10 +14,8 @@ from community.models import (
     BudgetLine,
     Charge,
     ChargeRun,
-    City,
     ContributionScheme,
     HandoverReport,
-    HousingProject,
     MaintenanceNote,
     Payment,
     SchemeStatus,
@@ -27,23 +25,6 @@ from community.models import (
     WaitlistEntry,
 )
 from community.services.contributions import scheme_adopt
-from community.validation import Conflict
-
-
-@admin.register(City)
-class CityAdmin(GuardedModelAdmin):
-    list_display = ["name", "country_code", "currency", "time_zone", "default_language"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-
-
-@admin.register(HousingProject)
-class HousingProjectAdmin(GuardedModelAdmin):
-    list_display = ["name", "city", "kind", "status", "units_count", "pilot_start", "pilot_end"]
-    list_filter = ["kind", "status", "city"]
-    list_select_related = ["city"]
-    search_fields = ["name", "slug", "address"]
-    prepopulated_fields = {"slug": ["name"]}
 
 
 class OpeningHoursInline(admin.TabularInline):

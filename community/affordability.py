@@ -37,6 +37,7 @@ __all__ = [
     "household_affordability",
     "housing_cost_ratio",
     "median",
+    "equivalised_income_cents",
     "modified_oecd_scale",
     "square_root_scale",
 ]
@@ -65,6 +66,11 @@ def modified_oecd_scale(*, ages: Sequence[int]) -> Fraction:
     if adults == 0:
         return 1 + Fraction(3, 10) * max(children - 1, 0)
     return 1 + Fraction(1, 2) * (adults - 1) + Fraction(3, 10) * children
+
+
+def equivalised_income_cents(*, disposable_cents: int, ages: Sequence[int]) -> int:
+    """Disposable monthly income ÷ the modified OECD scale (Eurostat), half-even to the cent."""
+    return cents_half_even(Fraction(disposable_cents) / modified_oecd_scale(ages=ages))
 
 
 def square_root_scale(*, size: int) -> Decimal:

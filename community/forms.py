@@ -15,10 +15,10 @@ from django import forms
 from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import MoneyField
 from community.models import Recurrence, Space, SpaceKind
 from community.services.series import MAX_OCCURRENCES, SeriesMode
 from community.services.spaces import SPACE_EDITABLE
-from members.forms import MoneyField
 
 MINUTES_PER_DAY = 24 * 60
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"

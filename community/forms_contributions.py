@@ -17,11 +17,11 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorList
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import DateInput, MoneyField
+from common.months import last_of_month
+from common.validation import Conflict
 from community.contributions import Method, default_parameters
 from community.models import BudgetCategory, BudgetStatus
-from community.models.contributions import last_of_month
-from community.validation import Conflict
-from members.forms import DateInput, MoneyField
 from members.models import EvidenceStatus, Household
 
 T = TypeVar("T")

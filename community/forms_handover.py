@@ -1,7 +1,7 @@
 """Forms of the handover, maintenance and going-away pages.
 
 They check the input's shape; the services (community.services.handover, bookings, series) judge
-the rules, and their errors land on these fields through ``members.forms.submit``.
+the rules, and their errors land on these fields through ``common.forms.submit``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import DateInput
 from community.models import HandoverVerdict
 from community.schedule import local_midnight
-from members.forms import DateInput
 
 COMMENT_MAX_LENGTH = 2000
 # Going away cancels bookings in one go: a year at a time is plenty, and keeps a typo in the

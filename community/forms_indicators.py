@@ -15,17 +15,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from community.models import (
-    INDICATOR_SPECS,
-    City,
-    GoalComparison,
-    Indicator,
-    IndicatorUnit,
-    PilotGoal,
-)
-from community.models.contributions import first_of_month
+from common.forms import DateInput
+from common.months import first_of_month
+from community.models import INDICATOR_SPECS, GoalComparison, Indicator, IndicatorUnit, PilotGoal
 from community.selectors.dashboards import DEFAULT_COMPARED, DEFAULT_WINDOW, WINDOWS
-from members.forms import DateInput
+from members.models import City
 
 HUNDRED = Decimal(100)
 

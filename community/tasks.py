@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError
 from django.utils import timezone
 
-from community.models import BookingWindow, City, HousingProject, WindowStatus
-from community.models.contributions import first_of_month
+from common.months import first_of_month
+from common.validation import Conflict
+from community.models import BookingWindow, WindowStatus
 from community.selectors.contributions import running_project_list
 from community.selectors.indicators import snapshot_months
 from community.services.checkin import bookings_release_no_shows
@@ -25,7 +26,7 @@ from community.services.indicators import NIGHTLY_MONTHS, indicator_snapshot_run
 from community.services.lottery import booking_window_draw
 from community.services.reminders import booking_reminders_send
 from community.services.waitlist import waitlist_lapse_past, waitlist_promoted_notify
-from community.validation import Conflict
+from members.models import City, HousingProject
 
 logger = logging.getLogger(__name__)
 

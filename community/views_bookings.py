@@ -27,6 +27,9 @@ from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.access import done, require, safe_next
+from common.forms import submit
+from common.validation import Conflict
 from community.calendars import booking_calendar, household_calendar, space_calendar
 from community.forms import (
     BookingForm,
@@ -74,19 +77,8 @@ from community.services.spaces import (
     space_update,
 )
 from community.services.waitlist import waitlist_join
-from community.validation import Conflict
-from community.views_access import (
-    done,
-    managed_project,
-    managed_space,
-    member_project,
-    project_time_zone,
-    require,
-    safe_next,
-    visible_booking,
-    visible_space,
-)
-from members.forms import submit
+from community.views_access import managed_space, visible_booking, visible_space
+from members.access import managed_project, member_project, project_time_zone
 from members.models import Household
 from members.selectors import household_of_user, user_can_manage_project
 

@@ -26,10 +26,13 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.access import done, require
+from common.csv_export import statement_csv_response
+from common.months import add_months, first_of_month
+from common.validation import Conflict
 from community.affordability import OVERBURDEN_THRESHOLD
 from community.charts import bar_chart, line_chart
 from community.contributions import METHOD_LABELS, Method, default_parameters
-from community.csv_export import statement_csv_response
 from community.forms_contributions import (
     PARAMETER_FORMS,
     ArrearsFilterForm,
@@ -57,8 +60,7 @@ from community.forms_contributions import (
     rows_as_typed,
     submit_service,
 )
-from community.models import ContributionScheme, HousingProject, SchemeStatus
-from community.models.contributions import first_of_month
+from community.models import ContributionScheme, SchemeStatus
 from community.selectors.affordability import household_affordability, project_affordability
 from community.selectors.contributions import (
     arrears_list,
@@ -71,7 +73,6 @@ from community.selectors.contributions import (
     scheme_in_force,
     scheme_list_for_user,
 )
-from community.selectors.household_facts import add_months
 from community.selectors.simulation import scheme_simulate, schemes_compare
 from community.services.contributions import (
     budget_set,
@@ -85,9 +86,8 @@ from community.services.contributions import (
 )
 from community.templatetags.contributions import ratio
 from community.templatetags.netco import money
-from community.validation import Conflict
-from community.views_access import done, member_project, project_time_zone, require
-from members.models import Household, IncomeAccess
+from members.access import member_project, project_time_zone
+from members.models import Household, HousingProject, IncomeAccess
 from members.selectors import (
     household_list_for_user,
     income_declaration_list_for_user,

@@ -23,6 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from common.access import require, safe_next
+from common.forms import submit
+from common.validation import Conflict
 from community.forms_handover import AwayForm, HandoverForm, HandoverReviewForm, away_period
 from community.models import (
     Booking,
@@ -47,15 +50,8 @@ from community.services.handover import (
     maintenance_note_resolve,
 )
 from community.services.series import booking_cancel_series_from
-from community.validation import Conflict
-from community.views_access import (
-    managed_project,
-    project_time_zone,
-    require,
-    safe_next,
-    visible_booking,
-)
-from members.forms import submit
+from community.views_access import visible_booking
+from members.access import managed_project, project_time_zone
 from members.selectors import household_of_user, user_can_manage_project
 
 # --- Reads ------------------------------------------------------------------------------------

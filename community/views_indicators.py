@@ -36,10 +36,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from common.access import done, require, safe_next
+from common.csv_export import csv_response
+from common.forms import submit
+from common.months import add_months
 from community.charts import BarChart, LineChart, bar_chart, line_chart
-from community.csv_export import csv_response
 from community.forms_indicators import DashboardForm, ExportForm, PilotGoalForm, ReportForm
-from community.models import City, HousingProject, Indicator, IndicatorUnit, PilotGoal
+from community.models import Indicator, IndicatorUnit, PilotGoal
 from community.selectors.dashboards import (
     EXPORT_COLUMNS,
     WINDOWS,
@@ -61,12 +64,10 @@ from community.selectors.dashboards import (
     user_can_set_goals,
     user_observes_city,
 )
-from community.selectors.household_facts import add_months
 from community.services.indicators import indicator_snapshot_refresh
 from community.services.pilot_goals import pilot_goal_create, pilot_goal_delete, pilot_goal_update
 from community.templatetags.indicators import figure_text, month_label, value_text
-from community.views_access import done, require, safe_next
-from members.forms import submit
+from members.models import City, HousingProject
 from members.selectors import observed_city_list
 
 # --- Access ------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from community.forms import LocalDateTimeField
-from community.models import HousingProject
 from governance.models import AttendanceStatus, DecisionClass, Meeting, MeetingKind
 from governance.selectors.meetings import RegisterRow, chair_candidate_list
+from members.models import HousingProject
 
 
 class ChairChoiceField(forms.ModelChoiceField):

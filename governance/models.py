@@ -21,8 +21,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.models import HousingProject
-from community.validation import ConstraintErrorsOnFields
+from common.validation import ConstraintErrorsOnFields
+from members.models import HousingProject
 
 
 class VotingMethod(models.TextChoices):

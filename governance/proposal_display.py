@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.display import as_fraction, number_text, percent_text
 from governance.models import Electorate, VotingMethod
 from governance.tally import TieBreak
 
@@ -30,33 +29,6 @@ CHOICE_LABELS = {
 }
 YES_NO_ORDER = ("yes", "no", "abstain")
 CONSENT_ORDER = ("consent", "stand_aside", "object")
-
-
-def as_fraction(value: object) -> Fraction:
-    return Fraction(str(value)) if value not in (None, "") else Fraction(0)
-
-
-def _rounded(value: Fraction, places: int) -> Decimal:
-    """Rounded half-even here: ``number_format`` would cut the digits off instead."""
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-
-
-def number_text(value: object, places: int = 2) -> str:
-    """A weight as a number: "3", or "1.5" / "1,5" for a split vote (localised)."""
-    value = as_fraction(value)
-    if value.denominator == 1:
-        return str(value.numerator)
-    rounded = _rounded(value, places).normalize()
-    decimals = max(-rounded.as_tuple().exponent, 0)
-    return number_format(rounded, decimal_pos=decimals, use_l10n=True)
-
-
-def percent_text(value: object) -> str:
-    """A share as a percentage with one decimal: "66,7 %" in French, "66.7 %" in English (a
-    no-break space before the sign, so that a narrow screen does not leave it alone on a line)."""
-    percent = _rounded(as_fraction(value) * 100, 1)
-    return f"{number_format(percent, decimal_pos=1, use_l10n=True)}\u00a0%"
 
 
 def share_text(value: object) -> str:

@@ -18,14 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.validation import Conflict
-from community.views_access import (
-    done,
-    managed_project,
-    member_project,
-    project_time_zone,
-    require,
-)
+from common.access import done, require
+from common.forms import submit
+from common.validation import Conflict
 from governance.calendars import meeting_calendar
 from governance.forms_meetings import (
     AgendaItemAddForm,
@@ -46,7 +41,7 @@ from governance.selectors.meetings import (
     user_can_run_meeting,
 )
 from governance.services import meetings as services
-from members.forms import submit
+from members.access import managed_project, member_project, project_time_zone
 from members.selectors import user_can_manage_project
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"

@@ -23,9 +23,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from community.csv_export import csv_response
-from community.validation import Conflict
-from community.views_access import done, member_project, project_time_zone, require
+from common.access import done, require
+from common.csv_export import csv_response
+from common.forms import submit
+from common.validation import Conflict
 from governance.forms_proposals import (
     AmendmentForm,
     AnswerForm,
@@ -98,7 +99,7 @@ from governance.services.proposals import (
     proposal_withdraw,
 )
 from governance.services.proxies import proxy_grant, proxy_revoke
-from members.forms import submit
+from members.access import member_project, project_time_zone
 from members.models import Resident
 from members.selectors import user_can_manage_project
 

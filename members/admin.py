@@ -1,10 +1,13 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from guardian.admin import GuardedModelAdmin
 
 from members import services
 from members.models import (
+    City,
     Household,
+    HousingProject,
     IncomeAccessLog,
     IncomeDeclaration,
     Invitation,
@@ -12,6 +15,22 @@ from members.models import (
     Role,
     User,
 )
+
+
+@admin.register(City)
+class CityAdmin(GuardedModelAdmin):
+    list_display = ["name", "country_code", "currency", "time_zone", "default_language"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(HousingProject)
+class HousingProjectAdmin(GuardedModelAdmin):
+    list_display = ["name", "city", "kind", "status", "units_count", "pilot_start", "pilot_end"]
+    list_filter = ["kind", "status", "city"]
+    list_select_related = ["city"]
+    search_fields = ["name", "slug", "address"]
+    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(User)

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
-from fractions import Fraction
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from community.affordability import modified_oecd_scale
-from community.contributions import cents_half_even
-from community.models import City, HousingProject
 from members.models import (
+    City,
     Household,
+    HousingProject,
     IncomeDeclaration,
     Invitation,
     Resident,
@@ -41,11 +38,11 @@ def _guarded(user: AnyUser, perm: str, klass: type) -> QuerySet:
 
 
 def managed_project_list(*, user: AnyUser) -> QuerySet[HousingProject]:
-    return _guarded(user, "community.manage_housingproject", HousingProject)
+    return _guarded(user, "members.manage_housingproject", HousingProject)
 
 
 def monitored_city_list(*, user: AnyUser) -> QuerySet[City]:
-    return _guarded(user, "community.monitor_city", City)
+    return _guarded(user, "members.monitor_city", City)
 
 
 def own_household_ids(*, user: AnyUser) -> QuerySet:
@@ -60,11 +57,7 @@ def own_household_ids(*, user: AnyUser) -> QuerySet:
 
 
 def user_can_manage_project(*, user: AnyUser, project: HousingProject) -> bool:
-    return user.is_authenticated and user.has_perm("community.manage_housingproject", project)
-
-
-def user_can_view_project(*, user: AnyUser, project: HousingProject) -> bool:
-    return project_list_for_user(user=user).filter(pk=project.pk).exists()
+    return user.is_authenticated and user.has_perm("members.manage_housingproject", project)
 
 
 def user_is_representative(*, user: AnyUser, household: Household) -> bool:
@@ -97,7 +90,7 @@ def city_list_for_user(*, user: AnyUser) -> QuerySet[City]:
 
 def user_is_network_observer(*, user: AnyUser) -> bool:
     """Holds the global permission a network observer's role carries (members.services)."""
-    return user.is_authenticated and user.has_perm("community.observe_network")
+    return user.is_authenticated and user.has_perm("members.observe_network")
 
 
 def observed_city_list(*, user: AnyUser) -> QuerySet[City]:
@@ -113,7 +106,7 @@ def observed_city_list(*, user: AnyUser) -> QuerySet[City]:
 def project_list_for_user(*, user: AnyUser) -> QuerySet[HousingProject]:
     if user.is_superuser:
         return HousingProject.objects.select_related("city")
-    viewable = _guarded(user, "community.view_housingproject", HousingProject)
+    viewable = _guarded(user, "members.view_housingproject", HousingProject)
     return HousingProject.objects.filter(
         Q(pk__in=viewable.values("pk")) | Q(city__in=monitored_city_list(user=user).values("pk"))
     ).select_related("city")
@@ -187,28 +180,6 @@ def user_home_kind(*, user: AnyUser) -> str | None:
         if kind in kinds:
             return kind
     return None
-
-
-def oecd_modified_scale(*, ages: list[int]) -> float:
-    """Modified OECD equivalence scale (DESIGN.md §4; Eurostat) as a float, for display and
-    older callers; the exact value is ``community.affordability.modified_oecd_scale``."""
-    return float(modified_oecd_scale(ages=ages))
-
-
-def household_equivalised_income_cents(*, household: Household, on: date) -> int | None:
-    """The latest valid declared disposable monthly income divided by the modified OECD scale,
-    rounded half-even to the cent, or None when the household has declared nothing valid on
-    that day."""
-    declaration = (
-        IncomeDeclaration.objects.filter(household=household, valid_from__lte=on)
-        .order_by("-valid_from", "-declared_at", "-pk")
-        .first()
-    )
-    if declaration is None:
-        return None
-    ages = [on.year - year for year in household.residents.values_list("birth_year", flat=True)]
-    scale = modified_oecd_scale(ages=ages or [30])
-    return cents_half_even(Fraction(declaration.disposable_monthly_cents) / scale)
 
 
 def household_accounts(*, household_ids: Iterable[int]) -> dict[int, list[User]]:

@@ -19,10 +19,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from community.models import City, HousingProject
-from community.validation import Conflict, save_validated
+from common.validation import Conflict, save_validated
 from members.models import (
+    City,
     Household,
+    HousingProject,
     IncomeAccess,
     IncomeAccessLog,
     IncomeDeclaration,
@@ -36,15 +37,15 @@ from members.selectors import own_household_ids
 
 # The object permissions each role carries (django-guardian).
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    RoleKind.RESIDENT: ("community.view_housingproject",),
+    RoleKind.RESIDENT: ("members.view_housingproject",),
     RoleKind.MANAGER: (
-        "community.view_housingproject",
-        "community.change_housingproject",
-        "community.manage_housingproject",
+        "members.view_housingproject",
+        "members.change_housingproject",
+        "members.manage_housingproject",
     ),
-    RoleKind.OFFICER: ("community.view_city", "community.monitor_city"),
+    RoleKind.OFFICER: ("members.view_city", "members.monitor_city"),
     # No object: a global permission (the role has no project or city).
-    RoleKind.NETWORK_OBSERVER: ("community.observe_network",),
+    RoleKind.NETWORK_OBSERVER: ("members.observe_network",),
 }
 
 

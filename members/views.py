@@ -7,13 +7,15 @@ import contextlib
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.i18n import set_language
 
+from common.access import require
+from common.forms import submit
 from members import selectors, services
 from members.forms import (
     HouseholdForm,
@@ -21,14 +23,8 @@ from members.forms import (
     InvitationAcceptForm,
     InvitationForm,
     ResidentForm,
-    submit,
 )
 from members.models import Household, IncomeAccess, RoleKind
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
 
 
 def _visible_household(request: HttpRequest, pk: int) -> Household:
@@ -110,7 +106,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def household_create(request: HttpRequest, project_pk: int) -> HttpResponse:
     project = get_object_or_404(selectors.project_list_for_user(user=request.user), pk=project_pk)
-    _require(selectors.user_can_manage_project(user=request.user, project=project))
+    require(selectors.user_can_manage_project(user=request.user, project=project))
     form = HouseholdForm(request.POST or None)
     if request.method == "POST":
         household = submit(
@@ -131,7 +127,7 @@ def household_create(request: HttpRequest, project_pk: int) -> HttpResponse:
 @login_required
 def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
     household = _visible_household(request, pk)
-    _require(selectors.user_can_manage_project(user=request.user, project=household.project))
+    require(selectors.user_can_manage_project(user=request.user, project=household.project))
     form = HouseholdForm(request.POST or None, instance=household)
     if request.method == "POST":
         updated = submit(
@@ -150,7 +146,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def resident_create(request: HttpRequest, household_pk: int) -> HttpResponse:
     household = _visible_household(request, household_pk)
-    _require(selectors.user_can_edit_household_members(user=request.user, household=household))
+    require(selectors.user_can_edit_household_members(user=request.user, household=household))
     form = ResidentForm(request.POST or None)
     if request.method == "POST":
         resident = submit(
@@ -170,7 +166,7 @@ def resident_create(request: HttpRequest, household_pk: int) -> HttpResponse:
 def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     resident = get_object_or_404(selectors.resident_list_for_user(user=request.user), pk=pk)
     household = resident.household
-    _require(selectors.user_can_edit_household_members(user=request.user, household=household))
+    require(selectors.user_can_edit_household_members(user=request.user, household=household))
     form = ResidentForm(request.POST or None, instance=resident)
     if request.method == "POST":
         updated = submit(
@@ -190,7 +186,7 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def income_declaration_create(request: HttpRequest, household_pk: int) -> HttpResponse:
     household = _visible_household(request, household_pk)
-    _require(selectors.user_can_edit_household_members(user=request.user, household=household))
+    require(selectors.user_can_edit_household_members(user=request.user, household=household))
     form = IncomeDeclarationForm(request.POST or None)
     if request.method == "POST":
         declaration = submit(
@@ -219,7 +215,7 @@ def income_declaration_create(request: HttpRequest, household_pk: int) -> HttpRe
 @login_required
 def invitation_create(request: HttpRequest, household_pk: int) -> HttpResponse:
     household = _visible_household(request, household_pk)
-    _require(selectors.user_can_manage_project(user=request.user, project=household.project))
+    require(selectors.user_can_manage_project(user=request.user, project=household.project))
     form = InvitationForm(
         request.POST or None,
         household=household,

@@ -5,8 +5,17 @@ import datetime
 import factory
 from factory.django import DjangoModelFactory
 
-from community.models import City, HousingProject, ProjectKind, ProjectStatus
-from members.models import Household, IncomeDeclaration, Resident, RoleKind, User
+from members.models import (
+    City,
+    Household,
+    HousingProject,
+    IncomeDeclaration,
+    ProjectKind,
+    ProjectStatus,
+    Resident,
+    RoleKind,
+    User,
+)
 from members.services import role_grant
 
 

@@ -10,8 +10,9 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
-from community.models import City, HousingProject, IndicatorSnapshot
-from community.selectors.household_facts import add_months
+from common.months import add_months
+from community.models import IndicatorSnapshot
+from members.models import City, HousingProject
 
 
 def cell(

@@ -35,23 +35,10 @@ from community.models.indicators import (
     PilotGoal,
     SuppressionReason,
 )
-from community.models.projects import (
-    TIME_ZONE_CHOICES,
-    City,
-    CityGroupObjectPermission,
-    CityUserObjectPermission,
-    HousingProject,
-    HousingProjectGroupObjectPermission,
-    HousingProjectUserObjectPermission,
-    ProjectKind,
-    ProjectStatus,
-    validate_time_zone,
-)
 from community.models.spaces import Space, SpaceClosure, SpaceKind, SpaceOpeningHours
 
 __all__ = [
     "INDICATOR_SPECS",
-    "TIME_ZONE_CHOICES",
     "Booking",
     "BookingRequest",
     "BookingSeries",
@@ -63,16 +50,10 @@ __all__ = [
     "BudgetStatus",
     "Charge",
     "ChargeRun",
-    "City",
-    "CityGroupObjectPermission",
-    "CityUserObjectPermission",
     "ContributionScheme",
     "GoalComparison",
     "HandoverReport",
     "HandoverVerdict",
-    "HousingProject",
-    "HousingProjectGroupObjectPermission",
-    "HousingProjectUserObjectPermission",
     "Indicator",
     "IndicatorSnapshot",
     "IndicatorSpec",
@@ -81,8 +62,6 @@ __all__ = [
     "Payment",
     "PaymentSource",
     "PilotGoal",
-    "ProjectKind",
-    "ProjectStatus",
     "Recurrence",
     "SchemeMethod",
     "SchemeStatus",
@@ -94,5 +73,4 @@ __all__ = [
     "WaitlistEntry",
     "WaitlistStatus",
     "WindowStatus",
-    "validate_time_zone",
 ]

@@ -18,8 +18,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.validation import ConstraintErrorsOnFields
 from community.models.spaces import Space
-from community.validation import ConstraintErrorsOnFields
 
 
 class BookingStatus(models.TextChoices):

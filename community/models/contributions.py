@@ -14,7 +14,6 @@ Invariants held by the database:
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from django.conf import settings
@@ -25,17 +24,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.months import last_of_month
+from common.validation import ConstraintErrorsOnFields
 from community.contributions import METHOD_LABELS, Method
-from community.models.projects import HousingProject
-from community.validation import ConstraintErrorsOnFields
-
-
-def first_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def last_of_month(day: dt.date) -> dt.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+from members.models import HousingProject
 
 
 def validate_first_of_month(value: dt.date) -> None:

@@ -32,10 +32,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from community.disclosure import CellKind, PublishedCell, Reason
+from common.disclosure import CellKind, PublishedCell, Reason
+from common.validation import ConstraintErrorsOnFields
 from community.models.contributions import validate_first_of_month
-from community.models.projects import City, HousingProject
-from community.validation import ConstraintErrorsOnFields
+from members.models import City, HousingProject
 
 
 class Indicator(models.TextChoices):

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from community.models.projects import HousingProject
-from community.validation import ConstraintErrorsOnFields
+from common.tokens import new_feed_token
+from common.validation import ConstraintErrorsOnFields
+from members.models import HousingProject
 
 MINUTES_PER_DAY = 24 * 60
-
-
-def new_feed_token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 class SpaceKind(models.TextChoices):

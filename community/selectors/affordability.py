@@ -40,6 +40,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.months import add_months, first_of_month, last_of_month
 from community.affordability import ADULT_AGE as SCALE_ADULT_AGE
 from community.affordability import (
     OVERBURDEN_THRESHOLD,
@@ -53,16 +54,15 @@ from community.affordability import (
 from community.affordability import (
     household_affordability as household_month_affordability,
 )
-from community.models import Charge, City, HousingProject
-from community.models.contributions import first_of_month, last_of_month, validate_first_of_month
+from community.models import Charge
+from community.models.contributions import validate_first_of_month
 from community.selectors.household_facts import (
-    add_months,
     ages_in,
     birth_years,
     declarations_by_household,
     first_day_lived,
 )
-from members.models import Household
+from members.models import City, Household, HousingProject
 
 __all__ = [
     "FULL_MONTH_CENTS",

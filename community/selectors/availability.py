@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy
 from community.models import (
     Booking,
     BookingWindow,
-    HousingProject,
     Space,
     SpaceClosure,
     SpaceOpeningHours,
@@ -41,6 +40,7 @@ from community.schedule import (
     quota_periods,
     subtract,
 )
+from members.models import HousingProject
 
 if TYPE_CHECKING:
     from members.models import Household

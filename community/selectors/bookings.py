@@ -12,14 +12,13 @@ from community.models import (
     Booking,
     BookingStatus,
     BookingWindow,
-    HousingProject,
     Space,
     SpaceClosure,
     WaitlistEntry,
 )
 from community.models.bookings import BLOCKING_STATUSES
 from community.selectors.spaces import space_closure_list, space_list_for_user
-from members.models import Household
+from members.models import Household, HousingProject
 from members.selectors import AnyUser, managed_project_list, own_household_ids
 
 # Calendar clients keep what they once fetched; a month of history lets a household look back

@@ -29,19 +29,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
-from community.models import (
-    Budget,
-    Charge,
-    ChargeRun,
-    ContributionScheme,
-    HousingProject,
-    Payment,
-    ProjectStatus,
-    SchemeStatus,
-)
-from community.models.contributions import IN_FORCE, last_of_month
+from common.months import last_of_month
+from community.models import Budget, Charge, ChargeRun, ContributionScheme, Payment, SchemeStatus
+from community.models.contributions import IN_FORCE
 from community.selectors.spaces import space_project_list_for_user
-from members.models import Household
+from members.models import Household, HousingProject, ProjectStatus
 from members.selectors import AnyUser, managed_project_list, own_household_ids
 
 RUNNING_STATUSES = (ProjectStatus.PILOT, ProjectStatus.ACTIVE)

@@ -28,17 +28,10 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from community.models import (
-    INDICATOR_SPECS,
-    City,
-    HousingProject,
-    Indicator,
-    IndicatorUnit,
-    PilotGoal,
-)
-from community.models.contributions import first_of_month, last_of_month
+from common.months import add_months, first_of_month, last_of_month, months_ending, quarter_of
+from community.models import INDICATOR_SPECS, Indicator, IndicatorUnit, PilotGoal
 from community.selectors import indicators as published
-from community.selectors.household_facts import add_months
+from members.models import City, HousingProject
 from members.selectors import AnyUser, managed_project_list, observed_city_list
 
 # The columns of the dashboards' tables: one figure of each kind a pilot is judged on
@@ -96,7 +89,7 @@ def user_observes_city(*, user: AnyUser, city: City) -> bool:
 def user_can_set_goals(*, user: AnyUser, city: City) -> bool:
     """Only the city's officers (and platform admins) set its pilot goals; network observers
     read them."""
-    return user.is_authenticated and user.has_perm("community.monitor_city", city)
+    return user.is_authenticated and user.has_perm("members.monitor_city", city)
 
 
 def pilot_goal_list_for_user(*, user: AnyUser) -> QuerySet[PilotGoal]:
@@ -175,11 +168,6 @@ def _cells(
     }
 
 
-def window_ending(month: dt.date, length: int) -> list[dt.date]:
-    """``length`` months up to and including ``month``, the oldest first."""
-    return [add_months(month, offset) for offset in range(1 - length, 1)]
-
-
 def latest_month(*, cities: Sequence[City]) -> dt.date | None:
     """The latest month any of the cities has published cells for (one query a city)."""
     months = [published.latest_indicator_month(city=city) for city in cities]
@@ -192,14 +180,10 @@ def month_choices(*, cities: Sequence[City], month: dt.date | None) -> list[dt.d
     if not cities:
         return []
     now = max(published.current_month(city) for city in cities)
-    months = window_ending(now, MONTH_CHOICES)
+    months = months_ending(now, MONTH_CHOICES)
     if month is not None and month not in months:
         months.append(month)
     return sorted(months, reverse=True)
-
-
-def quarter_of(month: dt.date) -> dt.date:
-    return published.quarter_of(month)
 
 
 # --- Tables and series -------------------------------------------------------------------
@@ -458,8 +442,8 @@ def dashboard(
     months = month_choices(cities=cities, month=month)
     if month is None:
         return Dashboard(cities, None, months, [], KEY_INDICATORS, [], [], [], compared, [], [])
-    window_months = window_ending(month, window)
-    compared_months = window_ending(month, COMPARED_MONTHS)
+    window_months = months_ending(month, window)
+    compared_months = months_ending(month, COMPARED_MONTHS)
     figures = _cells(
         published.indicator_row_list(
             cities=cities, start=month, until=month, filters=[ALL_HOUSEHOLDS]
@@ -574,7 +558,7 @@ def project_indicators(
     goals = list(_project_goals(project, with_city))
     if month is None:
         return ProjectIndicators(project, with_city, None, months, [], [], [], [])
-    window_months = window_ending(month, window)
+    window_months = months_ending(month, window)
     figures = _cells(
         published.project_indicator_rows(project=project, start=window_months[0], until=month),
         {city.pk: city.currency},

@@ -17,20 +17,20 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from community.affordability import modified_oecd_scale
+from common.months import last_of_month
+from community.affordability import equivalised_income_cents, modified_oecd_scale
 from community.contributions import HouseholdFacts, cents_half_even
-from community.models.contributions import last_of_month
 from members.models import Household, IncomeDeclaration, Resident
 
 __all__ = [
     "ADULT_AGE",
     "Declarations",
     "Presence",
-    "add_months",
     "ages_in",
     "birth_years",
     "declarations_by_household",
     "first_day_lived",
+    "household_equivalised_income_cents",
     "household_facts",
     "month_facts",
     "presence",
@@ -40,14 +40,6 @@ __all__ = [
 ADULT_AGE = 18  # HUD counts dependants under 18 (24 CFR 5.603)
 # Nobody recorded in a household: it is counted as one adult, never as nobody.
 UNKNOWN_AGES = (30,)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later (earlier when negative), or the month's last day where
-    the month is shorter: 31 January + 1 month is 28 or 29 February."""
-    year, month_index = divmod(day.year * 12 + day.month - 1 + months, 12)
-    first = dt.date(year, month_index + 1, 1)
-    return first.replace(day=min(day.day, last_of_month(first).day))
 
 
 # --- Presence ----------------------------------------------------------------------------
@@ -149,6 +141,18 @@ def birth_years(households: Sequence[Household] | Iterable[int]) -> dict[int, li
 def ages_in(years: Sequence[int] | None, year: int) -> list[int]:
     """The residents' ages in ``year`` (by birth year); one adult when nobody is recorded."""
     return [year - birth_year for birth_year in years] if years else list(UNKNOWN_AGES)
+
+
+def household_equivalised_income_cents(*, household: Household, on: dt.date) -> int | None:
+    """The household's equivalised disposable monthly income on ``on``, from its latest valid
+    declaration, or None when it has declared nothing valid on that day. Two queries."""
+    declaration = declarations_by_household([household.pk], on).on(household.pk, on)
+    if declaration is None:
+        return None
+    ages = ages_in(birth_years([household.pk]).get(household.pk), on.year)
+    return equivalised_income_cents(
+        disposable_cents=declaration.disposable_monthly_cents, ages=ages
+    )
 
 
 # --- The formulas' facts -----------------------------------------------------------------

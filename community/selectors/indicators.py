@@ -20,19 +20,24 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import F, Max, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from community.models import (
-    INDICATOR_SPECS,
-    City,
-    HousingProject,
-    Indicator,
-    IndicatorSnapshot,
-    IndicatorUnit,
-)
-from community.models.contributions import first_of_month
-from community.selectors.household_facts import add_months
+from common.months import add_months, first_of_month, quarter_of
+from community.models import INDICATOR_SPECS, Indicator, IndicatorSnapshot, IndicatorUnit
+from members.models import City, HousingProject, Resident
 
 __all__ = [
     "DEFAULT_MONTHS",
@@ -48,7 +53,6 @@ __all__ = [
     "indicator_series",
     "latest_indicator_month",
     "project_indicator_rows",
-    "quarter_of",
     "snapshot_months",
 ]
 
@@ -84,11 +88,6 @@ def snapshot_months(*, city: City, count: int = DEFAULT_MONTHS) -> list[dt.date]
     """The ``count`` months up to the city's current month, oldest first."""
     latest = current_month(city)
     return [add_months(latest, -back) for back in range(count - 1, -1, -1)]
-
-
-def quarter_of(month: dt.date) -> dt.date:
-    """The first month of the calendar quarter that holds ``month``."""
-    return dt.date(month.year, 3 * ((month.month - 1) // 3) + 1, 1)
 
 
 # --- What a read returns -----------------------------------------------------------------
@@ -318,3 +317,25 @@ def project_indicator_rows(
     """Every published row of one project (all indicators, filters and quarter totals),
     between ``start`` and ``until`` if given, by month, indicator and filter. One query."""
     return indicator_row_list(project=project, start=start, until=until)
+
+
+def household_size_filter(household: str) -> Coalesce:
+    """The ``HOUSEHOLD_SIZE_FILTERS`` category of the household ``household`` refers to, by its
+    residents on record (nobody recorded: one person). One subquery, so that the database
+    counts each household's residents once per row however often the category is used."""
+    one, two, more = HOUSEHOLD_SIZE_FILTERS
+    category = (
+        Resident.objects.filter(household=OuterRef(household))
+        .order_by()
+        .values("household")
+        .annotate(residents=Count("pk"))
+        .annotate(
+            category=Case(
+                When(residents__lte=1, then=Value(one)),
+                When(residents=2, then=Value(two)),
+                default=Value(more),
+            )
+        )
+        .values("category")
+    )
+    return Coalesce(Subquery(category, output_field=CharField()), Value(one))

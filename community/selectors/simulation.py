@@ -25,18 +25,19 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.months import add_months, first_of_month
 from community.affordability import OVERBURDEN_THRESHOLD, housing_cost_ratio, median
 from community.contributions import ContributionResult, HouseholdFacts, compute_contributions
-from community.models import Budget, Charge, ContributionScheme, HousingProject
-from community.models.contributions import first_of_month, validate_first_of_month
+from community.models import Budget, Charge, ContributionScheme
+from community.models.contributions import validate_first_of_month
 from community.selectors.affordability import FULL_MONTH_CENTS
 from community.selectors.contributions import households_living_in_month, scheme_in_force
-from community.selectors.household_facts import Presence, add_months, month_facts, presence, prorate
+from community.selectors.household_facts import Presence, month_facts, presence, prorate
 
 # The scheme services' checks of a method and its parameters (pure: they write nothing), so that
 # a simulation refuses exactly what adopting the scheme would, on the same field names.
 from community.services.contributions import scheme_parameter_errors, scheme_parameters_normalised
-from members.models import Household, IncomeDeclaration
+from members.models import Household, HousingProject, IncomeDeclaration
 
 __all__ = [
     "CompareRow",

@@ -7,8 +7,8 @@ import datetime as dt
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from community.models import HousingProject, Space, SpaceClosure, SpaceOpeningHours
-from members.models import Household
+from community.models import Space, SpaceClosure, SpaceOpeningHours
+from members.models import Household, HousingProject
 from members.selectors import AnyUser, managed_project_list, own_household_ids
 
 

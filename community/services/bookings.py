@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.validation import Conflict
 from community.models import Booking, BookingStatus, BookingWindow, Space, WindowStatus
 from community.models.bookings import BLOCKING_STATUSES
 from community.schedule import Interval, merge, overlap_minutes, project_zone, quota_periods
@@ -27,9 +28,8 @@ from community.selectors.availability import (
     space_free_intervals,
     space_opening_rows,
 )
-from community.validation import Conflict
+from community.selectors.household_facts import household_equivalised_income_cents
 from members.models import Household, User
-from members.selectors import household_equivalised_income_cents
 
 NEXT_FREE_HORIZON = dt.timedelta(days=7)
 NEXT_FREE_COUNT = 5

@@ -19,10 +19,10 @@ from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.validation import Conflict
 from community.models import Booking, BookingStatus, Space
 from community.services.bookings import lock_space
 from community.services.waitlist import waitlist_promote
-from community.validation import Conflict
 from members.models import User
 from members.selectors import own_household_ids
 

@@ -27,6 +27,8 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.months import add_months, first_of_month, last_of_month
+from common.validation import Conflict, save_validated
 from community.contributions import (
     compute_contributions,
     default_parameters,
@@ -40,24 +42,23 @@ from community.models import (
     Charge,
     ChargeRun,
     ContributionScheme,
-    HousingProject,
     Payment,
     PaymentSource,
     SchemeStatus,
 )
-from community.models.contributions import IN_FORCE, first_of_month, last_of_month
+from community.models.contributions import IN_FORCE
 from community.selectors.contributions import (
     budget_for_month,
     households_living_in_month,
     scheme_in_force,
 )
-from community.selectors.household_facts import add_months, month_facts, presence, prorate
-from community.validation import Conflict, save_validated
+from community.selectors.household_facts import month_facts, presence, prorate
 from members.models import (
     PAYMENT_REFERENCE_ALPHABET,
     PAYMENT_REFERENCE_LENGTH,
     PAYMENT_REFERENCE_PREFIX,
     Household,
+    HousingProject,
     User,
 )
 

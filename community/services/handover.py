@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from common.validation import Conflict
 from community.models import (
     Booking,
     BookingStatus,
@@ -24,7 +25,6 @@ from community.models import (
 from community.schedule import project_zone
 from community.selectors.handover import handover_next_booking
 from community.services.checkin import CHECKIN_OPENS_BEFORE, user_is_household_member
-from community.validation import Conflict
 from members.models import User
 from members.selectors import user_can_manage_project
 

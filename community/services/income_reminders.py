@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from common.months import add_months
 from community.selectors.contributions import RUNNING_STATUSES, running_project_list
-from community.services.contributions import add_months
 from members.models import IncomeDeclaration, User
 from members.selectors import household_accounts
 

@@ -82,8 +82,6 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     DateField,
     DurationField,
@@ -92,14 +90,10 @@ from django.db.models import (
     F,
     OuterRef,
     Q,
-    Subquery,
     Sum,
-    Value,
-    When,
     Window,
 )
 from django.db.models.functions import (
-    Coalesce,
     RowNumber,
     TruncDate,
     TruncMonth,
@@ -108,7 +102,7 @@ from django.db.models.functions import (
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.disclosure import (
+from common.disclosure import (
     BelowThreshold,
     Cell,
     CellKind,
@@ -121,30 +115,27 @@ from community.disclosure import (
     primary_suppression,
     secondary_suppression,
 )
+from common.months import add_months, last_of_month, quarter_of
+from community.indicator_sources import participation_facts
 from community.models import (
     Booking,
-    City,
-    HousingProject,
     Indicator,
     IndicatorSnapshot,
     Space,
     SpaceClosure,
     SpaceOpeningHours,
 )
-from community.models.contributions import last_of_month
 from community.schedule import local_midnight, opening_intervals, subtract
 from community.selectors.affordability import household_figures_for_city, median_ratio
-from community.selectors.household_facts import add_months
 from community.selectors.indicators import (
     HOUSEHOLD_SIZE_FILTERS,
     QUARTER_FILTER,
     current_month,
-    quarter_of,
+    household_size_filter,
     snapshot_months,
 )
 from community.selectors.usage import USED
-from governance.models import Meeting, ProposalStatus, Voter
-from members.models import Gender, Household, Resident
+from members.models import City, Gender, Household, HousingProject, Resident
 from members.selectors import monitored_city_list
 
 __all__ = [
@@ -325,28 +316,6 @@ class _Data:
     units: dict[int, int]  # per project
 
 
-def _size_filter(household: str) -> Coalesce:
-    """The ``HOUSEHOLD_SIZE_FILTERS`` category of the household ``household`` refers to, by its
-    residents on record (nobody recorded: one person). One subquery, so that the database
-    counts each household's residents once per row however often the category is used."""
-    one, two, more = HOUSEHOLD_SIZE_FILTERS
-    category = (
-        Resident.objects.filter(household=OuterRef(household))
-        .order_by()
-        .values("household")
-        .annotate(residents=Count("pk"))
-        .annotate(
-            category=Case(
-                When(residents__lte=1, then=Value(one)),
-                When(residents=2, then=Value(two)),
-                default=Value(more),
-            )
-        )
-        .values("category")
-    )
-    return Coalesce(Subquery(category, output_field=CharField()), Value(one))
-
-
 def _living(first: dt.date, last: dt.date, prefix: str = "") -> Q:
     """Households (``prefix`` leads to one) living there on at least one day of [first, last]."""
     return Q(**{f"{prefix}move_in__lte": last}) & (
@@ -373,7 +342,7 @@ def _households(
     rows = (
         Household.objects.filter(project__city=city)
         .order_by()
-        .annotate(size_filter=_size_filter("pk"))
+        .annotate(size_filter=household_size_filter("pk"))
         .values("project_id", "size_filter")
         .annotate(**aggregates)
     )
@@ -412,7 +381,7 @@ def _women_led(
         )
         .filter(~Exists(ahead))
         .order_by()
-        .annotate(size_filter=_size_filter("household_id"))
+        .annotate(size_filter=household_size_filter("household_id"))
     )
     aggregates = {}
     for i, month in enumerate(months):
@@ -438,7 +407,7 @@ def _inclusion(city: City, months: list[dt.date]) -> dict[tuple[int, dt.date, st
     residents = (
         Resident.objects.filter(household__project__city=city, inclusion_consent_at__isnull=False)
         .order_by()
-        .annotate(size_filter=_size_filter("household_id"))
+        .annotate(size_filter=household_size_filter("household_id"))
     )
     aggregates = {}
     for i, month in enumerate(months):
@@ -526,61 +495,22 @@ def _affordability(
     return figures
 
 
-def _turnout(city: City, months: list[dt.date], zone: ZoneInfo) -> tuple[dict, dict]:
-    """Voters and ballots of the votes closed in each month, per project and size, and the
-    households in the electorates of each quarter: two queries."""
+def _participation(
+    city: City, months: list[dt.date], zone: ZoneInfo
+) -> tuple[dict[tuple[int, dt.date, str], _Figure], dict[tuple[int, dt.date], int], dict]:
+    """Turnout per project, month and size, households in each quarter's electorates, and
+    meetings per project and month: governance's facts, through the registered reader."""
     if not months:
-        return {}, {}
+        return {}, {}, {}
     start, end = _bounds(months[0], add_months(months[-1], 1), zone)
-    closed = Coalesce("proposal__closed_at", "proposal__closes_at")
-    voters = (
-        Voter.objects.filter(proposal__project__city=city, proposal__status=ProposalStatus.CLOSED)
-        .order_by()
-        .annotate(closed=closed)
-        .filter(closed__gte=start, closed__lt=end)
+    facts = participation_facts(
+        city_id=city.pk, start=start, end=end, zone=zone, size_filter=household_size_filter
     )
-    monthly = {}
-    for row in (
-        voters.annotate(
-            month=TruncMonth("closed", tzinfo=zone, output_field=DateField()),
-            size_filter=_size_filter("household_id"),
-        )
-        .values("proposal__project_id", "month", "size_filter")
-        .annotate(
-            voters=Count("pk", distinct=True),
-            ballots=Count("participations", distinct=True),
-            households=Count("household", distinct=True),
-        )
-    ):
-        monthly[row["proposal__project_id"], row["month"], row["size_filter"]] = _Figure(
-            numerator=row["ballots"], denominator=row["voters"], n=row["households"]
-        )
-    quarterly = {
-        (row["proposal__project_id"], row["quarter"]): row["households"]
-        for row in voters.annotate(
-            quarter=TruncQuarter("closed", tzinfo=zone, output_field=DateField())
-        )
-        .values("proposal__project_id", "quarter")
-        .annotate(households=Count("household", distinct=True))
+    turnout = {
+        key: _Figure(numerator=row.ballots, denominator=row.voters, n=row.households)
+        for key, row in facts.turnout.items()
     }
-    return monthly, quarterly
-
-
-def _meetings(city: City, months: list[dt.date], zone: ZoneInfo) -> dict[tuple[int, dt.date], int]:
-    """Meetings that started in each month (and have started by now), per project."""
-    if not months:
-        return {}
-    start, end = _bounds(months[0], add_months(months[-1], 1), zone)
-    return {
-        (row["project_id"], row["month"]): row["meetings"]
-        for row in Meeting.objects.filter(
-            project__city=city, start__gte=start, start__lt=min(end, timezone.now())
-        )
-        .order_by()
-        .annotate(month=TruncMonth("start", tzinfo=zone, output_field=DateField()))
-        .values("project_id", "month")
-        .annotate(meetings=Count("pk"))
-    }
+    return turnout, facts.electorate_households, facts.meetings
 
 
 def _used_bookings(city: City, months: list[dt.date], zone: ZoneInfo):
@@ -621,7 +551,9 @@ def _bookings(city: City, months: list[dt.date], zone: ZoneInfo) -> tuple[dict, 
     two largest households' counts of each quarter: three queries."""
     if not months:
         return {}, {}
-    bookings = _used_bookings(city, months, zone).annotate(size_filter=_size_filter("household_id"))
+    bookings = _used_bookings(city, months, zone).annotate(
+        size_filter=household_size_filter("household_id")
+    )
     scope = ("household__project_id", "month", "size_filter")
     totals = {
         tuple(row[name] for name in scope): row["bookings"]
@@ -721,8 +653,7 @@ def _collect(
     women_led = _women_led(city, stock)
     inclusion = _inclusion(city, stock)
     affordability = _affordability(city, stock)
-    turnout, turnout_quarters = _turnout(city, flow, zone)
-    meetings = _meetings(city, flow, zone)
+    turnout, turnout_quarters, meetings = _participation(city, flow, zone)
     bookings, booking_quarters = _bookings(city, flow, zone)
     booked, booked_quarters, open_seconds = _space_use(city, flow, zone)
 

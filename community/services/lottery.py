@@ -36,6 +36,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.validation import Conflict, save_validated
 from community.models import (
     BookingRequest,
     BookingWindow,
@@ -46,7 +47,6 @@ from community.models import (
 from community.selectors.availability import check_space_timing, space_opening_rows
 from community.selectors.usage import household_used_minutes
 from community.services.bookings import SlotTaken, booking_create
-from community.validation import Conflict, save_validated
 from members.models import Household, User
 
 ALGORITHM = "efraimidis-spirakis"

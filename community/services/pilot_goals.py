@@ -13,9 +13,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from community.models import City, HousingProject, PilotGoal
-from community.validation import save_validated
-from members.models import User
+from common.validation import save_validated
+from community.models import PilotGoal
+from members.models import City, HousingProject, User
 
 
 @transaction.atomic

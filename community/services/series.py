@@ -11,7 +11,6 @@ earlier ones are written, and no single booking can slip in between.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
@@ -22,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.months import add_months
+from common.validation import Conflict, save_validated
 from community.models import Booking, BookingSeries, Recurrence, Space
 from community.schedule import Interval, local_midnight, project_zone
 from community.services.bookings import (
@@ -33,7 +34,6 @@ from community.services.bookings import (
     space_free_unit,
     utc_period,
 )
-from community.validation import Conflict, save_validated
 from members.models import Household, User
 
 MAX_OCCURRENCES = {Recurrence.WEEKLY: 52, Recurrence.MONTHLY: 24}
@@ -92,11 +92,8 @@ class SeriesConflict(Conflict):
 
 def _add_months(wall: dt.datetime, months: int) -> dt.datetime:
     """The same wall-clock time ``months`` later, on the same day or the month's last day."""
-    index = wall.month - 1 + months
-    year, month = wall.year + index // 12, index % 12 + 1
-    return wall.replace(
-        year=year, month=month, day=min(wall.day, calendar.monthrange(year, month)[1])
-    )
+    day = add_months(wall.date(), months)
+    return wall.replace(year=day.year, month=day.month, day=day.day)
 
 
 def series_dates(

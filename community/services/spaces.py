@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from community.models import HousingProject, Space, SpaceClosure, SpaceOpeningHours
-from community.models.spaces import new_feed_token
-from community.validation import save_validated
-from members.models import Household
+from common.tokens import new_feed_token
+from common.validation import save_validated
+from community.models import Space, SpaceClosure, SpaceOpeningHours
+from members.models import Household, HousingProject
 
 SPACE_EDITABLE = (
     "name",

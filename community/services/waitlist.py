@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.validation import Conflict, save_validated
 from community.models import Booking, Space, WaitlistEntry, WaitlistStatus
 from community.models.bookings import BLOCKING_STATUSES
 from community.schedule import project_zone
@@ -31,7 +32,6 @@ from community.services.bookings import (
     space_free_unit,
     utc_period,
 )
-from community.validation import Conflict, save_validated
 from members.models import Household, User
 
 

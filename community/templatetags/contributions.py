@@ -9,8 +9,8 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
+from common.display import percent_text
 from community.templatetags.netco import money
-from governance.proposal_display import percent_text
 
 register = template.Library()
 

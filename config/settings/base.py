@@ -37,10 +37,12 @@ INSTALLED_APPS = [
     "guardian",
     "allauth",
     "allauth.account",
+    "common",
     "members",
     "community",
     "governance",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -174,8 +176,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RoleKindEnum": "members.models.RoleKind",
         "EvidenceStatusEnum": "members.models.EvidenceStatus",
-        "ProjectKindEnum": "community.models.ProjectKind",
-        "ProjectStatusEnum": "community.models.ProjectStatus",
+        "ProjectKindEnum": "members.models.ProjectKind",
+        "ProjectStatusEnum": "members.models.ProjectStatus",
     },
 }
 

@@ -17,9 +17,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from community.models import HousingProject
 from governance.models import AgendaItem, Attendance, AttendanceStatus, DecisionClass, Meeting
-from members.models import Household, Resident, User
+from members.models import Household, HousingProject, Resident, User
 from members.selectors import AnyUser, managed_project_list, own_household_ids
 
 # Who is on a meeting's attendance register: the adults of the households living there.
@@ -85,7 +84,7 @@ def user_can_run_meeting(*, user: AnyUser, meeting: Meeting) -> bool:
     register and write the minutes."""
     if not user.is_authenticated:
         return False
-    if user.is_superuser or user.has_perm("community.manage_housingproject", meeting.project):
+    if user.is_superuser or user.has_perm("members.manage_housingproject", meeting.project):
         return True
     return (
         meeting.chair_id == user.pk

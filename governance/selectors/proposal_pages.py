@@ -11,7 +11,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
-from community.models import HousingProject
 from governance.models import (
     Electorate,
     Meeting,
@@ -25,7 +24,7 @@ from governance.models import (
 )
 from governance.rules import ADULT_AGE
 from governance.selectors.proposals import proposal_list_for_user
-from members.models import Household, Resident
+from members.models import Household, HousingProject, Resident
 from members.selectors import AnyUser, own_household_ids
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy
 
-from community.models import HousingProject
 from governance.models import (
     Decision,
     Objection,
@@ -29,7 +28,7 @@ from governance.models import (
 from governance.outcomes import decision_outcome_text
 from governance.services.ballots import resident_of, voter_of
 from governance.services.proposals import proposal_count
-from members.models import Resident
+from members.models import HousingProject, Resident
 from members.selectors import AnyUser, managed_project_list, own_household_ids
 
 

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.validation import Conflict, field_error
+from common.validation import Conflict, field_error
 from governance import rules as rules_module
 from governance import tally
 from governance.models import (

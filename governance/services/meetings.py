@@ -28,8 +28,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from community.models import HousingProject
-from community.validation import Conflict, save_validated
+from common.validation import Conflict, save_validated
 from governance.calendars import meeting_calendar
 from governance.models import (
     AgendaItem,
@@ -40,7 +39,7 @@ from governance.models import (
     VotingMethod,
 )
 from governance.selectors.meetings import chair_candidate_list, meeting_recipients
-from members.models import Resident, User
+from members.models import HousingProject, Resident, User
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.models import HousingProject
+from common.validation import Conflict, save_validated
 from community.services.contributions import scheme_adopt_by_decision
-from community.validation import Conflict, save_validated
 from governance import rules as rules_module
 from governance import tally
 from governance.models import (
@@ -42,7 +41,7 @@ from governance.models import (
     Voter,
     VotingMethod,
 )
-from members.models import Household, Resident, User
+from members.models import Household, HousingProject, Resident, User
 
 OPTION_METHODS = (VotingMethod.APPROVAL, VotingMethod.RANKED)
 MAX_OPTIONS = 30

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.validation import Conflict, field_error, save_validated
+from common.validation import Conflict, field_error, save_validated
 from governance.models import Meeting, Participation, Proposal, ProposalStatus, Proxy
 from members.models import Resident
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 
+from common.display import percent_text
 from governance.models import Meeting, Proposal
-from governance.proposal_display import percent_text
 from governance.selectors.proposal_pages import meeting_proposal_list
 
 register = template.Library()

@@ -2,7 +2,7 @@ import secrets
 
 from django.db import migrations, models
 
-import community.models.spaces
+import common.tokens
 
 
 def fill_tokens(apps, schema_editor):
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
             model_name="household",
             name="feed_token",
             field=models.CharField(
-                default=community.models.spaces.new_feed_token,
+                default=common.tokens.new_feed_token,
                 editable=False,
                 max_length=64,
                 unique=True,

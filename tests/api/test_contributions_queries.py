@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 
-from community.models.contributions import last_of_month
+from common.months import last_of_month
 from community.services.contributions import charges_run, payment_record
 from members.models import IncomeAccessLog, IncomeDeclaration
 from tests.api.contributions_setup import INCOME_SHARE

@@ -22,7 +22,6 @@ from community.affordability import (
     modified_oecd_scale,
     square_root_scale,
 )
-from members.selectors import oecd_modified_scale
 
 PROPERTY = settings(database=None, max_examples=200, deadline=None)
 
@@ -56,9 +55,6 @@ def test_thresholds():
 )
 def test_modified_oecd_scale(ages, scale):
     assert modified_oecd_scale(ages=ages) == scale
-    # The members' float version delegates to it, for its existing callers.
-    assert oecd_modified_scale(ages=ages) == float(scale)
-    assert isinstance(oecd_modified_scale(ages=ages), float)
 
 
 def test_square_root_scale_of_the_oecd_affordable_housing_database():

@@ -10,13 +10,13 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from community.affordability import household_affordability as formulas
-from community.models import City
 from community.selectors.affordability import (
     household_affordability,
     median_ratio,
     project_affordability,
 )
 from community.services.contributions import charges_run
+from members.models import City
 from tests.community.contributions_setup import adopted_scheme, set_budget
 from tests.factories import (
     CityFactory,

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from common.validation import Conflict
 from community.models import Booking, BookingStatus, WaitlistStatus
 from community.services.bookings import (
     SlotTaken,
@@ -16,7 +17,6 @@ from community.services.bookings import (
     bookings_cancel_for_household,
 )
 from community.services.waitlist import waitlist_join
-from community.validation import Conflict
 from tests.community.factories import BookingFactory, SpaceFactory, local, open_daily
 from tests.factories import HouseholdFactory, UserFactory, make_manager, make_resident_user
 

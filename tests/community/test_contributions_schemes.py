@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from common.validation import Conflict
 from community.contributions import METHOD_LABELS, Method
 from community.models import (
     Budget,
@@ -31,7 +32,6 @@ from community.services.contributions import (
     scheme_retire,
     scheme_update,
 )
-from community.validation import Conflict
 from tests.community.contributions_setup import (
     JULY,
     JUNE,

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from community.demo_contributions import MONTHS_CHARGED, seed_project_contributions
+from common.months import add_months, first_of_month
 from community.models import (
     Budget,
     BudgetLine,
@@ -19,11 +19,10 @@ from community.models import (
     Payment,
     SchemeStatus,
 )
-from community.models.contributions import first_of_month
 from community.selectors.affordability import project_affordability
 from community.selectors.contributions import arrears_list
-from community.selectors.household_facts import add_months
 from community.selectors.simulation import scheme_simulate
+from demo.contributions import MONTHS_CHARGED, seed_project_contributions
 from members.models import Household, IncomeDeclaration
 from tests.factories import (
     HouseholdFactory,

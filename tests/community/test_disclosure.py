@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from community.disclosure import (
+from common.disclosure import (
     BelowThreshold,
     Cell,
     CellKind,

@@ -3,13 +3,13 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from common.validation import Conflict
 from community.models import BookingStatus, HandoverReport, HandoverVerdict, MaintenanceNote
 from community.services.handover import (
     handover_review,
     handover_submit,
     maintenance_note_resolve,
 )
-from community.validation import Conflict
 from tests.community.factories import BookingFactory, SpaceFactory, local
 from tests.factories import HouseholdFactory, make_resident_user
 

@@ -12,16 +12,15 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from community.disclosure import Cell, Group, protect
+from common.disclosure import Cell, Group, protect
 from community.models import (
     INDICATOR_SPECS,
-    City,
     GoalComparison,
     Indicator,
     IndicatorSnapshot,
     PilotGoal,
 )
-from members.models import Role, RoleKind, User
+from members.models import City, Role, RoleKind, User
 from members.selectors import (
     city_list_for_user,
     household_list_for_user,
@@ -338,7 +337,7 @@ def test_a_network_observer_follows_every_city_and_loses_them_on_revocation(
     assert (role.project, role.city, role.scope) == (None, None, None)
     assert str(role).endswith("· Network observer · all cities")
     observer = fresh(observer)
-    assert observer.has_perm("community.observe_network")
+    assert observer.has_perm("members.observe_network")
     with django_assert_max_num_queries(3):
         observed = list(observed_city_list(user=observer))
     assert set(observed) == set(City.objects.all()) >= set(cities)
@@ -359,8 +358,8 @@ def test_a_network_observer_sees_no_project_household_or_city_page_through_the_r
     role_grant(user=observer, kind=RoleKind.NETWORK_OBSERVER)
     observer = fresh(observer)
     # The role is about protected indicators: the object permissions stay untouched.
-    assert not observer.has_perm("community.view_city", project.city)
-    assert not observer.has_perm("community.monitor_city", project.city)
+    assert not observer.has_perm("members.view_city", project.city)
+    assert not observer.has_perm("members.monitor_city", project.city)
     assert not project_list_for_user(user=observer).exists()
     assert not household_list_for_user(user=observer).exists()
     assert not city_list_for_user(user=observer).exists()

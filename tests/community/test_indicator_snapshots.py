@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from community.disclosure import (
+from common.disclosure import (
     BelowThreshold,
     Cell,
     CellKind,
@@ -26,6 +26,7 @@ from community.disclosure import (
     pinned_by_bounds,
     recoverable_cells,
 )
+from common.months import quarter_of
 from community.models import (
     INDICATOR_SPECS,
     BookingStatus,
@@ -42,7 +43,6 @@ from community.selectors.indicators import (
     indicator_series,
     latest_indicator_month,
     project_indicator_rows,
-    quarter_of,
 )
 from community.services.contributions import charges_run
 from community.services.indicators import (

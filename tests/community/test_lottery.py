@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from common.validation import Conflict
 from community.models import (
     Booking,
     BookingRequest,
@@ -28,7 +29,6 @@ from community.services.lottery import (
     lottery_replay,
 )
 from community.tasks import booking_window_draw_task, booking_windows_draw_due_task
-from community.validation import Conflict
 from tests.community.factories import BookingFactory, SpaceFactory, close_space, local
 from tests.factories import HouseholdFactory, ProjectFactory, make_manager
 

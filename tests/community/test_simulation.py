@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from common.months import add_months, first_of_month
 from community.models import (
     Budget,
     BudgetLine,
@@ -20,8 +21,6 @@ from community.models import (
     ContributionScheme,
     Payment,
 )
-from community.models.contributions import first_of_month
-from community.selectors.household_facts import add_months
 from community.selectors.simulation import scheme_simulate, schemes_compare
 from community.services.contributions import charges_run, scheme_retire
 from members.models import Household, IncomeAccessLog, IncomeDeclaration, Resident

@@ -6,9 +6,8 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 
-from community.models import City
-from community.validation import save_validated
-from members.models import Household
+from common.validation import save_validated
+from members.models import City, Household
 from tests.factories import CityFactory, HouseholdFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
+from common.validation import Conflict
 from community.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from community.services.bookings import booking_cancel, booking_create
 from community.services.waitlist import (
@@ -17,7 +18,6 @@ from community.services.waitlist import (
     waitlist_promoted_notify,
 )
 from community.tasks import waitlist_promoted_notify_task
-from community.validation import Conflict
 from tests.community.factories import BookingFactory, SpaceFactory, local, open_daily
 from tests.factories import HouseholdFactory, ResidentFactory, make_resident_user
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from community.validation import Conflict
+from common.validation import Conflict
 from governance.models import Decision, Electorate, Participation, SecretChoice, Voter
 from governance.services.ballots import BallotReceipt, ballot_cast
 from governance.services.proposals import proposal_close, proposal_create, proposal_open

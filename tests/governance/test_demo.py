@@ -9,8 +9,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from community.models import HousingProject
 from governance.models import AgendaItem, Attendance, DecisionClass, Meeting, VotingMethod
+from members.models import HousingProject
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from icalendar import Calendar
 
-from community.validation import Conflict
+from common.validation import Conflict
 from governance.models import (
     AgendaItem,
     Attendance,

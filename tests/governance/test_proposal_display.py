@@ -6,10 +6,9 @@ from fractions import Fraction
 
 from django.utils import translation
 
+from common.display import number_text, percent_text
 from governance.proposal_display import (
     choice_text,
-    number_text,
-    percent_text,
     result_table,
     round_table,
     rules_facts,

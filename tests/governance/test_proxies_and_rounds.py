@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from community.validation import Conflict
+from common.validation import Conflict
 from governance.models import (
     ConsentPhase,
     Electorate,

@@ -12,9 +12,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from common.validation import Conflict
 from community.models import SchemeStatus
 from community.services.contributions import scheme_create
-from community.validation import Conflict
 from governance.models import (
     Decision,
     Electorate,

@@ -11,9 +11,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from community.models import HousingProject
 from members.models import (
     Household,
+    HousingProject,
     IncomeDeclaration,
     Invitation,
     Resident,

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from members.forms import MoneyField
+from common.forms import MoneyField
 
 
 @pytest.mark.parametrize(

@@ -8,26 +8,23 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
-from community.models import (
-    Budget,
-    Charge,
-    ChargeRun,
+from community.models import Budget, Charge, ChargeRun, ContributionScheme, Payment
+from community.selectors.contributions import arrears_list
+from demo.management.commands.seed_demo import ADMIN_EMAIL, DEMO_PASSWORD, REFERENCE_YEAR
+from members.models import (
     City,
     CityGroupObjectPermission,
     CityUserObjectPermission,
-    ContributionScheme,
+    Household,
     HousingProject,
     HousingProjectGroupObjectPermission,
     HousingProjectUserObjectPermission,
-    Payment,
+    IncomeDeclaration,
+    Resident,
+    Role,
+    RoleKind,
+    User,
 )
-from community.selectors.contributions import arrears_list
-from members.management.commands.seed_demo import (
-    ADMIN_EMAIL,
-    DEMO_PASSWORD,
-    REFERENCE_YEAR,
-)
-from members.models import Household, IncomeDeclaration, Resident, Role, RoleKind, User
 
 pytestmark = pytest.mark.django_db
 
@@ -151,14 +148,14 @@ def test_demo_logins_authenticate_with_their_roles(seeded):
         city = scope if kind == RoleKind.OFFICER else scope.city
         assert user.language == city.default_language, email
         if kind == RoleKind.OFFICER:
-            assert user.has_perm("community.monitor_city", scope)
+            assert user.has_perm("members.monitor_city", scope)
         elif kind == RoleKind.MANAGER:
-            assert user.has_perm("community.manage_housingproject", scope)
+            assert user.has_perm("members.manage_housingproject", scope)
         else:
             assert user.resident.household.project == scope
             assert user.resident.household.move_out is None
-            assert user.has_perm("community.view_housingproject", scope)
-            assert not user.has_perm("community.manage_housingproject", scope)
+            assert user.has_perm("members.view_housingproject", scope)
+            assert not user.has_perm("members.manage_housingproject", scope)
 
 
 def test_output_lists_every_login_and_the_password(seeded):

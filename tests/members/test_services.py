@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from community.validation import Conflict
+from common.validation import Conflict
 from members.models import (
     EvidenceStatus,
     IncomeDeclaration,
@@ -70,8 +70,8 @@ def test_project_role_grants_its_object_permissions_on_that_project_only(kind):
     for perm in perm_names(kind):
         assert user.has_perm(perm, project)
         assert not user.has_perm(perm, other_project)
-    assert user.has_perm("community.manage_housingproject", project) == (kind == RoleKind.MANAGER)
-    assert not user.has_perm("community.manage_housingproject")  # no global permission
+    assert user.has_perm("members.manage_housingproject", project) == (kind == RoleKind.MANAGER)
+    assert not user.has_perm("members.manage_housingproject")  # no global permission
 
 
 def test_officer_role_grants_city_permissions():
@@ -81,9 +81,9 @@ def test_officer_role_grants_city_permissions():
     role_grant(user=user, kind=RoleKind.OFFICER, city=city)
 
     user = fresh(user)
-    assert user.has_perm("community.monitor_city", city)
-    assert user.has_perm("community.view_city", city)
-    assert not user.has_perm("community.monitor_city", CityFactory())
+    assert user.has_perm("members.monitor_city", city)
+    assert user.has_perm("members.view_city", city)
+    assert not user.has_perm("members.monitor_city", CityFactory())
 
 
 def test_role_revoke_removes_the_permissions_and_keeps_the_role_as_history():
@@ -91,7 +91,7 @@ def test_role_revoke_removes_the_permissions_and_keeps_the_role_as_history():
     user = UserFactory()
     granted_by = UserFactory()
     role = role_grant(user=user, kind=RoleKind.MANAGER, project=project, granted_by=granted_by)
-    assert fresh(user).has_perm("community.manage_housingproject", project)
+    assert fresh(user).has_perm("members.manage_housingproject", project)
 
     role_revoke(role=role)
 
@@ -118,8 +118,8 @@ def test_revoking_one_project_role_keeps_the_other_projects():
     role_revoke(role=role)
 
     user = fresh(user)
-    assert not user.has_perm("community.manage_housingproject", project)
-    assert user.has_perm("community.manage_housingproject", other_project)
+    assert not user.has_perm("members.manage_housingproject", project)
+    assert user.has_perm("members.manage_housingproject", other_project)
 
 
 def test_regranting_after_revocation_restores_the_permissions():
@@ -130,8 +130,8 @@ def test_regranting_after_revocation_restores_the_permissions():
     role_grant(user=user, kind=RoleKind.RESIDENT, project=project)
 
     user = fresh(user)
-    assert user.has_perm("community.view_housingproject", project)
-    assert not user.has_perm("community.manage_housingproject", project)
+    assert user.has_perm("members.view_housingproject", project)
+    assert not user.has_perm("members.manage_housingproject", project)
 
 
 def test_refused_role_grant_leaves_no_permission_behind():
@@ -140,7 +140,7 @@ def test_refused_role_grant_leaves_no_permission_behind():
     with pytest.raises(ValidationError):
         role_grant(user=user, kind=RoleKind.OFFICER, project=project)
     user = fresh(user)
-    assert not user.has_perm("community.view_housingproject", project)
+    assert not user.has_perm("members.view_housingproject", project)
     assert not Role.objects.filter(user=user).exists()
 
 
@@ -416,7 +416,7 @@ def test_invitation_accept_creates_a_verified_account_a_resident_and_a_role(invi
         None,
     )
     assert role.granted_by == invitation.invited_by
-    assert fresh(user).has_perm("community.view_housingproject", household.project)
+    assert fresh(user).has_perm("members.view_housingproject", household.project)
     invitation.refresh_from_db()
     assert invitation.accepted_by == user
     assert invitation.accepted_at is not None

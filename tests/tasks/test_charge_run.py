@@ -9,9 +9,10 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.utils import timezone
 
-from community.models import Charge, ChargeRun, ProjectStatus
-from community.models.contributions import first_of_month
+from common.months import first_of_month
+from community.models import Charge, ChargeRun
 from community.tasks import charges_run_monthly_task, charges_run_project_task
+from members.models import ProjectStatus
 from tests.community.contributions_setup import JUNE, adopted_scheme, set_budget
 from tests.factories import HouseholdFactory, ProjectFactory
 

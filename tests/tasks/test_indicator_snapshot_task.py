@@ -11,10 +11,11 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.db import connection, transaction
 
-from community.models import City, IndicatorSnapshot
+from community.models import IndicatorSnapshot
 from community.selectors.indicators import snapshot_months
 from community.services.indicators import NIGHTLY_MONTHS, indicator_snapshot_run_if_due
 from community.tasks import indicator_snapshot_city_task, indicator_snapshots_nightly_task
+from members.models import City
 from tests.factories import CityFactory, HouseholdFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -27,16 +27,20 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from community.demo import seed_project_spaces
-from community.demo_contributions import seed_project_contributions
-from community.demo_indicators import seed_city_monitoring
-from community.models import Booking, City, HousingProject, Payment, ProjectKind, ProjectStatus
-from governance.demo import seed_project_governance
+from community.models import Booking, Payment
+from demo.contributions import seed_project_contributions
+from demo.governance import seed_project_governance
+from demo.indicators import seed_city_monitoring
+from demo.spaces import seed_project_spaces
 from members.models import (
+    City,
     EvidenceStatus,
     Gender,
     Household,
+    HousingProject,
     IncomeDeclaration,
+    ProjectKind,
+    ProjectStatus,
     Resident,
     Role,
     RoleKind,

@@ -14,8 +14,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from community.disclosure import DEFAULT_K, MIN_K
-from community.validation import ConstraintErrorsOnFields
+from common.disclosure import DEFAULT_K, MIN_K
+from common.validation import ConstraintErrorsOnFields
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())
 

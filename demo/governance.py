@@ -21,7 +21,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from community.models import HousingProject
 from governance.models import (
     AttendanceStatus,
     Electorate,
@@ -46,7 +45,7 @@ from governance.services.proposals import (
     proposal_create,
     proposal_open,
 )
-from members.models import Resident, User
+from members.models import HousingProject, Resident, User
 
 
 @dataclass(frozen=True)

@@ -29,19 +29,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from community.models import (
-    Budget,
-    BudgetCategory,
-    Charge,
-    ChargeRun,
-    HousingProject,
-    Payment,
-    PaymentSource,
-    ProjectKind,
-)
-from community.models.contributions import first_of_month, last_of_month
+from common.months import add_months, first_of_month, last_of_month
+from community.models import Budget, BudgetCategory, Charge, ChargeRun, Payment, PaymentSource
 from community.selectors.contributions import scheme_in_force
-from community.selectors.household_facts import add_months, declarations_by_household
+from community.selectors.household_facts import declarations_by_household
 from community.services.contributions import (
     budget_set,
     charges_run,
@@ -49,7 +40,14 @@ from community.services.contributions import (
     scheme_adopt,
     scheme_create,
 )
-from members.models import EvidenceStatus, Household, IncomeDeclaration, User
+from members.models import (
+    EvidenceStatus,
+    Household,
+    HousingProject,
+    IncomeDeclaration,
+    ProjectKind,
+    User,
+)
 
 MONTHS_CHARGED = 12
 

@@ -14,10 +14,11 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from community.models import City, GoalComparison, Indicator, PilotGoal
+from common.months import first_of_month, months_ending
+from community.models import GoalComparison, Indicator, PilotGoal
 from community.services.indicators import indicator_snapshot_run
 from community.services.pilot_goals import pilot_goal_create
-from members.models import User
+from members.models import City, User
 
 SNAPSHOT_MONTHS = 12
 
@@ -27,11 +28,6 @@ GOALS = (
     (Indicator.TURNOUT, GoalComparison.AT_LEAST, Decimal("0.50")),
     (Indicator.OCCUPANCY, GoalComparison.AT_LEAST, Decimal("0.90")),
 )
-
-
-def _months_back(today: dt.date, count: int) -> list[dt.date]:
-    index = today.year * 12 + today.month - 1
-    return [dt.date(i // 12, i % 12 + 1, 1) for i in range(index - count + 1, index + 1)]
 
 
 def seed_city_monitoring(*, city: City, officer: User | None = None) -> dict[str, int]:
@@ -53,7 +49,9 @@ def seed_city_monitoring(*, city: City, officer: User | None = None) -> dict[str
                     created_by=officer,
                 )
                 goals += 1
-    result = indicator_snapshot_run(city=city, months=_months_back(today, SNAPSHOT_MONTHS))
+    result = indicator_snapshot_run(
+        city=city, months=months_ending(first_of_month(today), SNAPSHOT_MONTHS)
+    )
     return {"pilot goals": goals, "indicator rows": result.rows}
 
 
