@@ -35,7 +35,38 @@ from rest_framework.response import Response
 from api.base import AUTHENTICATED, ServiceMixin, ServiceViewSet
 from api.filters import IdFilter
 from api.permissions import CanManageProject
-from community.calendars import booking_calendar
+from community.bookings.calendars import booking_calendar
+from community.bookings.selectors.availability import BlockedReason, space_availability, spaces_free
+from community.bookings.selectors.bookings import (
+    booking_list_for_user,
+    booking_window_list_for_user,
+    waitlist_list_for_user,
+)
+from community.bookings.selectors.spaces import (
+    space_closure_list,
+    space_list_for_user,
+    space_project_list_for_user,
+)
+from community.bookings.selectors.usage import space_usage
+from community.bookings.services import spaces as space_services
+from community.bookings.services.bookings import (
+    booking_approve,
+    booking_cancel,
+    booking_create,
+    booking_reject,
+)
+from community.bookings.services.checkin import booking_check_in, user_is_household_member
+from community.bookings.services.lottery import (
+    booking_request_submit,
+    booking_window_draw,
+    booking_window_open,
+)
+from community.bookings.services.series import (
+    SeriesMode,
+    booking_series_create,
+    booking_series_preview,
+)
+from community.bookings.services.waitlist import waitlist_join, waitlist_leave
 from community.models import (
     Booking,
     BookingRequest,
@@ -46,37 +77,6 @@ from community.models import (
     SpaceKind,
     WaitlistEntry,
 )
-from community.selectors.availability import BlockedReason, space_availability, spaces_free
-from community.selectors.bookings import (
-    booking_list_for_user,
-    booking_window_list_for_user,
-    waitlist_list_for_user,
-)
-from community.selectors.spaces import (
-    space_closure_list,
-    space_list_for_user,
-    space_project_list_for_user,
-)
-from community.selectors.usage import space_usage
-from community.services import spaces as space_services
-from community.services.bookings import (
-    booking_approve,
-    booking_cancel,
-    booking_create,
-    booking_reject,
-)
-from community.services.checkin import booking_check_in, user_is_household_member
-from community.services.lottery import (
-    booking_request_submit,
-    booking_window_draw,
-    booking_window_open,
-)
-from community.services.series import (
-    SeriesMode,
-    booking_series_create,
-    booking_series_preview,
-)
-from community.services.waitlist import waitlist_join, waitlist_leave
 from members.models import Household, HousingProject
 from members.selectors import (
     household_list_for_user,

@@ -64,7 +64,7 @@ from api.handover import BAD_INPUT, REFUSED, UNKNOWN
 from api.permissions import CanManageProject
 from api.proposals import CsvRenderer
 from common.csv_export import statement_csv_response
-from community.contributions import METHOD_LABELS, Method
+from community.bookings.selectors.spaces import space_project_list_for_user
 from community.models import (
     Budget,
     BudgetCategory,
@@ -78,12 +78,13 @@ from community.models import (
     SchemeMethod,
     SchemeStatus,
 )
-from community.selectors.affordability import (
+from community.money.contribution_methods import METHOD_LABELS, Method
+from community.money.selectors.affordability import (
     MAX_MONTHS,
     household_affordability,
     project_affordability,
 )
-from community.selectors.contributions import (
+from community.money.selectors.contributions import (
     arrears_list,
     budget_list_for_user,
     charge_list_for_user,
@@ -93,9 +94,8 @@ from community.selectors.contributions import (
     payment_list_for_user,
     scheme_list_for_user,
 )
-from community.selectors.simulation import scheme_simulate, schemes_compare
-from community.selectors.spaces import space_project_list_for_user
-from community.services.contributions import (
+from community.money.selectors.simulation import scheme_simulate, schemes_compare
+from community.money.services.contributions import (
     ImportResult,
     budget_set,
     charges_run,

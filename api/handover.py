@@ -31,24 +31,24 @@ from rest_framework.views import APIView
 from api.base import AUTHENTICATED
 from api.filters import IdFilter
 from common.validation import Conflict
-from community.forms_handover import COMMENT_MAX_LENGTH, MAX_AWAY_DAYS, away_period
-from community.models import HandoverReport, HandoverVerdict, MaintenanceNote
-from community.selectors.bookings import booking_list_for_user
-from community.selectors.handover import (
+from community.bookings.forms.handover import COMMENT_MAX_LENGTH, MAX_AWAY_DAYS, away_period
+from community.bookings.selectors.bookings import booking_list_for_user
+from community.bookings.selectors.handover import (
     booking_series_list_for_user,
     handover_next_booking,
     handover_report_list_for_user,
     maintenance_note_list_for_user,
 )
-from community.selectors.spaces import space_list_for_user
-from community.services.bookings import bookings_cancel_for_household
-from community.services.checkin import user_is_household_member
-from community.services.handover import (
+from community.bookings.selectors.spaces import space_list_for_user
+from community.bookings.services.bookings import bookings_cancel_for_household
+from community.bookings.services.checkin import user_is_household_member
+from community.bookings.services.handover import (
     handover_review,
     handover_submit,
     maintenance_note_resolve,
 )
-from community.services.series import booking_cancel_series_from
+from community.bookings.services.series import booking_cancel_series_from
+from community.models import HandoverReport, HandoverVerdict, MaintenanceNote
 from members.models import Household
 from members.selectors import own_household_ids, user_can_manage_project
 

@@ -46,8 +46,8 @@ from api.filters import IdFilter
 from api.handover import BAD_INPUT, REFUSED, UNKNOWN
 from common.months import first_of_month
 from community.models import GoalComparison, Indicator, IndicatorUnit, PilotGoal
-from community.models.indicators import validate_filter
-from community.selectors.dashboards import (
+from community.monitoring.models import validate_filter
+from community.monitoring.selectors.dashboards import (
     GoalProgress,
     goal_progress_list,
     indicator_project_list_for_user,
@@ -56,8 +56,12 @@ from community.selectors.dashboards import (
     unit_of,
     user_can_set_goals,
 )
-from community.selectors.indicators import IndicatorRow, indicator_row_list
-from community.services.pilot_goals import pilot_goal_create, pilot_goal_delete, pilot_goal_update
+from community.monitoring.selectors.indicators import IndicatorRow, indicator_row_list
+from community.monitoring.services.pilot_goals import (
+    pilot_goal_create,
+    pilot_goal_delete,
+    pilot_goal_update,
+)
 from members.models import City, HousingProject
 from members.selectors import observed_city_list
 
@@ -101,8 +105,8 @@ class MonthOutField(serializers.Field):
 
 
 class IndicatorCellSerializer(serializers.Serializer):
-    """One published cell (``community.selectors.indicators.IndicatorRow``): where and when it
-    belongs, and what ``IndicatorSnapshot.public()`` has of it."""
+    """One published cell (``community.monitoring.selectors.indicators.IndicatorRow``): where
+    and when it belongs, and what ``IndicatorSnapshot.public()`` has of it."""
 
     city = serializers.IntegerField(source="city_id")
     project = serializers.IntegerField(

@@ -48,8 +48,8 @@ from community.models import (  # noqa: E402
     Space,
     SpaceOpeningHours,
 )
-from community.selectors.indicators import snapshot_months  # noqa: E402
-from community.services.indicators import NIGHTLY_MONTHS, indicator_snapshot_run  # noqa: E402
+from community.monitoring.selectors.indicators import snapshot_months  # noqa: E402
+from community.monitoring.services.snapshots import NIGHTLY_MONTHS, indicator_snapshot_run  # noqa: E402
 from governance.models import (  # noqa: E402
     DecisionClass,
     Meeting,

@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from common.validation import Conflict
-from community.contributions import validate_parameters
 from community.models import (
     Booking,
     BookingRequest,
@@ -24,7 +23,8 @@ from community.models import (
     SpaceOpeningHours,
     WaitlistEntry,
 )
-from community.services.contributions import scheme_adopt
+from community.money.contribution_methods import validate_parameters
+from community.money.services.contributions import scheme_adopt
 
 
 class OpeningHoursInline(admin.TabularInline):

@@ -16,16 +16,16 @@ from django.utils import timezone
 
 from common.months import first_of_month
 from common.validation import Conflict
+from community.bookings.services.checkin import bookings_release_no_shows
+from community.bookings.services.lottery import booking_window_draw
+from community.bookings.services.reminders import booking_reminders_send
+from community.bookings.services.waitlist import waitlist_lapse_past, waitlist_promoted_notify
 from community.models import BookingWindow, WindowStatus
-from community.selectors.contributions import running_project_list
-from community.selectors.indicators import snapshot_months
-from community.services.checkin import bookings_release_no_shows
-from community.services.contributions import charges_run
-from community.services.income_reminders import income_renewal_reminders_send
-from community.services.indicators import NIGHTLY_MONTHS, indicator_snapshot_run_if_due
-from community.services.lottery import booking_window_draw
-from community.services.reminders import booking_reminders_send
-from community.services.waitlist import waitlist_lapse_past, waitlist_promoted_notify
+from community.money.selectors.contributions import running_project_list
+from community.money.services.contributions import charges_run
+from community.money.services.income_reminders import income_renewal_reminders_send
+from community.monitoring.selectors.indicators import snapshot_months
+from community.monitoring.services.snapshots import NIGHTLY_MONTHS, indicator_snapshot_run_if_due
 from members.models import City, HousingProject
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,10 @@
 from django.urls import path
 
-from community import views, views_bookings, views_contributions, views_handover
-from community.views_indicators import urlpatterns as indicator_urlpatterns
+from community import views
+from community.bookings.views import bookings as views_bookings
+from community.bookings.views import handover as views_handover
+from community.money import views as views_contributions
+from community.monitoring.views import urlpatterns as indicator_urlpatterns
 
 urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),

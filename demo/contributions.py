@@ -31,9 +31,9 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from common.months import add_months, first_of_month, last_of_month
 from community.models import Budget, BudgetCategory, Charge, ChargeRun, Payment, PaymentSource
-from community.selectors.contributions import scheme_in_force
-from community.selectors.household_facts import declarations_by_household
-from community.services.contributions import (
+from community.money.selectors.contributions import scheme_in_force
+from community.money.selectors.household_facts import declarations_by_household
+from community.money.services.contributions import (
     budget_set,
     charges_run,
     payments_import_csv,

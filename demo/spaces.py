@@ -16,8 +16,8 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from community.bookings.models import SpaceKind
 from community.models import Booking, BookingStatus, Space, SpaceOpeningHours
-from community.models.spaces import SpaceKind
 from members.models import Household, HousingProject, User
 
 WEEKS_BACK = 8

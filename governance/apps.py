@@ -7,7 +7,7 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance")
 
     def ready(self) -> None:
-        from community.indicator_sources import register_participation_reader
+        from community.monitoring.sources import register_participation_reader
         from governance.selectors.participation import city_participation_facts
 
         register_participation_reader(city_participation_facts)

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Event
 
-from community.calendars import UID_DOMAIN
-from community.calendars import _new_calendar as new_calendar
-from community.calendars import _utc as utc
+from community.bookings.calendars import UID_DOMAIN
+from community.bookings.calendars import _new_calendar as new_calendar
+from community.bookings.calendars import _utc as utc
 from governance.models import AgendaItem, Meeting
 
 

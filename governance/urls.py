@@ -1,4 +1,5 @@
-from governance import views_meetings, views_proposals
+from governance.views import meetings as views_meetings
+from governance.views import proposals as views_proposals
 
 urlpatterns = [
     *views_meetings.urlpatterns,

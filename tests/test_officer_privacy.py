@@ -25,7 +25,7 @@ import pytest
 from django.test import Client
 
 from community.models import GoalComparison, Indicator, PilotGoal
-from community.selectors.dashboards import KEY_INDICATORS
+from community.monitoring.selectors.dashboards import KEY_INDICATORS
 from members.models import Household, IncomeDeclaration, Resident, RoleKind
 from members.services import role_grant
 from tests.community.factories import BookingFactory, SpaceFactory

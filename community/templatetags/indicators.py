@@ -27,7 +27,7 @@ from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
 from community.models import IndicatorUnit
-from community.selectors.dashboards import Figure, indicator_label, indicator_short_label
+from community.monitoring.selectors.dashboards import Figure, indicator_label, indicator_short_label
 
 register = template.Library()
 

@@ -15,7 +15,7 @@ from django.db.models import Count, DateField
 from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter
 from django.utils import timezone
 
-from community.indicator_sources import ParticipationFacts, Turnout
+from community.monitoring.sources import ParticipationFacts, Turnout
 from governance.models import Meeting, ProposalStatus, Voter
 
 

@@ -15,7 +15,7 @@ from community.models import (
     ContributionScheme,
     Payment,
 )
-from community.services.contributions import charges_run, payment_record
+from community.money.services.contributions import charges_run, payment_record
 from members.models import IncomeDeclaration
 from tests.community.contributions_setup import JUNE, adopted_scheme, set_budget
 from tests.conftest import Side

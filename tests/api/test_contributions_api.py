@@ -25,7 +25,7 @@ from community.models import (
     PaymentSource,
     SchemeStatus,
 )
-from community.services.contributions import charges_run, scheme_create
+from community.money.services.contributions import charges_run, scheme_create
 from members.models import IncomeAccess, IncomeAccessLog, IncomeDeclaration
 from tests.api.contributions_setup import (
     INCOME_SHARE,

@@ -14,6 +14,7 @@ import yaml
 from django.core.management import call_command
 from django.utils import timezone
 
+from community.bookings.services.handover import handover_submit
 from community.models import (
     Booking,
     BookingStatus,
@@ -21,7 +22,6 @@ from community.models import (
     MaintenanceNote,
     Space,
 )
-from community.services.handover import handover_submit
 from tests.community.factories import BookingFactory, BookingSeriesFactory, SpaceFactory, zone_of
 from tests.conftest import api_client_for
 from tests.factories import HouseholdFactory, make_resident_user

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from community.affordability import (
+from community.money.affordability import (
     OVERBURDEN_THRESHOLD,
     POVERTY_LINE_SHARE,
     SEVERE_BURDEN,

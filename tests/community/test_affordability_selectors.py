@@ -9,13 +9,13 @@ from fractions import Fraction
 import pytest
 from django.core.exceptions import ValidationError
 
-from community.affordability import household_affordability as formulas
-from community.selectors.affordability import (
+from community.money.affordability import household_affordability as formulas
+from community.money.selectors.affordability import (
     household_affordability,
     median_ratio,
     project_affordability,
 )
-from community.services.contributions import charges_run
+from community.money.services.contributions import charges_run
 from members.models import City
 from tests.community.contributions_setup import adopted_scheme, set_budget
 from tests.factories import (

@@ -7,14 +7,14 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from community.models import Booking, BookingStatus, Space, SpaceKind
-from community.selectors.availability import (
+from community.bookings.selectors.availability import (
     BlockedReason,
     space_availability,
     space_free_intervals,
     spaces_free,
 )
-from community.services.bookings import booking_create
+from community.bookings.services.bookings import booking_create
+from community.models import Booking, BookingStatus, Space, SpaceKind
 from tests.community.factories import BookingFactory, SpaceFactory, close_space, local, open_daily
 from tests.factories import HouseholdFactory, ProjectFactory
 

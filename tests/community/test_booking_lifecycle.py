@@ -7,8 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from common.validation import Conflict
-from community.models import Booking, BookingStatus, WaitlistStatus
-from community.services.bookings import (
+from community.bookings.services.bookings import (
     SlotTaken,
     booking_approve,
     booking_cancel,
@@ -16,7 +15,8 @@ from community.services.bookings import (
     booking_reject,
     bookings_cancel_for_household,
 )
-from community.services.waitlist import waitlist_join
+from community.bookings.services.waitlist import waitlist_join
+from community.models import Booking, BookingStatus, WaitlistStatus
 from tests.community.factories import BookingFactory, SpaceFactory, local, open_daily
 from tests.factories import HouseholdFactory, UserFactory, make_manager, make_resident_user
 

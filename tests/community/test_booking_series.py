@@ -6,9 +6,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from community.models import Booking, BookingSeries, BookingStatus, Recurrence, WaitlistStatus
-from community.services.bookings import booking_create
-from community.services.series import (
+from community.bookings.services.bookings import booking_create
+from community.bookings.services.series import (
     Refusal,
     SeriesConflict,
     SeriesMode,
@@ -17,7 +16,8 @@ from community.services.series import (
     booking_series_preview,
     series_dates,
 )
-from community.services.waitlist import waitlist_join
+from community.bookings.services.waitlist import waitlist_join
+from community.models import Booking, BookingSeries, BookingStatus, Recurrence, WaitlistStatus
 from tests.community.factories import (
     BookingFactory,
     SpaceFactory,

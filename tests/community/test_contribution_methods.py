@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from community.contributions import (
+from community.money.contribution_methods import (
     HUD_DEFAULTS,
     HouseholdFacts,
     Method,

@@ -8,13 +8,13 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from community.models import Payment, PaymentSource
-from community.selectors.contributions import (
+from community.money.selectors.contributions import (
     arrears_list,
     household_balances,
     household_statement,
     payment_list_for_user,
 )
-from community.services.contributions import (
+from community.money.services.contributions import (
     charges_run,
     parse_amount_cents,
     payment_record,

@@ -10,7 +10,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from common.validation import Conflict
-from community.contributions import METHOD_LABELS, Method
 from community.models import (
     Budget,
     BudgetLine,
@@ -18,12 +17,13 @@ from community.models import (
     SchemeMethod,
     SchemeStatus,
 )
-from community.selectors.contributions import (
+from community.money.contribution_methods import METHOD_LABELS, Method
+from community.money.selectors.contributions import (
     budget_for_month,
     scheme_in_force,
     scheme_list_for_user,
 )
-from community.services.contributions import (
+from community.money.services.contributions import (
     budget_set,
     charges_run,
     scheme_adopt,

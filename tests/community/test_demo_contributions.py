@@ -19,9 +19,9 @@ from community.models import (
     Payment,
     SchemeStatus,
 )
-from community.selectors.affordability import project_affordability
-from community.selectors.contributions import arrears_list
-from community.selectors.simulation import scheme_simulate
+from community.money.selectors.affordability import project_affordability
+from community.money.selectors.contributions import arrears_list
+from community.money.selectors.simulation import scheme_simulate
 from demo.contributions import MONTHS_CHARGED, seed_project_contributions
 from members.models import Household, IncomeDeclaration
 from tests.factories import (

@@ -8,9 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from community.charts import bar_chart, line_chart, nice_ceiling
+from common.charts import bar_chart, line_chart, nice_ceiling
 from community.models import IndicatorUnit
-from community.selectors.dashboards import Figure, json_number, plain_value
+from community.monitoring.selectors.dashboards import Figure, json_number, plain_value
 from community.templatetags.indicators import figure_cells, figure_text, value_text
 
 SPACES = "\u00a0\u202f "

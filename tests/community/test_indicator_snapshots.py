@@ -33,9 +33,13 @@ from community.models import (
     Indicator,
     IndicatorSnapshot,
 )
-from community.models.indicators import to_stored_decimal
-from community.selectors.affordability import household_figures_for_city, project_affordability
-from community.selectors.indicators import (
+from community.money.selectors.affordability import (
+    household_figures_for_city,
+    project_affordability,
+)
+from community.money.services.contributions import charges_run
+from community.monitoring.models import to_stored_decimal
+from community.monitoring.selectors.indicators import (
     HOUSEHOLD_SIZE_FILTERS,
     QUARTER_FILTER,
     city_indicator_table,
@@ -44,8 +48,7 @@ from community.selectors.indicators import (
     latest_indicator_month,
     project_indicator_rows,
 )
-from community.services.contributions import charges_run
-from community.services.indicators import (
+from community.monitoring.services.snapshots import (
     indicator_snapshot_refresh,
     indicator_snapshot_run,
 )

@@ -11,6 +11,14 @@ from django.db import connection
 from django.utils import timezone
 
 from common.validation import Conflict
+from community.bookings.selectors.availability import BlockedReason, space_availability
+from community.bookings.services.bookings import booking_create
+from community.bookings.services.lottery import (
+    booking_request_submit,
+    booking_window_draw,
+    booking_window_open,
+    lottery_replay,
+)
 from community.models import (
     Booking,
     BookingRequest,
@@ -19,14 +27,6 @@ from community.models import (
     Space,
     SpaceKind,
     WindowStatus,
-)
-from community.selectors.availability import BlockedReason, space_availability
-from community.services.bookings import booking_create
-from community.services.lottery import (
-    booking_request_submit,
-    booking_window_draw,
-    booking_window_open,
-    lottery_replay,
 )
 from community.tasks import booking_window_draw_task, booking_windows_draw_due_task
 from tests.community.factories import BookingFactory, SpaceFactory, close_space, local

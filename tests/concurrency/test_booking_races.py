@@ -12,11 +12,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from community.bookings.models import BLOCKING_STATUSES
+from community.bookings.services.bookings import (
+    SlotTaken,
+    booking_cancel,
+    booking_create,
+    lock_space,
+)
+from community.bookings.services.series import SeriesConflict, SeriesMode, booking_series_create
+from community.bookings.services.waitlist import waitlist_join
 from community.models import Booking, BookingStatus, Recurrence
-from community.models.bookings import BLOCKING_STATUSES
-from community.services.bookings import SlotTaken, booking_cancel, booking_create, lock_space
-from community.services.series import SeriesConflict, SeriesMode, booking_series_create
-from community.services.waitlist import waitlist_join
 from members.models import HousingProject
 from tests.community.factories import SpaceFactory, local, open_daily
 from tests.concurrency.helpers import kinds, run_together

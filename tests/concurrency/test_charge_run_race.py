@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from community.models import Charge, ChargeRun, ContributionScheme, Payment, SchemeStatus
-from community.services.contributions import (
+from community.money.services.contributions import (
     charges_run,
     payments_import_csv,
     scheme_adopt,

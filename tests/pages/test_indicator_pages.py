@@ -16,7 +16,7 @@ import pytest
 from django.utils.html import escape
 
 from community.models import GoalComparison, Indicator, PilotGoal
-from community.selectors.dashboards import ALL_INDICATORS
+from community.monitoring.selectors.dashboards import ALL_INDICATORS
 from members.models import RoleKind
 from members.services import role_grant
 from tests.factories import ProjectFactory, UserFactory

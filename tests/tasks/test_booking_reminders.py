@@ -7,8 +7,8 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from community.bookings.services.reminders import booking_reminders_send
 from community.models import Booking, BookingStatus
-from community.services.reminders import booking_reminders_send
 from community.tasks import booking_reminders_send_task, bookings_release_no_shows_task
 from tests.community.factories import BookingFactory, SpaceFactory, local, zone_of
 from tests.factories import HouseholdFactory, ResidentFactory, make_resident_user

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from community.models import IndicatorSnapshot
-from community.selectors.indicators import snapshot_months
-from community.services.indicators import NIGHTLY_MONTHS, indicator_snapshot_run_if_due
+from community.monitoring.selectors.indicators import snapshot_months
+from community.monitoring.services.snapshots import NIGHTLY_MONTHS, indicator_snapshot_run_if_due
 from community.tasks import indicator_snapshot_city_task, indicator_snapshots_nightly_task
 from members.models import City
 from tests.factories import CityFactory, HouseholdFactory, ProjectFactory

@@ -1,0 +1,131 @@
+"""Booking calendars as iCalendar (RFC 5545) feeds: one per space, one per household, one per
+booking.
+
+Every time is written in UTC with the ``Z`` suffix, so the feeds need no VTIMEZONE and every
+client shows them in its own zone. A feed is reached by an unguessable token instead of a
+session (calendar clients cannot sign in); rotating the token revokes the old URL.
+
+Privacy: the space feed is shared with the whole project, so it says only that a slot is
+booked and whether it is confirmed, never which household booked it. The household feed is the
+household's own and carries the space, the unit of the space and the note.
+
+What the feeds carry is read by ``community.selectors.bookings``; rotating a feed's token is
+``community.services.spaces``'s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event, vDuration
+
+from community.bookings.models import BLOCKING_STATUSES
+from community.models import Booking, BookingStatus, Space
+from members.models import Household
+
+PRODID = "-//NETCO Commons//EN"
+UID_DOMAIN = "netco-commons"
+# Clients that honour it poll no more often than this (the feeds change only on booking writes).
+REFRESH_INTERVAL = dt.timedelta(minutes=30)
+
+ICAL_STATUS = {
+    BookingStatus.CONFIRMED: "CONFIRMED",
+    BookingStatus.PENDING: "TENTATIVE",
+}
+
+
+def _new_calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
+    return calendar
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC)
+
+
+def _space_label(booking: Booking) -> str:
+    """The space's name, with the unit when the space has several (washing machine 2 of 3)."""
+    if booking.space.units > 1:
+        return _("%(space)s · unit %(unit)s") % {"space": booking.space.name, "unit": booking.unit}
+    return booking.space.name
+
+
+def _event(booking: Booking, *, summary: str, stamp: dt.datetime) -> Event:
+    if booking.status == BookingStatus.PENDING:
+        summary = _("%(summary)s (pending approval)") % {"summary": summary}
+    event = Event()
+    event.add("uid", f"booking-{booking.pk}@{UID_DOMAIN}")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", _utc(booking.start))
+    event.add("dtend", _utc(booking.end))
+    event.add("summary", summary)
+    # Anything that is not blocking any more is cancelled for the calendar (only the
+    # single-booking calendar ever shows one: the feeds leave them out).
+    event.add("status", ICAL_STATUS.get(booking.status, "CANCELLED"))
+    event.add("transp", "OPAQUE")
+    return event
+
+
+def _household_event(booking: Booking, stamp: dt.datetime) -> Event:
+    event = _event(booking, summary=_space_label(booking), stamp=stamp)
+    event.add("location", f"{booking.space.project.name} · {booking.space.name}")
+    if booking.note:
+        event.add("description", booking.note)
+    return event
+
+
+def space_calendar(
+    *, space: Space, bookings: Iterable[Booking], now: dt.datetime | None = None
+) -> bytes:
+    """The space's feed: each booking is only "Booked", with its status, and no household."""
+    stamp = _utc(now or timezone.now())
+    calendar = _new_calendar(f"{space.project.name} · {space.name}")
+    for booking in bookings:
+        if booking.status not in BLOCKING_STATUSES:
+            continue
+        summary = _("Booked")
+        if space.units > 1:
+            summary = _("Booked · unit %(unit)s") % {"unit": booking.unit}
+        calendar.add_component(_event(booking, summary=summary, stamp=stamp))
+    return calendar.to_ical()
+
+
+def household_calendar(
+    *, household: Household, bookings: Iterable[Booking], now: dt.datetime | None = None
+) -> bytes:
+    """The household's own feed: the space, the unit of the space and the note of each booking."""
+    stamp = _utc(now or timezone.now())
+    calendar = _new_calendar(
+        _("%(project)s · unit %(unit)s · bookings")
+        % {"project": household.project.name, "unit": household.unit_label}
+    )
+    for booking in bookings:
+        if booking.status in BLOCKING_STATUSES:
+            calendar.add_component(_household_event(booking, stamp))
+    return calendar.to_ical()
+
+
+def booking_calendar(*, booking: Booking, now: dt.datetime | None = None) -> bytes:
+    """One booking, to add to a calendar by hand; a cancelled one comes out as CANCELLED so that
+    importing it again removes it."""
+    stamp = _utc(now or timezone.now())
+    calendar = _new_calendar(_space_label(booking))
+    calendar.add_component(_household_event(booking, stamp))
+    return calendar.to_ical()
+
+
+__all__ = [
+    "booking_calendar",
+    "household_calendar",
+    "space_calendar",
+]
