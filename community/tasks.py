@@ -11,7 +11,6 @@ import logging
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
-from django.db import OperationalError
 from django.utils import timezone
 
 from common.months import first_of_month
@@ -30,35 +29,27 @@ from members.models import City, HousingProject
 
 logger = logging.getLogger(__name__)
 
-RETRYING = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": True,
-    "max_retries": 5,
-}
-
-
-@shared_task(**RETRYING)
+@shared_task
 def waitlist_promoted_notify_task(entry_id: int) -> int:
     return waitlist_promoted_notify(entry_id=entry_id)
 
 
-@shared_task(**RETRYING)
+@shared_task
 def waitlist_lapse_past_task() -> int:
     return waitlist_lapse_past()
 
 
-@shared_task(**RETRYING)
+@shared_task
 def booking_reminders_send_task() -> int:
     return booking_reminders_send()
 
 
-@shared_task(**RETRYING)
+@shared_task
 def bookings_release_no_shows_task() -> int:
     return bookings_release_no_shows()
 
 
-@shared_task(**RETRYING)
+@shared_task
 def booking_window_draw_task(window_id: int) -> bool:
     """Draw one window; a retry or a duplicate finds it drawn and does nothing more."""
     window = BookingWindow.objects.filter(pk=window_id, status=WindowStatus.OPEN).first()
@@ -71,7 +62,7 @@ def booking_window_draw_task(window_id: int) -> bool:
     return True
 
 
-@shared_task(acks_late=True)
+@shared_task
 def booking_windows_draw_due_task() -> int:
     """Queue a draw for every open window whose requests have closed; each draws on its own,
     so one failing window does not hold back the others."""
@@ -85,7 +76,7 @@ def booking_windows_draw_due_task() -> int:
     return len(due)
 
 
-@shared_task(**RETRYING)
+@shared_task
 def charges_run_monthly_task(month: str | None = None) -> int:
     """Queue the charge run of every running project not yet charged for the month (ISO date
     of its first day; by default the month of today in UTC, which at 02:00 UTC on the 1st is
@@ -105,7 +96,7 @@ def charges_run_monthly_task(month: str | None = None) -> int:
     return len(due)
 
 
-@shared_task(**RETRYING)
+@shared_task
 def charges_run_project_task(project_id: int, month: str) -> int | None:
     """Charge one project's month; returns the run's id, or None when the month cannot be
     charged (no scheme in force or no approved budget: a manager runs it once they are set)."""
@@ -120,12 +111,12 @@ def charges_run_project_task(project_id: int, month: str) -> int | None:
     return run.pk
 
 
-@shared_task(**RETRYING)
+@shared_task
 def income_declaration_reminders_task() -> int:
     return income_renewal_reminders_send()
 
 
-@shared_task(**RETRYING)
+@shared_task
 def indicator_snapshots_nightly_task() -> int:
     """Queue the snapshot of every city for its current and previous month (in the city's time
     zone), one task a city so that the workers share them. A second nightly run the same UTC
@@ -138,7 +129,7 @@ def indicator_snapshots_nightly_task() -> int:
     return len(cities)
 
 
-@shared_task(**RETRYING)
+@shared_task
 def indicator_snapshot_city_task(
     city_id: int, months: list[str] | None = None, since: str | None = None
 ) -> int | None:
