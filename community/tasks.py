@@ -29,6 +29,7 @@ from members.models import City, HousingProject
 
 logger = logging.getLogger(__name__)
 
+
 @shared_task
 def waitlist_promoted_notify_task(entry_id: int) -> int:
     return waitlist_promoted_notify(entry_id=entry_id)

@@ -1,9 +1,9 @@
 """Booking reminders: one e-mail per booking and resident with an account, exactly once.
 
 A booking is due when it is confirmed, its space sets a lead time, and it starts within
-(now, now + lead time]. Due bookings are locked with ``SKIP LOCKED``, so two workers running the
-task at once share the work instead of both sending; ``reminder_sent_at`` is set in the same
-transaction, so a second run finds nothing left to send.
+(now, now + lead time]. The batch mailer (``common.mail``) locks due bookings and sets
+``reminder_sent_at`` in the same transaction, so two workers share the work and a second run
+finds nothing left to send.
 """
 
 from __future__ import annotations
@@ -11,21 +11,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.core.mail import EmailMessage
 from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from common.mail import mail_due_rows
 from community.bookings.schedule import project_zone
 from community.models import Booking, BookingStatus
 from members.models import User
 from members.selectors import household_accounts
 
 logger = logging.getLogger(__name__)
-
-REMINDER_BATCH = 200
 
 
 def _due(now: dt.datetime) -> QuerySet[Booking]:
@@ -76,49 +74,28 @@ def booking_reminder_message(*, booking: Booking, user: User) -> EmailMessage:
     return EmailMessage(subject, body, None, [user.email])
 
 
-def _send_batch(now: dt.datetime, failed: set[int]) -> tuple[int, int]:
-    """Remind one batch of due bookings; (bookings handled, e-mails sent)."""
-    with transaction.atomic():
-        bookings = list(
-            _due(now)
-            .exclude(pk__in=failed)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("space__project__city")
-            .order_by("start", "pk")[:REMINDER_BATCH]
-        )
-        if not bookings:
-            return 0, 0
-        recipients = household_accounts(household_ids=(b.household_id for b in bookings))
-        done: list[int] = []
-        sent = 0
-        with get_connection() as connection:
-            for booking in bookings:
-                messages = [
-                    booking_reminder_message(booking=booking, user=user)
-                    for user in recipients.get(booking.household_id, [])
-                ]
-                try:
-                    sent += connection.send_messages(messages) if messages else 0
-                except OSError:  # smtplib.SMTPException is an OSError
-                    # Not marked: the next run tries this booking again; the others are done.
-                    logger.exception("Booking reminder %s could not be sent", booking.pk)
-                    failed.add(booking.pk)
-                    continue
-                done.append(booking.pk)
-        Booking.objects.filter(pk__in=done).update(reminder_sent_at=now)
-        return len(bookings), sent
-
-
 def booking_reminders_send(*, now: dt.datetime | None = None) -> int:
     """Send every due reminder; returns how many e-mails went out. Safe to run twice at once."""
     now = now or timezone.now()
-    failed: set[int] = set()
-    total = 0
-    while True:
-        handled, sent = _send_batch(now, failed)
-        total += sent
-        if handled < REMINDER_BATCH:
-            return total
+
+    def messages_of(bookings: list[Booking]) -> dict[int, list[EmailMessage]]:
+        recipients = household_accounts(household_ids=(b.household_id for b in bookings))
+        return {
+            booking.pk: [
+                booking_reminder_message(booking=booking, user=user)
+                for user in recipients.get(booking.household_id, [])
+            ]
+            for booking in bookings
+        }
+
+    return mail_due_rows(
+        due=lambda: _due(now),
+        order_by=("start", "pk"),
+        select_related=("space__project__city",),
+        messages_of=messages_of,
+        mark_sent=lambda pks: Booking.objects.filter(pk__in=pks).update(reminder_sent_at=now),
+        label="Booking reminder",
+    )
 
 
 __all__ = ["booking_reminder_message", "booking_reminders_send"]

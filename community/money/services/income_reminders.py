@@ -2,10 +2,10 @@
 per expired declaration.
 
 A household is due when it lives in a running project today and its latest declaration (valid
-from today or before) is older than the project's ``income_validity_months``. Due declarations
-are locked with ``SKIP LOCKED`` and marked ``renewal_reminder_sent_at`` in the same transaction,
-so two workers share the work and a second run finds nothing left; a newer declaration that
-expires in its turn is reminded of again.
+from today or before) is older than the project's ``income_validity_months``. The batch mailer
+(``common.mail``) locks due declarations and marks ``renewal_reminder_sent_at`` in the same
+transaction, so two workers share the work and a second run finds nothing left; a newer
+declaration that expires in its turn is reminded of again.
 """
 
 from __future__ import annotations
@@ -14,22 +14,20 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.core.mail import EmailMessage
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from common.mail import mail_due_rows
 from common.months import add_months
 from community.money.selectors.contributions import RUNNING_STATUSES, running_project_list
 from members.models import IncomeDeclaration, User
 from members.selectors import household_accounts
 
 logger = logging.getLogger(__name__)
-
-REMINDER_BATCH = 200
 
 
 def _due(today: dt.date) -> QuerySet[IncomeDeclaration]:
@@ -79,50 +77,33 @@ def income_renewal_message(*, declaration: IncomeDeclaration, user: User) -> Ema
     return EmailMessage(subject, body, None, [user.email])
 
 
-def _send_batch(today: dt.date, now: dt.datetime, failed: set[int]) -> tuple[int, int]:
-    with transaction.atomic():
-        declarations = list(
-            _due(today)
-            .exclude(pk__in=failed)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("household__project")
-            .order_by("pk")[:REMINDER_BATCH]
-        )
-        if not declarations:
-            return 0, 0
-        users = household_accounts(household_ids=(d.household_id for d in declarations))
-        done: list[int] = []
-        sent = 0
-        with get_connection() as connection:
-            for declaration in declarations:
-                messages = [
-                    income_renewal_message(declaration=declaration, user=user)
-                    for user in users.get(declaration.household_id, [])
-                ]
-                try:
-                    sent += connection.send_messages(messages) if messages else 0
-                except OSError:  # smtplib.SMTPException is an OSError
-                    # Not marked: the next run tries this household again.
-                    logger.exception("Income renewal reminder %s could not be sent", declaration.pk)
-                    failed.add(declaration.pk)
-                    continue
-                done.append(declaration.pk)
-        IncomeDeclaration.objects.filter(pk__in=done).update(renewal_reminder_sent_at=now)
-        return len(declarations), sent
-
-
 def income_renewal_reminders_send(*, today: dt.date | None = None) -> int:
     """Remind every household whose latest declaration has expired, once; returns how many
     e-mails went out. Safe to run twice at once."""
     now = timezone.now()
     today = today or timezone.localdate()
-    failed: set[int] = set()
-    total = 0
-    while True:
-        handled, sent = _send_batch(today, now, failed)
-        total += sent
-        if handled < REMINDER_BATCH:
-            return total
+
+    def messages_of(declarations: list[IncomeDeclaration]) -> dict[int, list[EmailMessage]]:
+        users = household_accounts(household_ids=(d.household_id for d in declarations))
+        return {
+            declaration.pk: [
+                income_renewal_message(declaration=declaration, user=user)
+                for user in users.get(declaration.household_id, [])
+            ]
+            for declaration in declarations
+        }
+
+    def mark_sent(pks: list[int]) -> None:
+        IncomeDeclaration.objects.filter(pk__in=pks).update(renewal_reminder_sent_at=now)
+
+    return mail_due_rows(
+        due=lambda: _due(today),
+        order_by=("pk",),
+        select_related=("household__project",),
+        messages_of=messages_of,
+        mark_sent=mark_sent,
+        label="Income renewal reminder",
+    )
 
 
 __all__ = ["income_renewal_message", "income_renewal_reminders_send"]
