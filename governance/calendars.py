@@ -1,7 +1,7 @@
 """A meeting as an iCalendar (RFC 5545) file: downloaded from its page and the API, and attached
 to the invitation e-mail.
 
-Built with the booking calendars' helpers (``community.calendars``): times in UTC with the ``Z``
+Built with the shared calendar helpers (``common.calendars``): times in UTC with the ``Z``
 suffix (no VTIMEZONE needed), the same product id and UID domain.
 """
 
@@ -14,9 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Event
 
-from community.bookings.calendars import UID_DOMAIN
-from community.bookings.calendars import _new_calendar as new_calendar
-from community.bookings.calendars import _utc as utc
+from common.calendars import UID_DOMAIN, new_calendar, utc
 from governance.models import AgendaItem, Meeting
 
 

@@ -20,37 +20,17 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vDuration
+from icalendar import Event
 
+from common.calendars import UID_DOMAIN, new_calendar, utc
 from community.bookings.models import BLOCKING_STATUSES
 from community.models import Booking, BookingStatus, Space
 from members.models import Household
-
-PRODID = "-//NETCO Commons//EN"
-UID_DOMAIN = "netco-commons"
-# Clients that honour it poll no more often than this (the feeds change only on booking writes).
-REFRESH_INTERVAL = dt.timedelta(minutes=30)
 
 ICAL_STATUS = {
     BookingStatus.CONFIRMED: "CONFIRMED",
     BookingStatus.PENDING: "TENTATIVE",
 }
-
-
-def _new_calendar(name: str) -> Calendar:
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
-    return calendar
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(dt.UTC)
 
 
 def _space_label(booking: Booking) -> str:
@@ -66,8 +46,8 @@ def _event(booking: Booking, *, summary: str, stamp: dt.datetime) -> Event:
     event = Event()
     event.add("uid", f"booking-{booking.pk}@{UID_DOMAIN}")
     event.add("dtstamp", stamp)
-    event.add("dtstart", _utc(booking.start))
-    event.add("dtend", _utc(booking.end))
+    event.add("dtstart", utc(booking.start))
+    event.add("dtend", utc(booking.end))
     event.add("summary", summary)
     # Anything that is not blocking any more is cancelled for the calendar (only the
     # single-booking calendar ever shows one: the feeds leave them out).
@@ -88,8 +68,8 @@ def space_calendar(
     *, space: Space, bookings: Iterable[Booking], now: dt.datetime | None = None
 ) -> bytes:
     """The space's feed: each booking is only "Booked", with its status, and no household."""
-    stamp = _utc(now or timezone.now())
-    calendar = _new_calendar(f"{space.project.name} · {space.name}")
+    stamp = utc(now or timezone.now())
+    calendar = new_calendar(f"{space.project.name} · {space.name}")
     for booking in bookings:
         if booking.status not in BLOCKING_STATUSES:
             continue
@@ -104,8 +84,8 @@ def household_calendar(
     *, household: Household, bookings: Iterable[Booking], now: dt.datetime | None = None
 ) -> bytes:
     """The household's own feed: the space, the unit of the space and the note of each booking."""
-    stamp = _utc(now or timezone.now())
-    calendar = _new_calendar(
+    stamp = utc(now or timezone.now())
+    calendar = new_calendar(
         _("%(project)s · unit %(unit)s · bookings")
         % {"project": household.project.name, "unit": household.unit_label}
     )
@@ -118,8 +98,8 @@ def household_calendar(
 def booking_calendar(*, booking: Booking, now: dt.datetime | None = None) -> bytes:
     """One booking, to add to a calendar by hand; a cancelled one comes out as CANCELLED so that
     importing it again removes it."""
-    stamp = _utc(now or timezone.now())
-    calendar = _new_calendar(_space_label(booking))
+    stamp = utc(now or timezone.now())
+    calendar = new_calendar(_space_label(booking))
     calendar.add_component(_household_event(booking, stamp))
     return calendar.to_ical()
 

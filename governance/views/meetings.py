@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.access import done, require
+from common.calendars import calendar_response
 from common.forms import submit
 from common.validation import Conflict
 from governance.calendars import meeting_calendar
@@ -43,9 +44,6 @@ from governance.selectors.meetings import (
 from governance.services import meetings as services
 from members.access import managed_project, member_project, project_time_zone
 from members.selectors import user_can_manage_project
-
-CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
-
 
 # --- Access ---------------------------------------------------------------------------------------
 
@@ -134,9 +132,7 @@ def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
         agenda=meeting.agenda_items.all(),
         url=request.build_absolute_uri(_meeting_url(meeting)),
     )
-    response = HttpResponse(content, content_type=CALENDAR_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
-    return response
+    return calendar_response(content, filename=f"meeting-{meeting.pk}.ics")
 
 
 def _meeting_arguments(form: MeetingForm) -> dict:
