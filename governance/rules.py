@@ -100,6 +100,89 @@ class Count:
     winner: str | None
 
 
+@dataclass(frozen=True)
+class _MethodCount:
+    """One method's tally result, the method's own part of the stored tally, and its verdict."""
+
+    result: Any
+    body: dict[str, Any]
+    passed: bool
+    winner: str | None = None
+
+
+def _count_yes_no(
+    rules: Mapping[str, Any], ballots: list[CountedBallot], **common: Any
+) -> _MethodCount:
+    result = tally.tally_yes_no(
+        [tally.YesNoBallot(b.choice, b.weight) for b in ballots],
+        threshold=Fraction(rules["threshold"]),
+        threshold_inclusive=rules["threshold_inclusive"],
+        abstentions_count_for_quorum=rules["abstentions_count_for_quorum"],
+        **common,
+    )
+    body = {
+        "counts": result.counts,
+        "yes_share": result.yes_share,
+        "majority_reached": result.majority_reached,
+    }
+    return _MethodCount(result, body, passed=result.passed)
+
+
+def _count_approval(
+    ballots: list[CountedBallot],
+    options: list[str],
+    min_approvals: int,
+    max_approvals: int | None,
+    **common: Any,
+) -> _MethodCount:
+    result = tally.tally_approval(
+        [tally.ApprovalBallot(b.choice, b.weight) for b in ballots],
+        options,
+        min_approvals=min_approvals,
+        max_approvals=max_approvals,
+        **common,
+    )
+    body = {"counts": result.approvals, "winners": result.winners}
+    return _MethodCount(result, body, passed=result.winner is not None, winner=result.winner)
+
+
+def _count_ranked(ballots: list[CountedBallot], options: list[str], **common: Any) -> _MethodCount:
+    result = tally.tally_instant_runoff(
+        [tally.RankedBallot(b.choice, b.weight) for b in ballots], options, **common
+    )
+    body = {
+        "counts": result.final_round.counts,
+        "rounds": result.rounds,
+        "blank_weight": result.blank_weight,
+        "winners": result.winners,
+    }
+    return _MethodCount(result, body, passed=result.winner is not None, winner=result.winner)
+
+
+def _count_consent(
+    ballots: list[CountedBallot], objections: Iterable[tally.Objection], **common: Any
+) -> _MethodCount:
+    """Objectors whose objection stands are counted as objecting, whatever else they sent."""
+    objections = list(objections)
+    objectors = {objection.voter_id for objection in objections if objection.stands}
+    responses = [
+        tally.ConsentResponse(b.voter_id, b.choice, b.weight)
+        for b in ballots
+        if b.voter_id not in objectors and b.choice in tally.CONSENT_POSITIONS
+    ]
+    result = tally.consent_outcome(objections, responses=responses, **common)
+    body = {
+        "counts": {
+            tally.CONSENT: result.consent_weight,
+            tally.STAND_ASIDE: result.stand_aside_weight,
+            "object": result.objection_weight,
+        },
+        "standing_objections": [o.reason for o in result.standing_objections],
+        "resolved_objections": [o.reason for o in result.resolved_objections],
+    }
+    return _MethodCount(result, body, passed=result.passed)
+
+
 def count(
     *,
     rules: Mapping[str, Any],
@@ -113,95 +196,39 @@ def count(
     """Count the ballots of a proposal under its frozen rules (governance/tally.py does the
     arithmetic; this only feeds it and shapes the result)."""
     method = rules["method"]
-    quorum = Fraction(rules["quorum"])
     ballots = list(ballots)
-    if electorate_weight == 0:  # nobody could vote: nothing is decided
-        electorate_weight = Fraction(1)
-    winner: str | None = None
+    common = {
+        # nobody could vote: nothing is decided, and no share divides by zero
+        "electorate_weight": electorate_weight or Fraction(1),
+        "quorum": Fraction(rules["quorum"]),
+    }
     if method == VotingMethod.YES_NO:
-        result = tally.tally_yes_no(
-            [tally.YesNoBallot(b.choice, b.weight) for b in ballots],
-            electorate_weight=electorate_weight,
-            quorum=quorum,
-            threshold=Fraction(rules["threshold"]),
-            threshold_inclusive=rules["threshold_inclusive"],
-            abstentions_count_for_quorum=rules["abstentions_count_for_quorum"],
-        )
-        body = {
-            "counts": result.counts,
-            "yes_share": result.yes_share,
-            "majority_reached": result.majority_reached,
-        }
-        passed = result.passed
+        counted = _count_yes_no(rules, ballots, **common)
     elif method == VotingMethod.APPROVAL:
-        result = tally.tally_approval(
-            [tally.ApprovalBallot(b.choice, b.weight) for b in ballots],
-            options,
-            electorate_weight=electorate_weight,
-            quorum=quorum,
-            min_approvals=min_approvals,
-            max_approvals=max_approvals,
-        )
-        body = {
-            "counts": result.approvals,
-            "winners": result.winners,
-        }
-        winner = result.winner
-        passed = winner is not None
+        counted = _count_approval(ballots, options, min_approvals, max_approvals, **common)
     elif method == VotingMethod.RANKED:
-        result = tally.tally_instant_runoff(
-            [tally.RankedBallot(b.choice, b.weight) for b in ballots],
-            options,
-            electorate_weight=electorate_weight,
-            quorum=quorum,
-        )
-        body = {
-            "counts": result.final_round.counts,
-            "rounds": result.rounds,
-            "blank_weight": result.blank_weight,
-            "winners": result.winners,
-        }
-        winner = result.winner
-        passed = winner is not None
+        counted = _count_ranked(ballots, options, **common)
     else:
-        objections = list(objections)
-        objectors = {objection.voter_id for objection in objections if objection.stands}
-        responses = [
-            tally.ConsentResponse(b.voter_id, b.choice, b.weight)
-            for b in ballots
-            if b.voter_id not in objectors and b.choice in tally.CONSENT_POSITIONS
-        ]
-        result = tally.consent_outcome(
-            objections, responses=responses, electorate_weight=electorate_weight, quorum=quorum
-        )
-        body = {
-            "counts": {
-                tally.CONSENT: result.consent_weight,
-                tally.STAND_ASIDE: result.stand_aside_weight,
-                "object": result.objection_weight,
-            },
-            "standing_objections": [o.reason for o in result.standing_objections],
-            "resolved_objections": [o.reason for o in result.resolved_objections],
-        }
-        passed = result.passed
-    tie = getattr(result, "tie", False)
-    body["ballot_count"] = sum(ballot.count for ballot in ballots)
-    body.update(
-        method=method,
-        electorate_weight=result.electorate_weight,
-        participation_weight=result.participation_weight,
-        quorum_weight=result.quorum_weight,
-        quorum_met=result.quorum_met,
-        turnout=result.turnout,
-        outcome=result.outcome,
-        winner=winner,
-    )
+        counted = _count_consent(ballots, objections, **common)
+    result = counted.result
+    body = {
+        **counted.body,
+        "ballot_count": sum(ballot.count for ballot in ballots),
+        "method": method,
+        "electorate_weight": result.electorate_weight,
+        "participation_weight": result.participation_weight,
+        "quorum_weight": result.quorum_weight,
+        "quorum_met": result.quorum_met,
+        "turnout": result.turnout,
+        "outcome": result.outcome,
+        "winner": counted.winner,
+    }
     return Count(
         tally=_jsonable(body),
         turnout=result.turnout,
         quorum_met=result.quorum_met,
-        passed=passed,
-        tie=tie,
+        passed=counted.passed,
+        tie=getattr(result, "tie", False),
         outcome=result.outcome.value,
-        winner=winner,
+        winner=counted.winner,
     )
