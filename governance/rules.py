@@ -193,7 +193,7 @@ def count(
     min_approvals: int = 1,
     max_approvals: int | None = None,
 ) -> Count:
-    """Count the ballots of a proposal under its frozen rules (governance/tally.py does the
+    """Count the ballots of a proposal under its frozen rules (governance/tally/ does the
     arithmetic; this only feeds it and shapes the result)."""
     method = rules["method"]
     ballots = list(ballots)
