@@ -1,5 +1,5 @@
 """Pages for proposals: a project's votes, a proposal with its ballot forms and its consent
-round, the results, proxies, the decision register, and the managers' drafting forms.
+round, the results, and the managers' drafting forms.
 
 Thin: selectors read, services write; forms take the services' errors on their fields. A
 proposal, project or proxy the user may not see answers 404 (city officers see none of this);
@@ -15,7 +15,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -24,7 +23,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.access import done, require
-from common.csv_export import csv_response
 from common.forms import submit
 from common.validation import Conflict
 from governance.forms.proposals import (
@@ -32,9 +30,7 @@ from governance.forms.proposals import (
     AnswerForm,
     BallotForm,
     ProposalForm,
-    ProxyGrantForm,
     ReceiptSearchForm,
-    RegisterSearchForm,
     RoundEntryForm,
     ballot_form_class,
     ballot_initial,
@@ -42,7 +38,6 @@ from governance.forms.proposals import (
 from governance.models import (
     ConsentPhase,
     Decision,
-    Meeting,
     Objection,
     Proposal,
     ProposalStatus,
@@ -62,30 +57,21 @@ from governance.selectors.proposal_pages import (
     paper_ballot_resident_list,
     project_proposal_list,
     proposal_version_list,
-    proxy_holder_candidate_list,
-    proxy_meeting_list,
-    proxy_proposal_list,
     round_entry_list,
     standing_objection_list,
-    today_in,
 )
 from governance.selectors.proposals import (
-    DECISION_CSV_HEADER,
     BallotState,
-    decision_csv_rows,
-    decision_list_for_user,
     proposal_ballot_state,
     proposal_list_for_user,
     proposal_open_ballots,
     proposal_receipts,
     proposal_results,
     proposal_turnout,
-    proxy_list_for_user,
 )
 from governance.services.ballots import (
     ballot_cast,
     ballot_cast_paper,
-    resident_in_project,
     round_entry_add,
     round_entry_answer,
     user_can_record_paper_ballots,
@@ -98,7 +84,6 @@ from governance.services.proposals import (
     proposal_update,
     proposal_withdraw,
 )
-from governance.services.proxies import proxy_grant, proxy_revoke
 from members.access import member_project, project_time_zone
 from members.models import Resident
 from members.selectors import user_can_manage_project
@@ -732,138 +717,9 @@ def proposal_results_view(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "governance/proposals/proposal_results.html", context)
 
 
-# --- Proxies ----------------------------------------------------------------------------------
-
-
-def _meeting_label(meeting: Meeting) -> str:
-    start = formats.date_format(timezone.localtime(meeting.start), "DATETIME_FORMAT")
-    return f"{meeting.title} — {start}"
-
-
-@login_required
-def proxy_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """My proxies given and held in the project (managers: all of them), and the grant form."""
-    project, can_manage = member_project(request, pk)
-    resident = resident_in_project(user=request.user, project_id=project.pk)
-    with timezone.override(project_time_zone(project)):
-        form = None
-        if resident is not None:
-            form = ProxyGrantForm(
-                request.POST or None,
-                holders=proxy_holder_candidate_list(
-                    project=project, grantor=resident, today=today_in(project)
-                ),
-                meetings=list(proxy_meeting_list(project=project, now=timezone.now())),
-                proposals=list(proxy_proposal_list(user=request.user, project=project)),
-                meeting_label=_meeting_label,
-            )
-        if request.method == "POST":
-            require(form is not None)
-
-            def grant() -> Any:
-                try:
-                    return proxy_grant(grantor=resident, **form.arguments())
-                except ValidationError as exc:
-                    raise ProxyGrantForm.on_fields(exc) from exc
-
-            try:
-                proxy = submit(form, grant)
-            except Conflict as exc:
-                form.add_error(None, exc.message)
-                proxy = None
-            if proxy is not None:
-                messages.success(
-                    request,
-                    _("%(name)s now holds your proxy.") % {"name": proxy.holder.full_name},
-                )
-                return redirect("proxy_list", pk=project.pk)
-        proxies = list(
-            proxy_list_for_user(user=request.user)
-            .filter(project=project)
-            .order_by("-created_at", "-pk")
-        )
-        mine = resident.pk if resident else None
-        context = {
-            "project": project,
-            "can_manage": can_manage,
-            "resident": resident,
-            "form": form,
-            "given": [p for p in proxies if p.grantor_id == mine],
-            "held": [p for p in proxies if p.holder_id == mine],
-            "others": [p for p in proxies if mine not in (p.grantor_id, p.holder_id)]
-            if can_manage
-            else [],
-        }
-        return render(request, "governance/proposals/proxies.html", context)
-
-
-@login_required
-@require_POST
-def proxy_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The grantor takes their vote back (or a manager revokes it), until it is used."""
-    proxy = get_object_or_404(
-        proxy_list_for_user(user=request.user).select_related("project__city"), pk=pk
-    )
-    resident = resident_in_project(user=request.user, project_id=proxy.project_id)
-    require(
-        (resident is not None and proxy.grantor_id == resident.pk)
-        or user_can_manage_project(user=request.user, project=proxy.project)
-    )
-    try:
-        proxy_revoke(proxy=proxy)
-    except Conflict as exc:
-        _error_message(request, exc)
-    else:
-        messages.success(request, _("Proxy revoked."))
-    return done(request, reverse("proxy_list", args=[proxy.project_id]))
-
-
-# --- The decision register ----------------------------------------------------------------------
-
-
-def _register(request: HttpRequest, pk: int) -> tuple[Any, bool, RegisterSearchForm, Any]:
-    project, can_manage = member_project(request, pk)
-    search = RegisterSearchForm(request.GET)
-    q = search.cleaned_data["q"].strip() if search.is_valid() else ""
-    decisions = (
-        decision_list_for_user(user=request.user, search=q)
-        .filter(project=project)
-        .order_by("-decided_at", "pk")
-    )
-    return project, can_manage, search, decisions
-
-
-@login_required
-def decision_register(request: HttpRequest, pk: int) -> HttpResponse:
-    project, can_manage, search, decisions = _register(request, pk)
-    context = {
-        "project": project,
-        "can_manage": can_manage,
-        "search": search,
-        "q": search.cleaned_data.get("q", "") if search.is_valid() else "",
-        "decisions": list(decisions),
-    }
-    with timezone.override(project_time_zone(project)):
-        return render(request, "governance/proposals/decision_register.html", context)
-
-
-@login_required
-def decision_register_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    """The register as the API gives it (``decision_csv_rows``), with the same search."""
-    project, _can_manage, _search, decisions = _register(request, pk)
-    return csv_response(
-        filename=f"decisions-{project.slug}.csv",
-        header=DECISION_CSV_HEADER,
-        rows=decision_csv_rows(decisions=decisions),
-    )
-
-
 urlpatterns = [
     path("projects/<int:pk>/proposals/", proposal_list, name="proposal_list"),
     path("projects/<int:pk>/proposals/new/", proposal_create_view, name="proposal_create"),
-    path("projects/<int:pk>/proxies/", proxy_page, name="proxy_list"),
-    path("projects/<int:pk>/decisions/", decision_register, name="decision_register"),
-    path("projects/<int:pk>/decisions.csv", decision_register_csv, name="decision_register_csv"),
     path("proposals/<int:pk>/", proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/edit/", proposal_edit_view, name="proposal_edit"),
     path("proposals/<int:pk>/withdraw/", proposal_withdraw_view, name="proposal_withdraw"),
@@ -877,5 +733,4 @@ urlpatterns = [
     path("proposals/<int:pk>/amend/", proposal_amend_view, name="proposal_amend"),
     path("proposals/<int:pk>/results/", proposal_results_view, name="proposal_results"),
     path("round-entries/<int:pk>/answer/", round_entry_answer_view, name="round_entry_answer"),
-    path("proxies/<int:pk>/revoke/", proxy_revoke_view, name="proxy_revoke"),
 ]
