@@ -10,7 +10,7 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from community.models import Budget, Charge, ChargeRun, ContributionScheme, Payment
 from community.money.selectors.contributions import arrears_list
-from demo.management.commands.seed_demo import ADMIN_EMAIL, DEMO_PASSWORD, REFERENCE_YEAR
+from demo.network import ADMIN_EMAIL, DEMO_PASSWORD, REFERENCE_YEAR
 from members.models import (
     City,
     CityGroupObjectPermission,
