@@ -196,8 +196,8 @@ def _affordability(
     city: City, months: list[dt.date]
 ) -> dict[tuple[int, dt.date, str], dict[str, RawFigure]]:
     """The affordability indicators per project, size and month, from each charged
-    household-month's figures (``community.selectors.affordability``): the medians need every
-    household's value, so this is the one place that goes through households one by one."""
+    household-month's figures (``community.money.selectors.affordability``): the medians need
+    every household's value, so this is the one place that goes through households one by one."""
     if not months:
         return {}
     wanted = set(months)

@@ -20,8 +20,9 @@ record (none recorded counts as one, as the affordability figures count it). Eve
   is Σ households ÷ Σ units, published only when every project living that month gives its
   units. The units are public, so occupancy is the household count in other words: it is
   published exactly where ``households`` is, and hidden where it is hidden.
-- From each household's charged month (``community.selectors.affordability``, the formulas of
-  ``community.affordability``; households without a charge or an income are left out):
+- From each household's charged month (``community.money.selectors.affordability``, the
+  formulas of ``community.money.affordability``; households without a charge or an income are
+  left out):
   ``median_cost_ratio`` — the median housing cost ratio (Eurostat, ilc_lvho07a's median);
   ``overburden_rate_eurostat`` — the share of residents living in households whose ratio
   exceeds 40 % (Eurostat SI-S5 counts persons), among the residents of households with a ratio;
@@ -68,7 +69,7 @@ suppression audit small. A figure with nothing to measure (no vote closed, no in
 no bookable space) gets no row, rather than a suppressed one.
 
 A run replaces the rows of its months in one transaction under the city's row lock: delete,
-then ``bulk_create`` (see ``community.models.indicators``). The quarter totals tie a quarter's
+then ``bulk_create`` (see ``community.monitoring.models``). The quarter totals tie a quarter's
 months together, so the flow indicators are recomputed for every month of each quarter a run
 touches (the nightly run: the current and the previous month, and the rest of their quarters).
 A run computes from the data as it is now: history the database does not keep (residents'
