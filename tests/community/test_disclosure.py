@@ -9,6 +9,7 @@ what the page shows ("< k" is at most k − 1, a blank count at least k).
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from decimal import Decimal
 from fractions import Fraction
@@ -30,6 +31,17 @@ from common.disclosure import (
     protect,
     recoverable_cells,
     secondary_suppression,
+)
+from community.money.affordability import median
+from community.monitoring.protection import (
+    Layout,
+    RawFigure,
+    Shape,
+    SnapshotData,
+    flow_months,
+    occupancy,
+    protected,
+    with_totals,
 )
 
 # --- Attackers ---------------------------------------------------------------------------
@@ -623,3 +635,95 @@ def test_no_hidden_rate_numerator_or_denominator_can_be_recovered(table):
     assert linearly_determined(hidden, groups) == set()
     for group in groups:
         assert sum(key in hidden for key in group.members) != 1
+
+
+# --- The indicator snapshot's totals and protection (community.monitoring.protection) -------
+
+JAN, FEB = dt.date(2026, 1, 1), dt.date(2026, 2, 1)
+SNAPSHOT_LAYOUT = Layout(
+    shapes={
+        "households": Shape.COUNT,
+        "residents": Shape.COUNT,
+        "occupancy": Shape.DERIVED,
+        "bookings": Shape.SHARE_OF_SUM,
+        "median": Shape.MEDIAN,
+    },
+    filtered=frozenset({"households"}),
+    flows=frozenset({"bookings"}),
+    size_filters=("one", "more"),
+    quarter_filter="quarter",
+    derived_from={"occupancy": "households"},
+    median=median,
+)
+
+
+def snapshot_data() -> SnapshotData:
+    """Project 1: three one-person households. Project 2: twelve one-person and eight larger
+    households, bookings in January (one household made 36 of 40) and February, a median."""
+    return SnapshotData(
+        living={(1, JAN, "one"): 3, (1, JAN, "more"): 0, (2, JAN, "one"): 12, (2, JAN, "more"): 8},
+        figures={
+            (1, JAN, "households", "one"): RawFigure(numerator=3, n=3),
+            (1, JAN, "households", "more"): RawFigure(),
+            (1, JAN, "residents", "one"): RawFigure(numerator=3, n=3),
+            (2, JAN, "households", "one"): RawFigure(numerator=12, n=12),
+            (2, JAN, "households", "more"): RawFigure(numerator=8, n=8),
+            (2, JAN, "residents", "one"): RawFigure(numerator=12, n=12),
+            (2, JAN, "residents", "more"): RawFigure(numerator=25, n=8),
+            (2, JAN, "bookings", ""): RawFigure(40, 20, 20, (36, 2)),
+            (2, FEB, "bookings", ""): RawFigure(10, 20, 20, (1, 1)),
+            (2, JAN, "median", ""): RawFigure(n=2, values=(1, 3)),
+        },
+        quarter_n={("bookings", 2, JAN): 21},
+        quarter_top={("bookings", 2, JAN): (37, 3)},
+        units={1: 4, 2: 25},
+    )
+
+
+def test_snapshot_totals_add_sizes_months_and_projects_up():
+    figures = with_totals(snapshot_data(), [JAN, FEB], SNAPSHOT_LAYOUT)
+
+    assert figures[2, JAN, "households", ""] == RawFigure(numerator=20, n=20)
+    assert figures[None, JAN, "households", ""] == RawFigure(numerator=23, n=23)
+    assert figures[None, JAN, "households", "one"] == RawFigure(numerator=15, n=15)
+    # Residents are not published per size, only their all-households figure.
+    assert (2, JAN, "residents", "more") not in figures
+    assert figures[None, JAN, "residents", ""] == RawFigure(numerator=40, n=23)
+    # A quarter counts its households once and takes each household's quarter as its part.
+    assert figures[2, JAN, "bookings", "quarter"] == RawFigure(50, 40, 21, (37, 3))
+    assert figures[None, JAN, "bookings", "quarter"] == RawFigure(50, 40, 21, (37, 3))
+    assert figures[None, JAN, "median", ""].values == (1, 3)
+
+
+def test_snapshot_protection_hides_a_small_project_and_the_cells_that_give_it_away():
+    data = snapshot_data()
+    published, counted = protected(
+        with_totals(data, [JAN, FEB], SNAPSHOT_LAYOUT), 10, SNAPSHOT_LAYOUT
+    )
+    small = published[1, JAN, "households", ""]
+    assert (small.suppressed, small.value, small.display) == (True, None, "< 10")
+    # The city's 23 less project 2's 20 would give project 1's 3 away.
+    assert published[2, JAN, "households", ""].suppressed
+    assert published[None, JAN, "households", ""].value == 23
+    assert counted[None, JAN, "households", ""] == 23
+    # One household made 36 of January's 40 bookings: over 85 %.
+    assert published[2, JAN, "bookings", ""].reason is Reason.DOMINANCE
+    # Over the quarter its 37 of 50 are not, and February goes with January.
+    assert published[2, JAN, "bookings", "quarter"].value == Fraction(50, 40)
+    assert published[2, FEB, "bookings", ""].suppressed
+    assert published[2, JAN, "median", ""].suppressed  # two households
+
+    derived, occupied = occupancy(published, data, [JAN], SNAPSHOT_LAYOUT)
+    assert derived[1, JAN, "occupancy", ""].suppressed
+    assert derived[2, JAN, "occupancy", ""].suppressed
+    assert derived[None, JAN, "occupancy", ""].value == Fraction(23, 29)
+    assert occupied[None, JAN, "occupancy", ""] == 23
+
+
+def test_snapshot_flow_months_fill_the_quarters_up_to_the_latest_month():
+    assert flow_months([FEB], FEB) == [JAN, FEB]
+    assert flow_months([dt.date(2025, 11, 1)], FEB) == [
+        dt.date(2025, 10, 1),
+        dt.date(2025, 11, 1),
+        dt.date(2025, 12, 1),
+    ]
