@@ -87,26 +87,11 @@ def _delete_city() -> None:
     city.delete()
 
 
-def generate(households: int, project_count: int, seed: int = 6) -> City:
-    rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
-    city = City.objects.create(
-        name="Bench city",
-        slug=SLUG,
-        country_code="ES",
-        time_zone="Europe/Madrid",
-        median_equivalised_income_cents=2_000_000,
-    )
-    months = snapshot_months(city=city, count=NIGHTLY_MONTHS)
-    projects = HousingProject.objects.bulk_create(
-        HousingProject(
-            city=city,
-            name=f"Bench project {index:04d}",
-            slug=f"bench-{index:04d}",
-            kind="cohousing",
-            units_count=households // project_count + 10,
-        )
-        for index in range(project_count)
-    )
+def _households(
+    rng: random.Random, projects: list[HousingProject], households: int, months: list[dt.date]
+) -> list[Household]:
+    """Households with their residents (some consenting to inclusion data) and incomes."""
+    project_count = len(projects)
     homes = Household.objects.bulk_create(
         (
             Household(
@@ -149,6 +134,16 @@ def generate(households: int, project_count: int, seed: int = 6) -> City:
         ),
         batch_size=BATCH,
     )
+    return homes
+
+
+def _charges(
+    rng: random.Random,
+    projects: list[HousingProject],
+    homes: list[Household],
+    months: list[dt.date],
+) -> None:
+    """An adopted scheme per project and a charge run with its charges per month."""
     schemes = {
         project.pk: ContributionScheme.objects.create(
             project=project,
@@ -183,6 +178,15 @@ def generate(households: int, project_count: int, seed: int = 6) -> City:
         ),
         batch_size=BATCH,
     )
+
+
+def _bookings(
+    rng: random.Random,
+    projects: list[HousingProject],
+    by_project: dict[int, list[Household]],
+    months: list[dt.date],
+) -> None:
+    """Two rooms per project, open 8:00 to 22:00, booked an hour at a time."""
     spaces = Space.objects.bulk_create(
         Space(project=project, name=f"Room {n}", kind="common_room")
         for project in projects
@@ -193,9 +197,6 @@ def generate(households: int, project_count: int, seed: int = 6) -> City:
         for space in spaces
         for day in range(7)
     )
-    by_project: dict[int, list[Household]] = {}
-    for home in homes:
-        by_project.setdefault(home.project_id, []).append(home)
     bookings = []
     zone = timezone.get_default_timezone()
     for space in spaces:
@@ -216,6 +217,16 @@ def generate(households: int, project_count: int, seed: int = 6) -> City:
                     )
                 )
     Booking.objects.bulk_create(bookings, batch_size=BATCH)
+
+
+def _governance(
+    rng: random.Random,
+    projects: list[HousingProject],
+    by_project: dict[int, list[Household]],
+    months: list[dt.date],
+) -> None:
+    """A meeting and a closed yes/no vote per project and month, seven in ten voting."""
+    zone = timezone.get_default_timezone()
     Meeting.objects.bulk_create(
         Meeting(
             project=project,
@@ -251,6 +262,35 @@ def generate(households: int, project_count: int, seed: int = 6) -> City:
                 for voter in voters
                 if rng.random() < 0.7
             )
+
+
+def generate(households: int, project_count: int, seed: int = 6) -> City:
+    rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
+    city = City.objects.create(
+        name="Bench city",
+        slug=SLUG,
+        country_code="ES",
+        time_zone="Europe/Madrid",
+        median_equivalised_income_cents=2_000_000,
+    )
+    months = snapshot_months(city=city, count=NIGHTLY_MONTHS)
+    projects = HousingProject.objects.bulk_create(
+        HousingProject(
+            city=city,
+            name=f"Bench project {index:04d}",
+            slug=f"bench-{index:04d}",
+            kind="cohousing",
+            units_count=households // project_count + 10,
+        )
+        for index in range(project_count)
+    )
+    homes = _households(rng, projects, households, months)
+    _charges(rng, projects, homes, months)
+    by_project: dict[int, list[Household]] = {}
+    for home in homes:
+        by_project.setdefault(home.project_id, []).append(home)
+    _bookings(rng, projects, by_project, months)
+    _governance(rng, projects, by_project, months)
     return city
 
 
