@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -175,11 +175,3 @@ def decision_register_csv(request: HttpRequest, pk: int) -> HttpResponse:
         header=DECISION_CSV_HEADER,
         rows=decision_csv_rows(decisions=decisions),
     )
-
-
-urlpatterns = [
-    path("projects/<int:pk>/proxies/", proxy_page, name="proxy_list"),
-    path("proxies/<int:pk>/revoke/", proxy_revoke_view, name="proxy_revoke"),
-    path("projects/<int:pk>/decisions/", decision_register, name="decision_register"),
-    path("projects/<int:pk>/decisions.csv", decision_register_csv, name="decision_register_csv"),
-]

@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -417,39 +417,3 @@ def decision_class_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Decision class removed."))
     return done(request, reverse("decision_class_list", args=[decision_class.project_id]))
-
-
-urlpatterns = [
-    path("projects/<int:pk>/meetings/", meeting_list, name="meeting_list"),
-    path("projects/<int:pk>/meetings/new/", meeting_create_view, name="meeting_create"),
-    path("meetings/<int:pk>/", meeting_detail_view, name="meeting_detail"),
-    path("meetings/<int:pk>.ics", meeting_ics, name="meeting_ics"),
-    path("meetings/<int:pk>/edit/", meeting_edit_view, name="meeting_edit"),
-    path(
-        "meetings/<int:pk>/invitations/",
-        meeting_invitations_view,
-        name="meeting_invitations_send",
-    ),
-    path("meetings/<int:pk>/agenda/", meeting_agenda, name="meeting_agenda"),
-    path("agenda-items/<int:pk>/edit/", agenda_item_edit, name="agenda_item_edit"),
-    path("agenda-items/<int:pk>/remove/", agenda_item_remove, name="agenda_item_remove"),
-    path("agenda-items/<int:pk>/move/", agenda_item_move, name="agenda_item_move"),
-    path("meetings/<int:pk>/attendance/", meeting_attendance, name="meeting_attendance"),
-    path("meetings/<int:pk>/minutes/", meeting_minutes, name="meeting_minutes"),
-    path("projects/<int:pk>/decision-classes/", decision_class_list, name="decision_class_list"),
-    path(
-        "projects/<int:pk>/decision-classes/new/",
-        decision_class_create_view,
-        name="decision_class_create",
-    ),
-    path(
-        "decision-classes/<int:pk>/edit/",
-        decision_class_edit_view,
-        name="decision_class_edit",
-    ),
-    path(
-        "decision-classes/<int:pk>/delete/",
-        decision_class_delete_view,
-        name="decision_class_delete",
-    ),
-]

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -715,22 +715,3 @@ def proposal_results_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     with timezone.override(project_time_zone(project)):
         return render(request, "governance/proposals/proposal_results.html", context)
-
-
-urlpatterns = [
-    path("projects/<int:pk>/proposals/", proposal_list, name="proposal_list"),
-    path("projects/<int:pk>/proposals/new/", proposal_create_view, name="proposal_create"),
-    path("proposals/<int:pk>/", proposal_detail, name="proposal_detail"),
-    path("proposals/<int:pk>/edit/", proposal_edit_view, name="proposal_edit"),
-    path("proposals/<int:pk>/withdraw/", proposal_withdraw_view, name="proposal_withdraw"),
-    path("proposals/<int:pk>/vote/", ballot_cast_view, name="proposal_vote"),
-    path("proposals/<int:pk>/paper/", paper_ballot_view, name="proposal_paper_ballot"),
-    path("proposals/<int:pk>/round/", round_entry_add_view, name="round_entry_add"),
-    path(
-        "proposals/<int:pk>/round/next/", consent_phase_advance_view, name="consent_phase_advance"
-    ),
-    path("proposals/<int:pk>/round/close/", proposal_close_view, name="proposal_close_round"),
-    path("proposals/<int:pk>/amend/", proposal_amend_view, name="proposal_amend"),
-    path("proposals/<int:pk>/results/", proposal_results_view, name="proposal_results"),
-    path("round-entries/<int:pk>/answer/", round_entry_answer_view, name="round_entry_answer"),
-]
