@@ -78,7 +78,7 @@ from community.models import (
     SchemeMethod,
     SchemeStatus,
 )
-from community.money.contribution_methods import METHOD_LABELS, Method
+from community.money.contribution_parameters import METHOD_LABELS, Method
 from community.money.selectors.affordability import (
     MAX_MONTHS,
     household_affordability,

@@ -23,7 +23,7 @@ from community.models import (
     SpaceOpeningHours,
     WaitlistEntry,
 )
-from community.money.contribution_methods import validate_parameters
+from community.money.contribution_parameters import validate_parameters
 from community.money.services.contributions import scheme_adopt
 
 

@@ -21,7 +21,7 @@ from common.forms import DateInput, MoneyField, run_service
 from common.months import last_of_month
 from common.validation import Conflict
 from community.models import BudgetCategory, BudgetStatus
-from community.money.contribution_methods import Method, default_parameters
+from community.money.contribution_parameters import Method, default_parameters
 from members.models import EvidenceStatus, Household
 
 T = TypeVar("T")

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.months import last_of_month
 from common.validation import ConstraintErrorsOnFields
-from community.money.contribution_methods import METHOD_LABELS, Method
+from community.money.contribution_parameters import METHOD_LABELS, Method
 from members.models import HousingProject
 
 

@@ -17,7 +17,7 @@ from community.models import (
     SchemeMethod,
     SchemeStatus,
 )
-from community.money.contribution_methods import METHOD_LABELS, Method
+from community.money.contribution_parameters import METHOD_LABELS, Method
 from community.money.selectors.contributions import (
     budget_for_month,
     scheme_in_force,

@@ -41,11 +41,8 @@ from community.models import (
     PaymentSource,
     SchemeStatus,
 )
-from community.money.contribution_methods import (
-    compute_contributions,
-    default_parameters,
-    validate_parameters,
-)
+from community.money.contribution_methods import compute_contributions
+from community.money.contribution_parameters import scheme_parameters_normalised
 from community.money.models import IN_FORCE
 from community.money.selectors.contributions import (
     budget_for_month,
@@ -159,28 +156,6 @@ def budget_set(
 
 
 # --- Schemes -----------------------------------------------------------------------------
-
-
-def scheme_parameter_errors(exc: ValidationError) -> ValidationError:
-    """The formula module names the parameter at fault; a scheme names it inside
-    ``parameters``: ``parameters.rate_percent``. ``method`` stays a field of the scheme."""
-    if not hasattr(exc, "error_dict"):
-        return ValidationError({"parameters": exc.error_list})
-    return ValidationError(
-        {
-            key if key in ("method", "parameters") else f"parameters.{key}": errors
-            for key, errors in exc.error_dict.items()
-        }
-    )
-
-
-def scheme_parameters_normalised(method: str, parameters: Mapping | None) -> dict:
-    try:
-        if parameters is None:
-            return default_parameters(method)
-        return validate_parameters(method, parameters)
-    except ValidationError as exc:
-        raise scheme_parameter_errors(exc) from exc
 
 
 def _check_proposal(scheme: ContributionScheme) -> None:

@@ -16,7 +16,7 @@ from common.charts import bar_chart, line_chart
 from common.forms import run_service, submit
 from community.models import ContributionScheme, SchemeStatus
 from community.money.affordability import OVERBURDEN_THRESHOLD
-from community.money.contribution_methods import METHOD_LABELS, Method, default_parameters
+from community.money.contribution_parameters import METHOD_LABELS, Method, default_parameters
 from community.money.forms import (
     CompareForm,
     SchemeForms,

@@ -21,7 +21,7 @@ from common.forms import submit
 from common.months import add_months, first_of_month
 from common.validation import Conflict
 from community.models import ContributionScheme, SchemeStatus
-from community.money.contribution_methods import METHOD_LABELS, Method
+from community.money.contribution_parameters import METHOD_LABELS, Method
 from community.money.forms import (
     PARAMETER_FORMS,
     BaseBudgetLineFormSet,
