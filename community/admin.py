@@ -24,7 +24,7 @@ from community.models import (
     WaitlistEntry,
 )
 from community.money.contribution_parameters import validate_parameters
-from community.money.services.contributions import scheme_adopt
+from community.money.services.schemes import scheme_adopt
 
 
 class OpeningHoursInline(admin.TabularInline):

@@ -49,7 +49,7 @@ from members.selectors import household_of_user, user_can_manage_project
 PAST_BOOKINGS_SHOWN = 20
 
 
-# --- Booking a slot ------------------------------------------------------------------------------
+# --- Booking a slot ---------------------------------------------------------------------------
 
 
 def _when(booking: Booking, zone: ZoneInfo) -> str:
@@ -251,7 +251,7 @@ def waitlist_join_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
 
 
-# --- My bookings ---------------------------------------------------------------------------------
+# --- My bookings ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ from members.selectors import household_of_user, user_can_manage_project
 MAX_WEEK_DISTANCE_DAYS = 10 * 366
 
 
-# --- Time on the page ----------------------------------------------------------------------------
+# --- Time on the page -----------------------------------------------------------------------
 
 
 def _clock_label(minute: int) -> str:
@@ -110,7 +110,7 @@ def _monday(raw: str | None, now: dt.datetime, zone: ZoneInfo) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-# --- Spaces of a project -------------------------------------------------------------------------
+# --- Spaces of a project ----------------------------------------------------------------------
 
 
 def _quota_hours(space: Space) -> dict[str, float | None]:
@@ -165,7 +165,7 @@ def space_list(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "community/bookings/space_list.html", context)
 
 
-# --- The week of a space -------------------------------------------------------------------------
+# --- The week of a space ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -320,7 +320,7 @@ def space_week(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "community/bookings/space_week.html", context)
 
 
-# --- Space settings ------------------------------------------------------------------------------
+# --- Space settings ---------------------------------------------------------------------------
 
 
 def _render_settings(

@@ -42,8 +42,8 @@ from community.money.contribution_parameters import (
 )
 from community.money.models import validate_first_of_month
 from community.money.selectors.affordability import FULL_MONTH_CENTS
-from community.money.selectors.contributions import households_living_in_month, scheme_in_force
 from community.money.selectors.household_facts import Presence, month_facts, presence, prorate
+from community.money.selectors.ledger import households_living_in_month, scheme_in_force
 from members.models import Household, HousingProject, IncomeDeclaration
 
 __all__ = [

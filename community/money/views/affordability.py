@@ -24,7 +24,7 @@ from community.money.forms import (
     parse_month,
 )
 from community.money.selectors.affordability import project_affordability
-from community.money.selectors.contributions import scheme_list_for_user
+from community.money.selectors.ledger import scheme_list_for_user
 from community.money.selectors.simulation import scheme_simulate, schemes_compare
 from community.money.views.shared import (
     _record_look,
@@ -37,7 +37,7 @@ from community.money.views.shared import (
 from community.templatetags.contributions import ratio
 from community.templatetags.netco import money
 
-# --- Simulation and comparison -------------------------------------------------------------------
+# --- Simulation and comparison ------------------------------------------------------------
 
 
 @login_required
@@ -201,7 +201,7 @@ def scheme_compare(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, project, "compare.html", context)
 
 
-# --- Affordability -------------------------------------------------------------------------------
+# --- Affordability ----------------------------------------------------------------------------
 
 
 AFFORDABILITY_WINDOWS = (6, 12, 24, 36)

@@ -39,15 +39,15 @@ from community.money.forms import (
     place_on,
     rows_as_typed,
 )
-from community.money.selectors.contributions import (
+from community.money.selectors.ledger import (
     budget_for_month,
     charge_run_list_for_user,
     household_balances,
     scheme_in_force,
     scheme_list_for_user,
 )
-from community.money.services.contributions import (
-    budget_set,
+from community.money.services.budgets import budget_set
+from community.money.services.schemes import (
     scheme_adopt,
     scheme_create,
     scheme_retire,
@@ -64,7 +64,7 @@ from community.money.views.shared import (
 from members.access import member_project
 from members.selectors import household_list_for_user
 
-# --- A project's contributions -------------------------------------------------------------------
+# --- A project's contributions ----------------------------------------------------------------
 
 
 @login_required
@@ -94,7 +94,7 @@ def contributions_home(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, project, "home.html", context)
 
 
-# --- Budget --------------------------------------------------------------------------------------
+# --- Budget -----------------------------------------------------------------------------------
 
 
 def _place_budget_error(
@@ -182,7 +182,7 @@ def budget_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, project, "budget.html", context)
 
 
-# --- Schemes -------------------------------------------------------------------------------------
+# --- Schemes ----------------------------------------------------------------------------------
 
 
 @login_required

@@ -25,14 +25,15 @@ from community.money.forms import (
     month_in_range,
     parse_month,
 )
-from community.money.selectors.contributions import (
+from community.money.selectors.ledger import (
     arrears_list,
     charge_list_for_user,
     charge_run_list_for_user,
     household_balances,
     payment_list_for_user,
 )
-from community.money.services.contributions import charges_run, payment_record, payments_import_csv
+from community.money.services.charges import charges_run
+from community.money.services.payments import payment_record, payments_import_csv
 from community.money.views.shared import managed_project, project_today, render_page
 from members.models import HousingProject
 from members.selectors import household_list_for_user
@@ -40,7 +41,7 @@ from members.selectors import household_list_for_user
 PAYMENTS_PER_PAGE = 50
 
 
-# --- Charge runs ---------------------------------------------------------------------------------
+# --- Charge runs ------------------------------------------------------------------------------
 
 
 def _month_charges_url(project: HousingProject, month: dt.date) -> str:
@@ -111,7 +112,7 @@ def charge_month(request: HttpRequest, pk: int, year: int, month: int) -> HttpRe
     return render_page(request, project, "charge_month.html", context)
 
 
-# --- Payments ------------------------------------------------------------------------------------
+# --- Payments ---------------------------------------------------------------------------------
 
 
 def _project_households(request: HttpRequest, project: HousingProject):
@@ -179,7 +180,7 @@ def payment_import(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, project, "payment_import.html", {"form": form, "preview": preview})
 
 
-# --- Balances and arrears ------------------------------------------------------------------------
+# --- Balances and arrears ---------------------------------------------------------------------
 
 
 @login_required

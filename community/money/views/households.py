@@ -16,7 +16,7 @@ from common.csv_export import statement_csv_response
 from common.months import add_months, first_of_month
 from community.money.forms import StatementPeriodForm, VerifyForm
 from community.money.selectors.affordability import household_affordability
-from community.money.selectors.contributions import (
+from community.money.selectors.ledger import (
     charge_list_for_user,
     household_balances,
     household_statement,
@@ -35,7 +35,7 @@ from members.services import income_access_record, income_declaration_verify
 STATEMENT_MONTHS = 12
 
 
-# --- A household's contributions -----------------------------------------------------------------
+# --- A household's contributions ----------------------------------------------------------------
 
 
 @login_required
@@ -108,7 +108,7 @@ def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
     return statement_csv_response(household_statement(household=household, start=start, end=end))
 
 
-# --- Income declarations -------------------------------------------------------------------------
+# --- Income declarations ----------------------------------------------------------------------
 
 
 @login_required

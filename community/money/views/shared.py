@@ -15,7 +15,7 @@ from common.access import require
 from common.months import add_months, first_of_month
 from community.models import ContributionScheme
 from community.money.forms import PARAMETER_FORMS, month_value
-from community.money.selectors.contributions import scheme_list_for_user
+from community.money.selectors.ledger import scheme_list_for_user
 from members.access import member_project, project_time_zone
 from members.models import Household, HousingProject, IncomeAccess
 from members.selectors import household_list_for_user, user_can_manage_project
