@@ -482,16 +482,14 @@ def _greatest_of(run: _Run) -> ContributionResult:
     A family earning 3 000 $ net a month then pays max(0.30 × 36 000 / 12, 129) = 900 $.
     """
     params = run.params
-    adjusted_rate = _percent(params["adjusted_rate_percent"])
-    gross_rate = _percent(params["gross_rate_percent"])
-    threshold = _percent(params["medical_threshold_percent"])
+    rates = (
+        _percent(params["adjusted_rate_percent"]),
+        _percent(params["gross_rate_percent"]),
+        _percent(params["medical_threshold_percent"]),
+    )
     minimum = 0 if params["hardship_exemption"] else params["minimum_cents"]
-    medical_for = params["medical_deduction"]
     caps = run.caps()
     treat_as_zero = params["missing_income"] == "floor"
-    # Exact arithmetic in integers: the annual figures are kept as numerators over the
-    # threshold's denominator, each candidate as a (numerator, denominator) pair.
-    t_num, t_den = threshold.numerator, threshold.denominator
     amounts, lines = [], []
     for index, household in enumerate(run.households):
         cap = caps[index]
@@ -499,72 +497,86 @@ def _greatest_of(run: _Run) -> ContributionResult:
             household.gross_cents if params["income"] == "gross" else household.disposable_cents
         )
         gross = household.gross_cents
-        missing = income is None or (gross is None and gross_rate != 0)
+        missing = income is None or (gross is None and rates[1] != 0)
         if missing and not treat_as_zero:
             amount, line = _missing_line(run, index, cap)
-            amounts.append(amount)
-            lines.append(line)
-            continue
-        if missing:
-            run.warn("missing_income")
-            income = gross = 0
-        annual = 12 * income
-        dependant_deduction = household.dependants * params["dependant_allowance_cents"]
-        elderly_deduction = (
-            params["elderly_allowance_cents"] if household.elderly_or_disabled else 0
-        )
-        medical_num = 0  # over t_den
-        if medical_for == "all" or (
-            medical_for == "elderly_or_disabled" and household.elderly_or_disabled
-        ):
-            medical_num = max(12 * household.medical_costs_cents * t_den - t_num * annual, 0)
-        childcare_deduction = (
-            12 * household.childcare_costs_cents if params["deduct_childcare"] else 0
-        )
-        adjusted_num = max(  # annual adjusted income, over t_den
-            (annual - dependant_deduction - elderly_deduction - childcare_deduction) * t_den
-            - medical_num,
-            0,
-        )
-        candidates = {
-            "adjusted": (
-                adjusted_rate.numerator * adjusted_num,
-                adjusted_rate.denominator * t_den * 12,
-            ),
-            "gross": (gross_rate.numerator * (gross or 0), gross_rate.denominator),
-            "minimum": (minimum, 1),
-        }
-        # The first of equal candidates names the rule: HUD lists them in this order.
-        rule = "adjusted"
-        for name in ("gross", "minimum"):
-            num, den = candidates[name]
-            best_num, best_den = candidates[rule]
-            if num * best_den > best_num * den:
-                rule = name
-        amount = _div_half_even(*candidates[rule])
-        if cap is not None and amount > cap:
-            amount, rule = cap, "cap"
-        line = {
-            "rule": rule,
-            "income": params["income"],
-            "annual_income_cents": annual,
-            "deductions": {
-                "dependants_cents": dependant_deduction,
-                "elderly_or_disabled_cents": elderly_deduction,
-                "medical_cents": _div_half_even(medical_num, t_den),
-                "childcare_cents": childcare_deduction,
-            },
-            "adjusted_annual_cents": _div_half_even(adjusted_num, t_den),
-            "adjusted_monthly_cents": _div_half_even(adjusted_num, 12 * t_den),
-            "candidates": {name: _div_half_even(*pair) for name, pair in candidates.items()},
-            "cap_cents": cap,
-            "amount_cents": amount,
-        }
-        if missing:
-            line["missing_income"] = "floor"
+        else:
+            if missing:
+                run.warn("missing_income")
+                income = gross = 0
+            amount, line = _tenant_payment(params, household, income, gross, cap, rates, minimum)
+            if missing:
+                line["missing_income"] = "floor"
         amounts.append(amount)
         lines.append(line)
     return run.result(amounts, lines)
+
+
+def _tenant_payment(
+    params: dict[str, Any],
+    household: HouseholdFacts,
+    income: int,
+    gross: int | None,
+    cap: int | None,
+    rates: tuple[Fraction, Fraction, Fraction],
+    minimum: int,
+) -> tuple[int, dict[str, Any]]:
+    """One household's Total Tenant Payment and its breakdown line (``_greatest_of``);
+    ``rates`` are the adjusted, gross and medical-threshold rates as fractions."""
+    adjusted_rate, gross_rate, threshold = rates
+    medical_for = params["medical_deduction"]
+    # Exact arithmetic in integers: the annual figures are kept as numerators over the
+    # threshold's denominator, each candidate as a (numerator, denominator) pair.
+    t_num, t_den = threshold.numerator, threshold.denominator
+    annual = 12 * income
+    dependant_deduction = household.dependants * params["dependant_allowance_cents"]
+    elderly_deduction = params["elderly_allowance_cents"] if household.elderly_or_disabled else 0
+    medical_num = 0  # over t_den
+    if medical_for == "all" or (
+        medical_for == "elderly_or_disabled" and household.elderly_or_disabled
+    ):
+        medical_num = max(12 * household.medical_costs_cents * t_den - t_num * annual, 0)
+    childcare_deduction = 12 * household.childcare_costs_cents if params["deduct_childcare"] else 0
+    adjusted_num = max(  # annual adjusted income, over t_den
+        (annual - dependant_deduction - elderly_deduction - childcare_deduction) * t_den
+        - medical_num,
+        0,
+    )
+    candidates = {
+        "adjusted": (
+            adjusted_rate.numerator * adjusted_num,
+            adjusted_rate.denominator * t_den * 12,
+        ),
+        "gross": (gross_rate.numerator * (gross or 0), gross_rate.denominator),
+        "minimum": (minimum, 1),
+    }
+    # The first of equal candidates names the rule: HUD lists them in this order.
+    rule = "adjusted"
+    for name in ("gross", "minimum"):
+        num, den = candidates[name]
+        best_num, best_den = candidates[rule]
+        if num * best_den > best_num * den:
+            rule = name
+    amount = _div_half_even(*candidates[rule])
+    if cap is not None and amount > cap:
+        amount, rule = cap, "cap"
+    line = {
+        "rule": rule,
+        "income": params["income"],
+        "annual_income_cents": annual,
+        "deductions": {
+            "dependants_cents": dependant_deduction,
+            "elderly_or_disabled_cents": elderly_deduction,
+            "medical_cents": _div_half_even(medical_num, t_den),
+            "childcare_cents": childcare_deduction,
+        },
+        "adjusted_annual_cents": _div_half_even(adjusted_num, t_den),
+        "adjusted_monthly_cents": _div_half_even(adjusted_num, 12 * t_den),
+        "candidates": {name: _div_half_even(*pair) for name, pair in candidates.items()},
+        "cap_cents": cap,
+        "amount_cents": amount,
+    }
+    return amount, line
 
 
 def _solidarity(run: _Run) -> ContributionResult:
@@ -586,28 +598,7 @@ def _solidarity(run: _Run) -> ContributionResult:
     caps = run.caps()
     floors = run.floors(params["floor_cents"], caps)
     n = len(run.households)
-    fixed: dict[int, tuple[int, dict]] = {}
-    participants: list[int] = []
-    incomes: list[tuple[int, int]] = []
-    for index, household in enumerate(run.households):
-        income = run.income(household, kind)
-        if income is None and params["missing_income"] == "cap":
-            fixed[index] = _missing_line(run, index, caps[index])
-        elif income is None or income[0] == 0:
-            if income is None:
-                run.warn("missing_income")
-            else:
-                run.warn("zero_income")
-            line = {
-                "rule": "missing_income" if income is None else "zero_income",
-                "treatment": "floor",
-                "floor_cents": floors[index],
-                "amount_cents": floors[index],
-            }
-            fixed[index] = (floors[index], line)
-        else:
-            participants.append(index)
-            incomes.append(income)
+    fixed, participants, incomes = _solidarity_set_aside(run, kind, floors, caps)
 
     # Scale the incomes to integers (equivalised incomes are fractions of a cent) so the sweep
     # and the rounding run on integers: rate ρ on the integer Yᵢ = L·yᵢ is the rate ρ·L on yᵢ.
@@ -668,6 +659,37 @@ def _solidarity(run: _Run) -> ContributionResult:
             "amount_cents": rounded[position],
         }
     return run.result(amounts, lines, rate)
+
+
+def _solidarity_set_aside(
+    run: _Run, kind: str, floors: list[int], caps: list[int | None]
+) -> tuple[dict[int, tuple[int, dict]], list[int], list[tuple[int, int]]]:
+    """The households that ``_solidarity`` sets aside, by index with their amount and line
+    (without a declaration: their cap or floor, as ``missing_income`` says; without income:
+    their floor), and the indexes and incomes of the others, who share the rest."""
+    fixed: dict[int, tuple[int, dict]] = {}
+    participants: list[int] = []
+    incomes: list[tuple[int, int]] = []
+    for index, household in enumerate(run.households):
+        income = run.income(household, kind)
+        if income is None and run.params["missing_income"] == "cap":
+            fixed[index] = _missing_line(run, index, caps[index])
+        elif income is None or income[0] == 0:
+            if income is None:
+                run.warn("missing_income")
+            else:
+                run.warn("zero_income")
+            line = {
+                "rule": "missing_income" if income is None else "zero_income",
+                "treatment": "floor",
+                "floor_cents": floors[index],
+                "amount_cents": floors[index],
+            }
+            fixed[index] = (floors[index], line)
+        else:
+            participants.append(index)
+            incomes.append(income)
+    return fixed, participants, incomes
 
 
 def _solve(incomes: list[int], floors: list[int], caps: list[int | None], target: int) -> Fraction:

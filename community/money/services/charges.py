@@ -15,21 +15,63 @@ from django.utils.translation import gettext as _
 
 from common.months import add_months, first_of_month
 from community.models import BudgetStatus, Charge, ChargeRun
-from community.money.contribution_methods import compute_contributions
-from community.money.selectors.household_facts import month_facts, presence, prorate
+from community.money.contribution_methods import ContributionResult, compute_contributions
+from community.money.selectors.household_facts import Presence, month_facts, presence, prorate
 from community.money.selectors.ledger import (
     budget_for_month,
     households_living_in_month,
     scheme_in_force,
 )
 from community.money.services.shared import check_month, lock_project, project_today
-from members.models import HousingProject, User
+from members.models import Household, HousingProject, IncomeDeclaration, User
 
 
 def _latest_month_to_charge(project: HousingProject) -> dt.date:
     # The month after the current one may be charged too: at 02:00 UTC on the 1st, the
     # monthly run finds cities west of Greenwich still on the last day of the month before.
     return first_of_month(add_months(first_of_month(project_today(project)), 1))
+
+
+def _month_charges(
+    *,
+    run: ChargeRun,
+    households: list[Household],
+    result: ContributionResult,
+    days_lived: dict[int, Presence],
+    declarations: dict[int, IncomeDeclaration],
+    stale_before: dt.date,
+) -> list[Charge]:
+    """Each household's charge of the run's month: its full-month amount prorated to the days
+    it lived there, with the method's breakdown line; the line says ``income_stale`` when the
+    declaration it rests on started on or before ``stale_before``."""
+    charges = []
+    for household in households:
+        full = result.amounts[household.pk]
+        days = days_lived[household.pk]
+        amount = prorate(full, days)
+        declaration = declarations.get(household.pk)
+        breakdown = {
+            **result.lines[household.pk],
+            "method": run.scheme.method,
+            "full_month_cents": full,
+            "days": days.days,
+            "days_in_month": days.days_in_month,
+            "amount_cents": amount,
+            "income_declaration": declaration.pk if declaration else None,
+        }
+        if declaration is not None and declaration.valid_from <= stale_before:
+            breakdown["income_stale"] = True
+        charges.append(
+            Charge(
+                household=household,
+                month=run.month,
+                amount_cents=amount,
+                scheme=run.scheme,
+                run=run,
+                breakdown=breakdown,
+            )
+        )
+    return charges
 
 
 @transaction.atomic
@@ -75,36 +117,18 @@ def charges_run(
     run = ChargeRun.objects.create(
         project=project, month=month, scheme=scheme, triggered_by=triggered_by
     )
-    charges = []
+    charges = _month_charges(
+        run=run,
+        households=households,
+        result=result,
+        days_lived=days_lived,
+        declarations=declarations,
+        stale_before=stale_before,
+    )
     warnings = list(result.warnings)
-    for household in households:
-        full = result.amounts[household.pk]
-        days = days_lived[household.pk]
-        amount = prorate(full, days)
-        declaration = declarations.get(household.pk)
-        breakdown = {
-            **result.lines[household.pk],
-            "method": scheme.method,
-            "full_month_cents": full,
-            "days": days.days,
-            "days_in_month": days.days_in_month,
-            "amount_cents": amount,
-            "income_declaration": declaration.pk if declaration else None,
-        }
-        if declaration is not None and declaration.valid_from <= stale_before:
-            breakdown["income_stale"] = True
-            if "stale_income" not in warnings:
-                warnings.append("stale_income")
-        charges.append(
-            Charge(
-                household=household,
-                month=month,
-                amount_cents=amount,
-                scheme=scheme,
-                run=run,
-                breakdown=breakdown,
-            )
-        )
+    stale = any(charge.breakdown.get("income_stale") for charge in charges)
+    if stale and "stale_income" not in warnings:
+        warnings.append("stale_income")
     Charge.objects.bulk_create(charges, ignore_conflicts=True)
     totals = Charge.objects.filter(run=run).aggregate(total=Sum("amount_cents"))
     run.household_count = Charge.objects.filter(run=run).count()

@@ -189,6 +189,78 @@ def _project_references(project: HousingProject) -> dict[str, Household]:
     }
 
 
+def _import_row(
+    line: int,
+    values: list[str],
+    columns: dict[str, int],
+    references: dict[str, Household],
+    today: dt.date,
+) -> tuple[ImportRow | None, list[str]]:
+    """A data row of the statement as a household's payment, or the reasons it is refused."""
+
+    def cell(name: str) -> str:
+        index = columns.get(name)
+        return values[index].strip() if index is not None and index < len(values) else ""
+
+    reasons: list[str] = []
+    paid_on = amount = household = None
+    try:
+        paid_on = _parse_date(cell("date"))
+        if paid_on > today:
+            reasons.append(_("the date is in the future."))
+    except ValueError as exc:
+        reasons.append(str(exc))
+    try:
+        amount = parse_amount_cents(cell("amount"))
+        if amount <= 0:
+            reasons.append(_("only credits (amounts above zero) are payments."))
+    except ValueError as exc:
+        reasons.append(str(exc))
+    reference = cell("reference")
+    found = {match.upper() for match in _REFERENCE.findall(reference)}
+    matched = {references[code] for code in found if code in references}
+    if len(reference) > 140:
+        reasons.append(_("the reference is longer than 140 characters."))
+    elif not matched:
+        reasons.append(
+            _("no household of this project has the reference “%(reference)s”.")
+            % {"reference": reference}
+        )
+    elif len(matched) > 1:
+        reasons.append(_("the reference names more than one household."))
+    else:
+        household = matched.pop()
+    if reasons:
+        return None, reasons
+    row = ImportRow(
+        line=line,
+        paid_on=paid_on,
+        amount_cents=amount,
+        reference=reference,
+        payer_name=cell("name")[:140],
+        household=household,
+    )
+    return row, []
+
+
+def _already_imported(rows: list[ImportRow]) -> list[ImportRow]:
+    """The rows that an earlier import of the project's statements has recorded already."""
+    if not rows:
+        return []
+    imported = set(
+        Payment.objects.filter(
+            household__in=[row.household for row in rows],
+            source=PaymentSource.BANK_IMPORT,
+            paid_on__in={row.paid_on for row in rows},
+        ).values_list("household_id", "paid_on", "amount_cents", "reference")
+    )
+    return [
+        row
+        for row in rows
+        if (row.household.pk, row.paid_on, row.amount_cents, row.reference) in imported
+    ]
+
+
 @transaction.atomic
 def payments_import_csv(
     *,
@@ -224,69 +296,18 @@ def payments_import_csv(
         problems.append((line, _("Row %(line)s: %(reason)s") % {"line": line, "reason": reason}))
 
     for line, values in raw_rows:
-
-        def cell(name: str, values: list[str] = values) -> str:
-            index = columns.get(name)
-            return values[index].strip() if index is not None and index < len(values) else ""
-
-        reasons: list[str] = []
-        paid_on = amount = household = None
-        try:
-            paid_on = _parse_date(cell("date"))
-            if paid_on > today:
-                reasons.append(_("the date is in the future."))
-        except ValueError as exc:
-            reasons.append(str(exc))
-        try:
-            amount = parse_amount_cents(cell("amount"))
-            if amount <= 0:
-                reasons.append(_("only credits (amounts above zero) are payments."))
-        except ValueError as exc:
-            reasons.append(str(exc))
-        reference = cell("reference")
-        found = {match.upper() for match in _REFERENCE.findall(reference)}
-        matched = {references[code] for code in found if code in references}
-        if len(reference) > 140:
-            reasons.append(_("the reference is longer than 140 characters."))
-        elif not matched:
-            reasons.append(
-                _("no household of this project has the reference “%(reference)s”.")
-                % {"reference": reference}
-            )
-        elif len(matched) > 1:
-            reasons.append(_("the reference names more than one household."))
-        else:
-            household = matched.pop()
-        if reasons:
+        row, reasons = _import_row(line, values, columns, references, today)
+        if row is None:
             problem(line, " ".join(reasons))
             continue
-        key = (household.pk, paid_on, amount, reference)
+        key = (row.household.pk, row.paid_on, row.amount_cents, row.reference)
         if key in seen:
             problem(line, _("it repeats row %(line)s.") % {"line": seen[key]})
             continue
         seen[key] = line
-        rows.append(
-            ImportRow(
-                line=line,
-                paid_on=paid_on,
-                amount_cents=amount,
-                reference=reference,
-                payer_name=cell("name")[:140],
-                household=household,
-            )
-        )
-
-    if rows:
-        imported = set(
-            Payment.objects.filter(
-                household__in=[row.household for row in rows],
-                source=PaymentSource.BANK_IMPORT,
-                paid_on__in={row.paid_on for row in rows},
-            ).values_list("household_id", "paid_on", "amount_cents", "reference")
-        )
-        for row in rows:
-            if (row.household.pk, row.paid_on, row.amount_cents, row.reference) in imported:
-                problem(row.line, _("this payment has been imported already."))
+        rows.append(row)
+    for row in _already_imported(rows):
+        problem(row.line, _("this payment has been imported already."))
     if problems:
         raise ValidationError({"file": [message for _line, message in sorted(problems)]})
 
