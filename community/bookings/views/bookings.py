@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -94,6 +95,52 @@ def _render_booking_form(request: HttpRequest, space: Space, context: dict) -> H
     return render(request, "community/bookings/booking_form.html", context)
 
 
+def _taken(exc: SlotTaken, form: BookingForm, space: Space, zone: ZoneInfo) -> dict:
+    """What the form shows when the slot was taken: the next free times, and the waitlist."""
+    data = form.cleaned_data
+    return {
+        "message": exc.message,
+        "next_free": _next_free_choices(space, zone, exc.next_free, data["end"] - data["start"]),
+        "waitlist": SlotForm(
+            initial={
+                "start": local_input_value(data["start"], zone),
+                "end": local_input_value(data["end"], zone),
+                "attendees": data["attendees"],
+            }
+        ),
+    }
+
+
+def _report_booked(request: HttpRequest, space: Space, zone: ZoneInfo, result: Any) -> Booking:
+    """Say what was booked (or requested) and which dates of a series were not; returns the
+    first booking."""
+    if isinstance(result, Booking):
+        bookings, skipped = [result], []
+    else:
+        _series, bookings, skipped = result
+    first = bookings[0]
+    details = {"space": space.name, "when": _when(first, zone), "count": len(bookings)}
+    if first.status == BookingStatus.PENDING:
+        text = _("Requested: %(space)s, %(when)s. A manager will approve or reject your booking.")
+    elif len(bookings) > 1:
+        text = _("Booked: %(count)s dates of %(space)s, the first on %(when)s.")
+    else:
+        text = _("Booked: %(space)s, %(when)s.")
+    text = text % details
+    messages.success(request, text)
+    if skipped:
+        messages.warning(
+            request,
+            _("Not booked, as taken or refused: %(dates)s.")
+            % {
+                "dates": ", ".join(
+                    formats.date_format(p.date, "SHORT_DATE_FORMAT") for p in skipped
+                )
+            },
+        )
+    return first
+
+
 @login_required
 def booking_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The booking form, prefilled from a free slot; posting it books one date or a series."""
@@ -127,20 +174,7 @@ def booking_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             result = submit(form, book)
         except SlotTaken as exc:
-            data = form.cleaned_data
-            context["taken"] = {
-                "message": exc.message,
-                "next_free": _next_free_choices(
-                    space, zone, exc.next_free, data["end"] - data["start"]
-                ),
-                "waitlist": SlotForm(
-                    initial={
-                        "start": local_input_value(data["start"], zone),
-                        "end": local_input_value(data["end"], zone),
-                        "attendees": data["attendees"],
-                    }
-                ),
-            }
+            context["taken"] = _taken(exc, form, space, zone)
             return _render_booking_form(request, space, context)
         except SeriesConflict as exc:
             form.add_error(None, _("Some dates cannot be booked; nothing was booked."))
@@ -152,32 +186,7 @@ def booking_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         if result is None:
             return _render_booking_form(request, space, context)
 
-        if isinstance(result, Booking):
-            bookings, skipped = [result], []
-        else:
-            _series, bookings, skipped = result
-        first = bookings[0]
-        details = {"space": space.name, "when": _when(first, zone), "count": len(bookings)}
-        if first.status == BookingStatus.PENDING:
-            text = _(
-                "Requested: %(space)s, %(when)s. A manager will approve or reject your booking."
-            )
-        elif len(bookings) > 1:
-            text = _("Booked: %(count)s dates of %(space)s, the first on %(when)s.")
-        else:
-            text = _("Booked: %(space)s, %(when)s.")
-        text = text % details
-        messages.success(request, text)
-        if skipped:
-            messages.warning(
-                request,
-                _("Not booked, as taken or refused: %(dates)s.")
-                % {
-                    "dates": ", ".join(
-                        formats.date_format(p.date, "SHORT_DATE_FORMAT") for p in skipped
-                    )
-                },
-            )
+        first = _report_booked(request, space, zone, result)
         return done(request, week_url(space, first.start.astimezone(zone).date()))
 
 
