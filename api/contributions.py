@@ -78,13 +78,13 @@ from community.models import (
     SchemeMethod,
     SchemeStatus,
 )
-from community.money.contribution_methods import METHOD_LABELS, Method
+from community.money.contribution_parameters import METHOD_LABELS, Method
 from community.money.selectors.affordability import (
     MAX_MONTHS,
     household_affordability,
     project_affordability,
 )
-from community.money.selectors.contributions import (
+from community.money.selectors.ledger import (
     arrears_list,
     budget_list_for_user,
     charge_list_for_user,
@@ -95,12 +95,10 @@ from community.money.selectors.contributions import (
     scheme_list_for_user,
 )
 from community.money.selectors.simulation import scheme_simulate, schemes_compare
-from community.money.services.contributions import (
-    ImportResult,
-    budget_set,
-    charges_run,
-    payment_record,
-    payments_import_csv,
+from community.money.services.budgets import budget_set
+from community.money.services.charges import charges_run
+from community.money.services.payments import ImportResult, payment_record, payments_import_csv
+from community.money.services.schemes import (
     scheme_adopt,
     scheme_create,
     scheme_retire,

@@ -46,7 +46,7 @@ def csv_response(
 
 
 def statement_csv_response(statement) -> HttpResponse:
-    """A household's statement (community.money.selectors.contributions.household_statement) as CSV:
+    """A household's statement (community.money.selectors.ledger.household_statement) as CSV:
     the balance brought forward, every charge and payment with the running balance, the totals."""
     household = statement.household
     currency = household.project.city.currency

@@ -13,19 +13,47 @@ from django.core.exceptions import ValidationError
 T = TypeVar("T")
 
 
-def submit(form: forms.Form, service: Callable[..., T], **arguments: Any) -> T | None:
+def submit(
+    form: forms.Form,
+    service: Callable[..., T],
+    *,
+    place: Callable[[str, list[ValidationError]], bool] | None = None,
+    **arguments: Any,
+) -> T | None:
     """Run a service with the form's data; its errors land on the form's fields.
 
     Returns the service's result, or ``None`` when the form or the service refused the input.
+    ``place`` is as for :func:`run_service`.
     """
     if not form.is_valid():
         return None
+    return run_service(form, service, place=place, **arguments)
+
+
+def run_service(
+    form: forms.Form,
+    service: Callable[..., T],
+    *,
+    place: Callable[[str, list[ValidationError]], bool] | None = None,
+    **arguments: Any,
+) -> T | None:
+    """Run a service on input judged elsewhere (several forms of one page, or parameters that
+    were not typed at all); its errors land on ``form``.
+
+    A field error goes on the form's field of that name or, given ``place``, where
+    ``place(key, errors)`` puts it (another form of the page, a row of a table); an error that
+    finds no field goes on the form's non-field errors. Returns the service's result, or
+    ``None`` when the service refused the input.
+    """
     try:
         return service(**arguments)
     except ValidationError as exc:
         if hasattr(exc, "error_dict"):
             for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+                if place is None:
+                    form.add_error(field if field in form.fields else None, errors)
+                elif not place(field, errors):
+                    form.add_error(None, errors)
         else:
             form.add_error(None, exc)
         return None

@@ -23,8 +23,8 @@ from community.models import (
     SpaceOpeningHours,
     WaitlistEntry,
 )
-from community.money.contribution_methods import validate_parameters
-from community.money.services.contributions import scheme_adopt
+from community.money.contribution_parameters import validate_parameters
+from community.money.services.schemes import scheme_adopt
 
 
 class OpeningHoursInline(admin.TabularInline):

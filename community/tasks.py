@@ -20,8 +20,8 @@ from community.bookings.services.lottery import booking_window_draw
 from community.bookings.services.reminders import booking_reminders_send
 from community.bookings.services.waitlist import waitlist_lapse_past, waitlist_promoted_notify
 from community.models import BookingWindow, WindowStatus
-from community.money.selectors.contributions import running_project_list
-from community.money.services.contributions import charges_run
+from community.money.selectors.ledger import running_project_list
+from community.money.services.charges import charges_run
 from community.money.services.income_reminders import income_renewal_reminders_send
 from community.monitoring.selectors.indicators import snapshot_months
 from community.monitoring.services.snapshots import NIGHTLY_MONTHS, indicator_snapshot_run_if_due

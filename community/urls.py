@@ -1,9 +1,16 @@
 from django.urls import path
 
 from community import views
+from community.bookings.views import approvals as views_approvals
 from community.bookings.views import bookings as views_bookings
+from community.bookings.views import feeds as views_feeds
 from community.bookings.views import handover as views_handover
-from community.money import views as views_contributions
+from community.bookings.views import spaces as views_spaces
+from community.bookings.views import usage as views_usage
+from community.money.views import affordability as money_affordability
+from community.money.views import budgets_schemes as money_budgets_schemes
+from community.money.views import charges_payments as money_charges_payments
+from community.money.views import households as money_households
 from community.monitoring.views import urlpatterns as indicator_urlpatterns
 
 urlpatterns = [
@@ -12,14 +19,14 @@ urlpatterns = [
     # City indicators: dashboards, pilot goals, quarterly reports, exports
     *indicator_urlpatterns,
     # Spaces and bookings
-    path("projects/<int:pk>/spaces/", views_bookings.space_list, name="space_list"),
-    path("projects/<int:pk>/spaces/new/", views_bookings.space_create_view, name="space_create"),
+    path("projects/<int:pk>/spaces/", views_spaces.space_list, name="space_list"),
+    path("projects/<int:pk>/spaces/new/", views_spaces.space_create_view, name="space_create"),
     path(
         "projects/<int:pk>/bookings/pending/",
-        views_bookings.pending_bookings,
+        views_approvals.pending_bookings,
         name="pending_bookings",
     ),
-    path("spaces/<int:pk>/", views_bookings.space_week, name="space_week"),
+    path("spaces/<int:pk>/", views_spaces.space_week, name="space_week"),
     path("spaces/<int:pk>/book/", views_bookings.booking_create_view, name="booking_create"),
     path(
         "spaces/<int:pk>/book/preview/",
@@ -27,15 +34,15 @@ urlpatterns = [
         name="booking_series_preview",
     ),
     path("spaces/<int:pk>/waitlist/", views_bookings.waitlist_join_view, name="waitlist_join"),
-    path("spaces/<int:pk>/settings/", views_bookings.space_settings, name="space_settings"),
+    path("spaces/<int:pk>/settings/", views_spaces.space_settings, name="space_settings"),
     path(
         "spaces/<int:pk>/settings/feed/",
-        views_bookings.space_feed_rotate,
+        views_spaces.space_feed_rotate,
         name="space_feed_rotate",
     ),
-    path("spaces/<int:pk>/closures/", views_bookings.closure_create_view, name="closure_create"),
-    path("closures/<int:pk>/delete/", views_bookings.closure_delete_view, name="closure_delete"),
-    path("spaces/<int:pk>/usage/", views_bookings.space_usage_view, name="space_usage"),
+    path("spaces/<int:pk>/closures/", views_spaces.closure_create_view, name="closure_create"),
+    path("closures/<int:pk>/delete/", views_spaces.closure_delete_view, name="closure_delete"),
+    path("spaces/<int:pk>/usage/", views_usage.space_usage_view, name="space_usage"),
     path("bookings/mine/", views_bookings.my_bookings, name="my_bookings"),
     path(
         "bookings/mine/feed/",
@@ -49,8 +56,12 @@ urlpatterns = [
         views_bookings.booking_check_in_view,
         name="booking_check_in",
     ),
-    path("bookings/<int:pk>/approve/", views_bookings.booking_approve_view, name="booking_approve"),
-    path("bookings/<int:pk>/reject/", views_bookings.booking_reject_view, name="booking_reject"),
+    path(
+        "bookings/<int:pk>/approve/",
+        views_approvals.booking_approve_view,
+        name="booking_approve",
+    ),
+    path("bookings/<int:pk>/reject/", views_approvals.booking_reject_view, name="booking_reject"),
     # Handover at check-out, maintenance notes, going away, the rest of a series
     path(
         "bookings/<int:pk>/handover/",
@@ -84,12 +95,75 @@ urlpatterns = [
         name="booking_series_cancel",
     ),
     # Contributions: budgets, schemes, charges, payments, statements, affordability
-    *views_contributions.urlpatterns,
+    path(
+        "projects/<int:pk>/contributions/",
+        money_budgets_schemes.contributions_home,
+        name="contributions",
+    ),
+    path("projects/<int:pk>/budget/", money_budgets_schemes.budget_view, name="budget"),
+    path("projects/<int:pk>/schemes/", money_budgets_schemes.scheme_list, name="scheme_list"),
+    path(
+        "projects/<int:pk>/schemes/new/",
+        money_budgets_schemes.scheme_create_view,
+        name="scheme_create",
+    ),
+    path("schemes/<int:pk>/", money_budgets_schemes.scheme_detail, name="scheme_detail"),
+    path("schemes/<int:pk>/edit/", money_budgets_schemes.scheme_edit_view, name="scheme_edit"),
+    path("schemes/<int:pk>/adopt/", money_budgets_schemes.scheme_adopt_view, name="scheme_adopt"),
+    path(
+        "schemes/<int:pk>/retire/", money_budgets_schemes.scheme_retire_view, name="scheme_retire"
+    ),
+    path(
+        "projects/<int:pk>/simulate/",
+        money_affordability.scheme_simulation,
+        name="scheme_simulation",
+    ),
+    path(
+        "projects/<int:pk>/schemes/compare/",
+        money_affordability.scheme_compare,
+        name="scheme_compare",
+    ),
+    path(
+        "projects/<int:pk>/affordability/",
+        money_affordability.affordability_view,
+        name="affordability",
+    ),
+    path("projects/<int:pk>/charges/", money_charges_payments.charge_run_list, name="charge_runs"),
+    path(
+        "projects/<int:pk>/charges/<int:year>/<int:month>/",
+        money_charges_payments.charge_month,
+        name="charge_month",
+    ),
+    path("projects/<int:pk>/payments/", money_charges_payments.payment_list, name="payment_list"),
+    path(
+        "projects/<int:pk>/payments/import/",
+        money_charges_payments.payment_import,
+        name="payment_import",
+    ),
+    path("projects/<int:pk>/balances/", money_charges_payments.balance_list, name="balance_list"),
+    path("projects/<int:pk>/arrears/", money_charges_payments.arrears_view, name="arrears"),
+    path(
+        "households/<int:pk>/contributions/",
+        money_households.household_contributions,
+        name="household_contributions",
+    ),
+    path(
+        "households/<int:pk>/statement/",
+        money_households.statement_view,
+        name="household_statement",
+    ),
+    path(
+        "households/<int:pk>/statement.csv",
+        money_households.statement_csv,
+        name="household_statement_csv",
+    ),
+    path("households/<int:pk>/income/", money_households.household_income, name="household_income"),
+    path("income/<int:pk>/verify/", money_households.income_verify_view, name="income_verify"),
     # Calendar feeds: no session, the secret token in the URL is the key.
-    path("calendars/space/<slug:token>.ics", views_bookings.space_feed, name="space_feed"),
+    path("calendars/space/<slug:token>.ics", views_feeds.space_feed, name="space_feed"),
     path(
         "calendars/household/<slug:token>.ics",
-        views_bookings.household_feed,
+        views_feeds.household_feed,
         name="household_feed",
     ),
 ]

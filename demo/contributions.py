@@ -31,15 +31,12 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from common.months import add_months, first_of_month, last_of_month
 from community.models import Budget, BudgetCategory, Charge, ChargeRun, Payment, PaymentSource
-from community.money.selectors.contributions import scheme_in_force
 from community.money.selectors.household_facts import declarations_by_household
-from community.money.services.contributions import (
-    budget_set,
-    charges_run,
-    payments_import_csv,
-    scheme_adopt,
-    scheme_create,
-)
+from community.money.selectors.ledger import scheme_in_force
+from community.money.services.budgets import budget_set
+from community.money.services.charges import charges_run
+from community.money.services.payments import payments_import_csv
+from community.money.services.schemes import scheme_adopt, scheme_create
 from members.models import (
     EvidenceStatus,
     Household,

@@ -6,7 +6,8 @@ never touches an amount. A single amount is rounded half-even to the cent; a run
 the budget exactly (flat, solidarity) gives the leftover cents by largest remainder (the Hamilton
 method), ties going to the smaller household key.
 
-The methods, their parameters and their sources:
+The methods, their parameters and their sources (the parameters are validated and given their
+defaults in ``community.money.contribution_parameters``):
 
 - ``flat`` — the budget divided equally, or by unit size (m² share). ``{"basis": "equal" |
   "unit_area"}``. Covers the budget to the cent.
@@ -38,8 +39,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from enum import StrEnum
+from decimal import Decimal
 from fractions import Fraction
 from operator import itemgetter
 from typing import Any
@@ -47,51 +47,20 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from community.money.contribution_parameters import (
+    Method,
+    coded_error,
+    is_int,
+    validate_parameters,
+)
+
 __all__ = [
-    "HUD_DEFAULTS",
-    "METHOD_LABELS",
     "ContributionResult",
     "HouseholdFacts",
-    "Method",
     "cents_half_even",
     "compute_contributions",
-    "default_parameters",
     "largest_remainder",
-    "validate_parameters",
 ]
-
-
-class Method(StrEnum):
-    FLAT = "flat"
-    INCOME_SHARE = "income_share"
-    INCOME_BANDS = "income_bands"
-    GREATEST_OF = "greatest_of"
-    SOLIDARITY = "solidarity"
-
-
-METHOD_LABELS = {
-    Method.FLAT: _("Flat (equal or by unit size)"),
-    Method.INCOME_SHARE: _("Share of income, with a floor and a cap"),
-    Method.INCOME_BANDS: _("Income bands"),
-    Method.GREATEST_OF: _("Greatest of (HUD Total Tenant Payment)"),
-    Method.SOLIDARITY: _("Cost-covering solidarity"),
-}
-
-# 24 CFR 5.628 (30 % of adjusted, 10 % of gross income), 5.630 (minimum rent up to $50) and
-# 5.611 as amended by HOTMA (480 $ per dependant, 525 $ per elderly or disabled family, medical
-# and care costs above 10 % of annual income, for elderly or disabled families only).
-HUD_DEFAULTS: dict[str, Any] = {
-    "income": "gross",
-    "adjusted_rate_percent": "30",
-    "gross_rate_percent": "10",
-    "minimum_cents": 5000,
-    "dependant_allowance_cents": 48000,
-    "elderly_allowance_cents": 52500,
-    "medical_threshold_percent": "10",
-    "medical_deduction": "elderly_or_disabled",
-    "deduct_childcare": True,
-    "hardship_exemption": False,
-}
 
 
 # --- exact rounding -------------------------------------------------------------------------
@@ -211,11 +180,11 @@ class HouseholdFacts:
         # The database holds these invariants; a breach here is a programming error.
         for name in ("disposable_cents", "gross_cents"):
             value = getattr(self, name)
-            if value is not None and (not _is_int(value) or value < 0):
+            if value is not None and (not is_int(value) or value < 0):
                 raise ValueError(f"{name} must be a non-negative integer or None")
         for name in ("dependants", "medical_costs_cents", "childcare_costs_cents"):
             value = getattr(self, name)
-            if not _is_int(value) or value < 0:
+            if not is_int(value) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer")
         scale = Fraction(self.equivalence_scale)
         if scale < 1:
@@ -247,337 +216,6 @@ class ContributionResult:
     surplus_cents: int  # > 0 when the total exceeds it (floors too high …)
     rate: Fraction | None = None  # solidarity: the rate r applied to each household's income
     warnings: tuple[str, ...] = field(default=())
-
-
-# --- parameters -----------------------------------------------------------------------------
-
-_MISSING = object()
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _error(message, code: str, **params: object) -> ValidationError:
-    return ValidationError(message, code=code, params=params or None)
-
-
-def _parse_cents(value: object) -> int:
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
-    if not _is_int(value):
-        raise _error(_("Enter a whole number of cents."), "invalid")
-    if value < 0:
-        raise _error(_("An amount cannot be negative."), "negative")
-    return value
-
-
-def _parse_decimal(value: object) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise _error(_("Enter a number, for example 30 or 12.5."), "invalid")
-    try:
-        # A float is read through its shortest representation: 12.5 from JSON stays 12.5.
-        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except InvalidOperation:
-        raise _error(_("Enter a number, for example 30 or 12.5."), "invalid") from None
-    if not number.is_finite():
-        raise _error(_("Enter a number, for example 30 or 12.5."), "invalid")
-    return number
-
-
-def _canonical(number: Decimal) -> str:
-    text = format(number.normalize(), "f")
-    return "0" if text in ("-0", "") else text
-
-
-def _parse_rate(value: object) -> str:
-    number = _parse_decimal(value)
-    if number < 0 or number > 100:
-        raise _error(_("A rate must lie between 0 and 100 %."), "rate_range")
-    return _canonical(number)
-
-
-def _parse_multiplier(value: object) -> str:
-    number = _parse_decimal(value)
-    if number <= 0 or number > 1000:
-        raise _error(_("Give a percentage above 0 and at most 1000 %."), "percent_range")
-    return _canonical(number)
-
-
-def _parse_bool(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise _error(_("Enter true or false."), "invalid")
-    return value
-
-
-def _choice(*choices: str | None):
-    def parse(value: object):
-        if value not in choices:
-            raise _error(
-                _("Choose one of: %(choices)s."),
-                "invalid_choice",
-                choices=", ".join("null" if c is None else c for c in choices),
-            )
-        return value
-
-    return parse
-
-
-def _optional(parse):
-    def parse_optional(value: object):
-        return None if value is None else parse(value)
-
-    return parse_optional
-
-
-@dataclass(frozen=True)
-class _Field:
-    parse: Any
-    default: object = _MISSING  # _MISSING: the key is required
-
-
-_BAND_KEYS = {"from_cents", "to_cents", "amount_cents", "rate_percent"}
-
-
-def _band_value(parse, value: object, number: int):
-    try:
-        return parse(value)
-    except ValidationError as exc:
-        # The field messages carry no parameters of their own, so the lazy message can be
-        # nested as one and is translated when shown.
-        raise _error(
-            _("Band %(number)s: %(reason)s"),
-            exc.code or "invalid",
-            number=number,
-            reason=exc.message,
-        ) from None
-
-
-def _parse_band(raw: object, number: int) -> dict[str, Any]:
-    if not isinstance(raw, Mapping):
-        raise _error(_("Band %(number)s is not a band."), "invalid", number=number)
-    unknown = sorted(map(str, set(raw) - _BAND_KEYS))
-    if unknown:
-        raise _error(
-            _("Band %(number)s: unknown key %(key)s."),
-            "unknown",
-            number=number,
-            key=", ".join(unknown),
-        )
-    if raw.get("from_cents") is None:
-        raise _error(_("Band %(number)s needs a start (from_cents)."), "required", number=number)
-    band: dict[str, Any] = {
-        "from_cents": _band_value(_parse_cents, raw["from_cents"], number),
-        "to_cents": _band_value(_optional(_parse_cents), raw.get("to_cents"), number),
-    }
-    has_amount = raw.get("amount_cents") is not None
-    if has_amount == (raw.get("rate_percent") is not None):
-        raise _error(
-            _("Give band %(number)s either an amount or a rate."),
-            "band_amount_or_rate",
-            number=number,
-        )
-    if has_amount:
-        band["amount_cents"] = _band_value(_parse_cents, raw["amount_cents"], number)
-    else:
-        band["rate_percent"] = _band_value(_parse_rate, raw["rate_percent"], number)
-    if band["to_cents"] is not None and band["to_cents"] <= band["from_cents"]:
-        raise _error(
-            _("Band %(number)s must end above where it starts."), "band_empty", number=number
-        )
-    return band
-
-
-def _parse_bands(value: object) -> list[dict[str, Any]]:
-    """Bands sorted by their start, starting at 0, contiguous (each starts where the previous
-    ends: no gap, no overlap), the last one open-ended, each with an amount or a rate."""
-    if not isinstance(value, list | tuple) or not value:
-        raise _error(_("Give at least one income band."), "required")
-    problems: list[ValidationError] = []
-    bands: list[tuple[int, dict[str, Any]]] = []
-    for number, raw in enumerate(value, start=1):
-        try:
-            bands.append((number, _parse_band(raw, number)))
-        except ValidationError as exc:
-            problems.append(exc)
-    if problems:
-        raise ValidationError(problems)
-    bands.sort(key=lambda item: item[1]["from_cents"])
-    if bands[0][1]["from_cents"] != 0:
-        problems.append(_error(_("The first band must start at 0."), "bands_start"))
-    for (number, band), (next_number, following) in zip(bands, bands[1:], strict=False):
-        end = band["to_cents"]
-        if end is None or following["from_cents"] < end:
-            problems.append(
-                _error(
-                    _("Bands %(first)s and %(second)s overlap."),
-                    "bands_overlap",
-                    first=number,
-                    second=next_number,
-                )
-            )
-        elif following["from_cents"] > end:
-            problems.append(
-                _error(
-                    _("Bands %(first)s and %(second)s leave a gap: no band covers it."),
-                    "bands_gap",
-                    first=number,
-                    second=next_number,
-                )
-            )
-    if bands[-1][1]["to_cents"] is not None:
-        problems.append(
-            _error(_("The last band must be open-ended (no upper limit)."), "bands_open_end")
-        )
-    if problems:
-        raise ValidationError(problems)
-    return [band for _number, band in bands]
-
-
-_INCOME_COMMON = {
-    "missing_income": _Field(_choice("cap", "floor"), "cap"),
-    "cost_share_basis": _Field(_choice("equal", "unit_area"), "equal"),
-    "cost_share_percent": _Field(_parse_multiplier, "100"),
-}
-_CAP = {
-    "cap_cents": _Field(_optional(_parse_cents), None),
-    "cap": _Field(_choice("cost_share", None), None),
-}
-_SPECS: dict[Method, dict[str, _Field]] = {
-    Method.FLAT: {"basis": _Field(_choice("equal", "unit_area"))},
-    Method.INCOME_SHARE: {
-        "rate_percent": _Field(_parse_rate),
-        "floor_cents": _Field(_parse_cents, 0),
-        **_CAP,
-        **_INCOME_COMMON,
-    },
-    Method.INCOME_BANDS: {
-        "income": _Field(_choice("disposable", "equivalised")),
-        "bands": _Field(_parse_bands),
-        **_INCOME_COMMON,
-    },
-    Method.GREATEST_OF: {
-        "income": _Field(_choice("gross", "disposable"), "gross"),
-        "adjusted_rate_percent": _Field(_parse_rate),
-        "gross_rate_percent": _Field(_parse_rate),
-        "minimum_cents": _Field(_parse_cents),
-        "dependant_allowance_cents": _Field(_parse_cents),
-        "elderly_allowance_cents": _Field(_parse_cents),
-        "medical_threshold_percent": _Field(_parse_rate, "10"),
-        "medical_deduction": _Field(
-            _choice("elderly_or_disabled", "all", "none"), "elderly_or_disabled"
-        ),
-        "deduct_childcare": _Field(_parse_bool, True),
-        "hardship_exemption": _Field(_parse_bool, False),
-        **_CAP,
-        **_INCOME_COMMON,
-    },
-    Method.SOLIDARITY: {
-        "income": _Field(_choice("disposable", "equivalised")),
-        "floor_cents": _Field(_parse_cents, 0),
-        **_CAP,
-        **_INCOME_COMMON,
-    },
-}
-
-
-def _method(method: object) -> Method:
-    try:
-        return Method(method)
-    except ValueError:
-        raise ValidationError(
-            {
-                "method": [
-                    _error(
-                        _("Choose one of: %(choices)s."),
-                        "invalid_choice",
-                        choices=", ".join(Method),
-                    )
-                ]
-            }
-        ) from None
-
-
-def validate_parameters(method: str, parameters: Mapping) -> dict[str, Any]:
-    """The normalised parameters of a scheme (every optional key filled in with its default,
-    rates as canonical decimal strings of percent), or a ``ValidationError`` keyed by the
-    parameter at fault: a negative amount, a rate outside 0–100 %, a floor above the cap, income
-    bands that do not start at 0, overlap, leave a gap or do not end open, an unknown or a
-    missing key."""
-    method = _method(method)
-    if not isinstance(parameters, Mapping):
-        raise ValidationError(
-            {"parameters": [_error(_("The parameters must be an object."), "invalid")]}
-        )
-    spec = _SPECS[method]
-    errors: dict[str, list[ValidationError]] = {}
-    for key in parameters:
-        if key not in spec:
-            errors[str(key)] = [_error(_("Unknown parameter."), "unknown")]
-    normalised: dict[str, Any] = {}
-    for key, rule in spec.items():
-        value = parameters.get(key, _MISSING)
-        if value is _MISSING:
-            if rule.default is _MISSING:
-                errors[key] = [_error(_("This parameter is required."), "required")]
-            else:
-                normalised[key] = rule.default
-            continue
-        try:
-            normalised[key] = rule.parse(value)
-        except ValidationError as exc:
-            errors[key] = exc.error_list
-    if not errors:
-        _check_caps(normalised, errors)
-    if errors:
-        raise ValidationError(errors)
-    return normalised
-
-
-def _check_caps(normalised: dict[str, Any], errors: dict[str, list[ValidationError]]) -> None:
-    if "cap" not in normalised:
-        return
-    if normalised["cap"] is not None and normalised["cap_cents"] is not None:
-        errors["cap"] = [
-            _error(
-                _("Give either a cap in cents or the cost share as the cap, not both."),
-                "cap_conflict",
-            )
-        ]
-        return
-    floor_key = "minimum_cents" if "minimum_cents" in normalised else "floor_cents"
-    cap = normalised["cap_cents"]
-    if cap is not None and normalised[floor_key] > cap:
-        errors[floor_key] = [_error(_("The floor cannot be above the cap."), "floor_above_cap")]
-
-
-_DEFAULTS: dict[Method, dict[str, Any]] = {
-    Method.FLAT: {"basis": "equal"},
-    Method.INCOME_SHARE: {"rate_percent": "30", "floor_cents": 0, "cap": "cost_share"},
-    Method.INCOME_BANDS: {
-        "income": "equivalised",
-        "bands": [
-            {"from_cents": 0, "to_cents": 100000, "rate_percent": "20"},
-            {"from_cents": 100000, "to_cents": 200000, "rate_percent": "25"},
-            {"from_cents": 200000, "to_cents": None, "rate_percent": "30"},
-        ],
-        "missing_income": "cap",
-    },
-    Method.GREATEST_OF: dict(HUD_DEFAULTS),
-    # A cap at the cost share itself would leave no room for solidarity (Σcap = B forces
-    # everyone onto it): the default lets a household pay up to one and a half times its share.
-    Method.SOLIDARITY: {
-        "income": "equivalised",
-        "floor_cents": 0,
-        "cap": "cost_share",
-        "cost_share_percent": "150",
-    },
-}
-
-
-def default_parameters(method: str) -> dict[str, Any]:
-    """Sensible starting parameters of a method, normalised; HUD's figures for greatest_of."""
-    return validate_parameters(method, _DEFAULTS[_method(method)])
 
 
 # --- computing ------------------------------------------------------------------------------
@@ -617,7 +255,7 @@ class _Run:
             raise ValidationError(
                 {
                     field_name: [
-                        _error(
+                        coded_error(
                             _(
                                 "Splitting by unit size needs the size of every unit; "
                                 "%(count)s households have none."
@@ -844,16 +482,14 @@ def _greatest_of(run: _Run) -> ContributionResult:
     A family earning 3 000 $ net a month then pays max(0.30 × 36 000 / 12, 129) = 900 $.
     """
     params = run.params
-    adjusted_rate = _percent(params["adjusted_rate_percent"])
-    gross_rate = _percent(params["gross_rate_percent"])
-    threshold = _percent(params["medical_threshold_percent"])
+    rates = (
+        _percent(params["adjusted_rate_percent"]),
+        _percent(params["gross_rate_percent"]),
+        _percent(params["medical_threshold_percent"]),
+    )
     minimum = 0 if params["hardship_exemption"] else params["minimum_cents"]
-    medical_for = params["medical_deduction"]
     caps = run.caps()
     treat_as_zero = params["missing_income"] == "floor"
-    # Exact arithmetic in integers: the annual figures are kept as numerators over the
-    # threshold's denominator, each candidate as a (numerator, denominator) pair.
-    t_num, t_den = threshold.numerator, threshold.denominator
     amounts, lines = [], []
     for index, household in enumerate(run.households):
         cap = caps[index]
@@ -861,72 +497,86 @@ def _greatest_of(run: _Run) -> ContributionResult:
             household.gross_cents if params["income"] == "gross" else household.disposable_cents
         )
         gross = household.gross_cents
-        missing = income is None or (gross is None and gross_rate != 0)
+        missing = income is None or (gross is None and rates[1] != 0)
         if missing and not treat_as_zero:
             amount, line = _missing_line(run, index, cap)
-            amounts.append(amount)
-            lines.append(line)
-            continue
-        if missing:
-            run.warn("missing_income")
-            income = gross = 0
-        annual = 12 * income
-        dependant_deduction = household.dependants * params["dependant_allowance_cents"]
-        elderly_deduction = (
-            params["elderly_allowance_cents"] if household.elderly_or_disabled else 0
-        )
-        medical_num = 0  # over t_den
-        if medical_for == "all" or (
-            medical_for == "elderly_or_disabled" and household.elderly_or_disabled
-        ):
-            medical_num = max(12 * household.medical_costs_cents * t_den - t_num * annual, 0)
-        childcare_deduction = (
-            12 * household.childcare_costs_cents if params["deduct_childcare"] else 0
-        )
-        adjusted_num = max(  # annual adjusted income, over t_den
-            (annual - dependant_deduction - elderly_deduction - childcare_deduction) * t_den
-            - medical_num,
-            0,
-        )
-        candidates = {
-            "adjusted": (
-                adjusted_rate.numerator * adjusted_num,
-                adjusted_rate.denominator * t_den * 12,
-            ),
-            "gross": (gross_rate.numerator * (gross or 0), gross_rate.denominator),
-            "minimum": (minimum, 1),
-        }
-        # The first of equal candidates names the rule: HUD lists them in this order.
-        rule = "adjusted"
-        for name in ("gross", "minimum"):
-            num, den = candidates[name]
-            best_num, best_den = candidates[rule]
-            if num * best_den > best_num * den:
-                rule = name
-        amount = _div_half_even(*candidates[rule])
-        if cap is not None and amount > cap:
-            amount, rule = cap, "cap"
-        line = {
-            "rule": rule,
-            "income": params["income"],
-            "annual_income_cents": annual,
-            "deductions": {
-                "dependants_cents": dependant_deduction,
-                "elderly_or_disabled_cents": elderly_deduction,
-                "medical_cents": _div_half_even(medical_num, t_den),
-                "childcare_cents": childcare_deduction,
-            },
-            "adjusted_annual_cents": _div_half_even(adjusted_num, t_den),
-            "adjusted_monthly_cents": _div_half_even(adjusted_num, 12 * t_den),
-            "candidates": {name: _div_half_even(*pair) for name, pair in candidates.items()},
-            "cap_cents": cap,
-            "amount_cents": amount,
-        }
-        if missing:
-            line["missing_income"] = "floor"
+        else:
+            if missing:
+                run.warn("missing_income")
+                income = gross = 0
+            amount, line = _tenant_payment(params, household, income, gross, cap, rates, minimum)
+            if missing:
+                line["missing_income"] = "floor"
         amounts.append(amount)
         lines.append(line)
     return run.result(amounts, lines)
+
+
+def _tenant_payment(
+    params: dict[str, Any],
+    household: HouseholdFacts,
+    income: int,
+    gross: int | None,
+    cap: int | None,
+    rates: tuple[Fraction, Fraction, Fraction],
+    minimum: int,
+) -> tuple[int, dict[str, Any]]:
+    """One household's Total Tenant Payment and its breakdown line (``_greatest_of``);
+    ``rates`` are the adjusted, gross and medical-threshold rates as fractions."""
+    adjusted_rate, gross_rate, threshold = rates
+    medical_for = params["medical_deduction"]
+    # Exact arithmetic in integers: the annual figures are kept as numerators over the
+    # threshold's denominator, each candidate as a (numerator, denominator) pair.
+    t_num, t_den = threshold.numerator, threshold.denominator
+    annual = 12 * income
+    dependant_deduction = household.dependants * params["dependant_allowance_cents"]
+    elderly_deduction = params["elderly_allowance_cents"] if household.elderly_or_disabled else 0
+    medical_num = 0  # over t_den
+    if medical_for == "all" or (
+        medical_for == "elderly_or_disabled" and household.elderly_or_disabled
+    ):
+        medical_num = max(12 * household.medical_costs_cents * t_den - t_num * annual, 0)
+    childcare_deduction = 12 * household.childcare_costs_cents if params["deduct_childcare"] else 0
+    adjusted_num = max(  # annual adjusted income, over t_den
+        (annual - dependant_deduction - elderly_deduction - childcare_deduction) * t_den
+        - medical_num,
+        0,
+    )
+    candidates = {
+        "adjusted": (
+            adjusted_rate.numerator * adjusted_num,
+            adjusted_rate.denominator * t_den * 12,
+        ),
+        "gross": (gross_rate.numerator * (gross or 0), gross_rate.denominator),
+        "minimum": (minimum, 1),
+    }
+    # The first of equal candidates names the rule: HUD lists them in this order.
+    rule = "adjusted"
+    for name in ("gross", "minimum"):
+        num, den = candidates[name]
+        best_num, best_den = candidates[rule]
+        if num * best_den > best_num * den:
+            rule = name
+    amount = _div_half_even(*candidates[rule])
+    if cap is not None and amount > cap:
+        amount, rule = cap, "cap"
+    line = {
+        "rule": rule,
+        "income": params["income"],
+        "annual_income_cents": annual,
+        "deductions": {
+            "dependants_cents": dependant_deduction,
+            "elderly_or_disabled_cents": elderly_deduction,
+            "medical_cents": _div_half_even(medical_num, t_den),
+            "childcare_cents": childcare_deduction,
+        },
+        "adjusted_annual_cents": _div_half_even(adjusted_num, t_den),
+        "adjusted_monthly_cents": _div_half_even(adjusted_num, 12 * t_den),
+        "candidates": {name: _div_half_even(*pair) for name, pair in candidates.items()},
+        "cap_cents": cap,
+        "amount_cents": amount,
+    }
+    return amount, line
 
 
 def _solidarity(run: _Run) -> ContributionResult:
@@ -948,28 +598,7 @@ def _solidarity(run: _Run) -> ContributionResult:
     caps = run.caps()
     floors = run.floors(params["floor_cents"], caps)
     n = len(run.households)
-    fixed: dict[int, tuple[int, dict]] = {}
-    participants: list[int] = []
-    incomes: list[tuple[int, int]] = []
-    for index, household in enumerate(run.households):
-        income = run.income(household, kind)
-        if income is None and params["missing_income"] == "cap":
-            fixed[index] = _missing_line(run, index, caps[index])
-        elif income is None or income[0] == 0:
-            if income is None:
-                run.warn("missing_income")
-            else:
-                run.warn("zero_income")
-            line = {
-                "rule": "missing_income" if income is None else "zero_income",
-                "treatment": "floor",
-                "floor_cents": floors[index],
-                "amount_cents": floors[index],
-            }
-            fixed[index] = (floors[index], line)
-        else:
-            participants.append(index)
-            incomes.append(income)
+    fixed, participants, incomes = _solidarity_set_aside(run, kind, floors, caps)
 
     # Scale the incomes to integers (equivalised incomes are fractions of a cent) so the sweep
     # and the rounding run on integers: rate ρ on the integer Yᵢ = L·yᵢ is the rate ρ·L on yᵢ.
@@ -1030,6 +659,37 @@ def _solidarity(run: _Run) -> ContributionResult:
             "amount_cents": rounded[position],
         }
     return run.result(amounts, lines, rate)
+
+
+def _solidarity_set_aside(
+    run: _Run, kind: str, floors: list[int], caps: list[int | None]
+) -> tuple[dict[int, tuple[int, dict]], list[int], list[tuple[int, int]]]:
+    """The households that ``_solidarity`` sets aside, by index with their amount and line
+    (without a declaration: their cap or floor, as ``missing_income`` says; without income:
+    their floor), and the indexes and incomes of the others, who share the rest."""
+    fixed: dict[int, tuple[int, dict]] = {}
+    participants: list[int] = []
+    incomes: list[tuple[int, int]] = []
+    for index, household in enumerate(run.households):
+        income = run.income(household, kind)
+        if income is None and run.params["missing_income"] == "cap":
+            fixed[index] = _missing_line(run, index, caps[index])
+        elif income is None or income[0] == 0:
+            if income is None:
+                run.warn("missing_income")
+            else:
+                run.warn("zero_income")
+            line = {
+                "rule": "missing_income" if income is None else "zero_income",
+                "treatment": "floor",
+                "floor_cents": floors[index],
+                "amount_cents": floors[index],
+            }
+            fixed[index] = (floors[index], line)
+        else:
+            participants.append(index)
+            incomes.append(income)
+    return fixed, participants, incomes
 
 
 def _solve(incomes: list[int], floors: list[int], caps: list[int | None], target: int) -> Fraction:
@@ -1100,9 +760,9 @@ def compute_contributions(
     budget, a household given twice or a split by unit size without every unit's size raise a
     ``ValidationError`` on the field at fault."""
     params = validate_parameters(method, parameters)
-    if not _is_int(budget_cents) or budget_cents < 0:
+    if not is_int(budget_cents) or budget_cents < 0:
         raise ValidationError(
-            {"budget_cents": [_error(_("An amount cannot be negative."), "negative")]}
+            {"budget_cents": [coded_error(_("An amount cannot be negative."), "negative")]}
         )
     _check_unique(household.key for household in households)
     run = _Run(households, params, budget_cents)
@@ -1116,7 +776,7 @@ def _check_unique(keys: Iterable[Hashable]) -> None:
             raise ValidationError(
                 {
                     "households": [
-                        _error(_("A household is listed twice."), "duplicate", key=str(key))
+                        coded_error(_("A household is listed twice."), "duplicate", key=str(key))
                     ]
                 }
             )

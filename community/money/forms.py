@@ -1,5 +1,5 @@
 """Forms of the contributions pages. They validate the input's shape; the services validate the
-rules and their errors come back onto the fields (``submit_service``).
+rules and their errors come back onto the fields (``common.forms.submit``).
 
 Amounts are typed in the currency's units and handed on in integer cents (``MoneyField``), rates
 in percent as exact decimal strings, months as ``YYYY-MM`` (an ``<input type="month">``).
@@ -8,7 +8,7 @@ in percent as exact decimal strings, months as ``YYYY-MM`` (an ``<input type="mo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -17,11 +17,11 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorList
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import DateInput, MoneyField
+from common.forms import DateInput, MoneyField, run_service
 from common.months import last_of_month
 from common.validation import Conflict
 from community.models import BudgetCategory, BudgetStatus
-from community.money.contribution_methods import Method, default_parameters
+from community.money.contribution_parameters import Method, default_parameters
 from members.models import EvidenceStatus, Household
 
 T = TypeVar("T")
@@ -92,8 +92,9 @@ def units(cents: int | None) -> Decimal | None:
     return None if cents is None else (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
-def percent_text(value: Decimal | None) -> str | None:
-    """A typed percentage as the formulas keep it: an exact decimal string."""
+def stored_percent(value: Decimal | None) -> str | None:
+    """A typed percentage as the formulas keep it: an exact decimal string ("2.5"), in no
+    language (``common.display.percent_text`` writes a share for the eye: "2,5 %")."""
     return None if value is None else format(value.normalize(), "f")
 
 
@@ -108,25 +109,6 @@ class PercentField(forms.DecimalField):
 
 
 # --- Service errors onto the form ------------------------------------------------------------
-
-
-def submit_service(
-    service: Callable[[], T],
-    place: Callable[[str, list[ValidationError]], bool],
-    fallback: forms.Form,
-) -> T | None:
-    """Run a service; its field errors go where ``place(key, errors)`` puts them, the others
-    on ``fallback``'s non-field errors. Returns the service's result, or None when it refused."""
-    try:
-        return service()
-    except ValidationError as exc:
-        if not hasattr(exc, "error_dict"):
-            fallback.add_error(None, exc)
-            return None
-        for key, errors in exc.error_dict.items():
-            if not place(key, errors):
-                fallback.add_error(None, errors)
-        return None
 
 
 def place_on(form: forms.Form, key: str, errors: list[ValidationError]) -> bool:
@@ -314,7 +296,7 @@ class ParametersForm(forms.Form):
         for name in self.fields:
             value = data.get(name)
             if name in self.percents:
-                value = percent_text(value)
+                value = stored_percent(value)
             parameters[name] = value
         if "cap" in self.fields:
             kind = parameters.pop("cap")
@@ -479,7 +461,7 @@ class BaseBandFormSet(forms.BaseFormSet):
             if data.get("amount_cents") is not None:
                 band["amount_cents"] = data["amount_cents"]
             if data.get("rate_percent") is not None:
-                band["rate_percent"] = percent_text(data["rate_percent"])
+                band["rate_percent"] = stored_percent(data["rate_percent"])
             bands.append(band)
         return bands
 
@@ -581,7 +563,7 @@ class SchemeForms:
     def submit(self, service: Any) -> Any:
         fallback = self.scheme if self.scheme is not None else self.parameters
         try:
-            return submit_service(service, self.place, fallback)
+            return run_service(fallback, service, place=self.place)
         except Conflict as exc:
             fallback.add_error(None, exc.message)
             return None

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.months import last_of_month
 from common.validation import ConstraintErrorsOnFields
-from community.money.contribution_methods import METHOD_LABELS, Method
+from community.money.contribution_parameters import METHOD_LABELS, Method
 from members.models import HousingProject
 
 
@@ -141,7 +141,7 @@ class BudgetLine(ConstraintErrorsOnFields, models.Model):
 
 
 class SchemeMethod(models.TextChoices):
-    """The methods of DESIGN.md §4, as ``community.money.contribution_methods.Method`` names and
+    """The methods of DESIGN.md §4, as ``community.money.contribution_parameters.Method`` names and
     labels them."""
 
     FLAT = Method.FLAT.value, METHOD_LABELS[Method.FLAT]
@@ -167,7 +167,7 @@ class ContributionScheme(ConstraintErrorsOnFields, models.Model):
     of a month) to ``valid_to`` (the last day of a month, or open-ended).
 
     ``parameters`` are those of the method
-    (``community.money.contribution_methods.validate_parameters``).
+    (``community.money.contribution_parameters.validate_parameters``).
     """
 
     project = models.ForeignKey(

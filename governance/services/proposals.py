@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.validation import Conflict, save_validated
-from community.money.services.contributions import scheme_adopt_by_decision
+from community.money.services.schemes import scheme_adopt_by_decision
 from governance import rules as rules_module
 from governance import tally
 from governance.models import (

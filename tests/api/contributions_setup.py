@@ -15,7 +15,8 @@ from community.models import (
     ContributionScheme,
     Payment,
 )
-from community.money.services.contributions import charges_run, payment_record
+from community.money.services.charges import charges_run
+from community.money.services.payments import payment_record
 from members.models import IncomeDeclaration
 from tests.community.contributions_setup import JUNE, adopted_scheme, set_budget
 from tests.conftest import Side

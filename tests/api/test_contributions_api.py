@@ -25,7 +25,8 @@ from community.models import (
     PaymentSource,
     SchemeStatus,
 )
-from community.money.services.contributions import charges_run, scheme_create
+from community.money.services.charges import charges_run
+from community.money.services.schemes import scheme_create
 from members.models import IncomeAccess, IncomeAccessLog, IncomeDeclaration
 from tests.api.contributions_setup import (
     INCOME_SHARE,

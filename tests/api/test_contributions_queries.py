@@ -12,7 +12,8 @@ import datetime as dt
 import pytest
 
 from common.months import last_of_month
-from community.money.services.contributions import charges_run, payment_record
+from community.money.services.charges import charges_run
+from community.money.services.payments import payment_record
 from members.models import IncomeAccessLog, IncomeDeclaration
 from tests.api.contributions_setup import INCOME_SHARE
 from tests.community.contributions_setup import adopted_scheme, set_budget

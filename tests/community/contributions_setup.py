@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from django.utils import timezone
 
 from community.models import Budget, ContributionScheme
-from community.money.services.contributions import budget_set, scheme_adopt, scheme_create
+from community.money.services.budgets import budget_set
+from community.money.services.schemes import scheme_adopt, scheme_create
 from members.models import HousingProject
 
 JAN_2025 = dt.date(2025, 1, 1)

@@ -15,7 +15,7 @@ from community.money.selectors.affordability import (
     median_ratio,
     project_affordability,
 )
-from community.money.services.contributions import charges_run
+from community.money.services.charges import charges_run
 from members.models import City
 from tests.community.contributions_setup import adopted_scheme, set_budget
 from tests.factories import (

@@ -16,13 +16,15 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from community.money.contribution_methods import (
-    HUD_DEFAULTS,
     HouseholdFacts,
-    Method,
     cents_half_even,
     compute_contributions,
-    default_parameters,
     largest_remainder,
+)
+from community.money.contribution_parameters import (
+    HUD_DEFAULTS,
+    Method,
+    default_parameters,
     validate_parameters,
 )
 

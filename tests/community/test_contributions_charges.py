@@ -8,8 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from community.models import Charge, ChargeRun
-from community.money.selectors.contributions import charge_list_for_user, charge_run_list_for_user
-from community.money.services.contributions import budget_set, charges_run
+from community.money.selectors.ledger import charge_list_for_user, charge_run_list_for_user
+from community.money.services.budgets import budget_set
+from community.money.services.charges import charges_run
 from tests.community.contributions_setup import JULY, JUNE, adopted_scheme, set_budget
 from tests.factories import (
     HouseholdFactory,

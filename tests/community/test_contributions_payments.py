@@ -8,14 +8,14 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from community.models import Payment, PaymentSource
-from community.money.selectors.contributions import (
+from community.money.selectors.ledger import (
     arrears_list,
     household_balances,
     household_statement,
     payment_list_for_user,
 )
-from community.money.services.contributions import (
-    charges_run,
+from community.money.services.charges import charges_run
+from community.money.services.payments import (
     parse_amount_cents,
     payment_record,
     payments_import_csv,

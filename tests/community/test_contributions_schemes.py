@@ -17,15 +17,15 @@ from community.models import (
     SchemeMethod,
     SchemeStatus,
 )
-from community.money.contribution_methods import METHOD_LABELS, Method
-from community.money.selectors.contributions import (
+from community.money.contribution_parameters import METHOD_LABELS, Method
+from community.money.selectors.ledger import (
     budget_for_month,
     scheme_in_force,
     scheme_list_for_user,
 )
-from community.money.services.contributions import (
-    budget_set,
-    charges_run,
+from community.money.services.budgets import budget_set
+from community.money.services.charges import charges_run
+from community.money.services.schemes import (
     scheme_adopt,
     scheme_adopt_by_decision,
     scheme_create,

@@ -37,7 +37,7 @@ from community.money.selectors.affordability import (
     household_figures_for_city,
     project_affordability,
 )
-from community.money.services.contributions import charges_run
+from community.money.services.charges import charges_run
 from community.monitoring.models import to_stored_decimal
 from community.monitoring.selectors.indicators import (
     HOUSEHOLD_SIZE_FILTERS,

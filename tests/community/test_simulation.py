@@ -22,7 +22,8 @@ from community.models import (
     Payment,
 )
 from community.money.selectors.simulation import scheme_simulate, schemes_compare
-from community.money.services.contributions import charges_run, scheme_retire
+from community.money.services.charges import charges_run
+from community.money.services.schemes import scheme_retire
 from members.models import Household, IncomeAccessLog, IncomeDeclaration, Resident
 from tests.community.contributions_setup import JULY, JUNE, adopted_scheme, set_budget
 from tests.factories import (

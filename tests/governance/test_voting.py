@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from common.validation import Conflict
 from community.models import SchemeStatus
-from community.money.services.contributions import scheme_create
+from community.money.services.schemes import scheme_create
 from governance.models import (
     Decision,
     Electorate,

@@ -26,7 +26,8 @@ from community.models import (
     PaymentSource,
     SchemeStatus,
 )
-from community.money.services.contributions import charges_run, payment_record
+from community.money.services.charges import charges_run
+from community.money.services.payments import payment_record
 from members.models import IncomeAccess, IncomeAccessLog, IncomeDeclaration
 from tests.community.contributions_setup import adopted_scheme, set_budget
 from tests.factories import HouseholdFactory, IncomeDeclarationFactory, ResidentFactory
@@ -59,7 +60,7 @@ class Books:
         self.scheme = adopted_scheme(
             self.project, "flat", {"basis": "equal"}, valid_from=dt.date(2025, 1, 1)
         )
-        from community.money.services.contributions import scheme_create
+        from community.money.services.schemes import scheme_create
 
         self.draft = scheme_create(
             project=self.project,

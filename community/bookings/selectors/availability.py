@@ -363,6 +363,56 @@ def lottery_held_periods(
     ]
 
 
+def _blocked_reason(
+    space: Space,
+    piece_start: dt.datetime,
+    now: dt.datetime,
+    advance_limit: dt.datetime,
+    held: Sequence[tuple[dt.datetime, dt.datetime]],
+    holding: Sequence[QuotaPeriod],
+) -> str:
+    """Why a booking may not start at ``piece_start`` ("" when it may); ``holding`` are the
+    household's quota periods around it."""
+    reason = ""
+    if not space.is_active:
+        reason = BlockedReason.INACTIVE
+    elif piece_start < now:
+        reason = BlockedReason.PAST
+    elif piece_start >= advance_limit:
+        # No booking may start here; one that starts before the limit may still run into it.
+        reason = BlockedReason.TOO_FAR_AHEAD
+    elif any(held_start <= piece_start < held_end for held_start, held_end in held):
+        reason = BlockedReason.LOTTERY
+    if not reason:
+        for q in sorted(holding, key=lambda q: q.period != "week"):
+            if q.quota_left_minutes < space.min_duration_minutes:
+                reason = (
+                    BlockedReason.QUOTA_WEEK if q.period == "week" else BlockedReason.QUOTA_MONTH
+                )
+                break
+    return reason
+
+
+def _append_merged(intervals: list[FreeInterval], interval: FreeInterval) -> None:
+    """Append ``interval``, joined to the last one when it goes on from it unchanged."""
+    previous = intervals[-1] if intervals else None
+    if (
+        previous is not None
+        and previous.end == interval.start
+        and (previous.free_units, previous.blocked_reason, previous.quota_left_minutes)
+        == (interval.free_units, interval.blocked_reason, interval.quota_left_minutes)
+    ):
+        intervals[-1] = FreeInterval(
+            start=previous.start,
+            end=interval.end,
+            free_units=previous.free_units,
+            blocked_reason=previous.blocked_reason,
+            quota_left_minutes=previous.quota_left_minutes,
+        )
+    else:
+        intervals.append(interval)
+
+
 def space_availability(
     *,
     space: Space,
@@ -406,25 +456,7 @@ def space_availability(
     for piece_start, piece_end, free_units in _cut(counts, cuts):
         holding = [q for q in quota if q.start <= piece_start < q.end]
         left = min((q.quota_left_minutes for q in holding), default=None)
-        reason = ""
-        if not space.is_active:
-            reason = BlockedReason.INACTIVE
-        elif piece_start < now:
-            reason = BlockedReason.PAST
-        elif piece_start >= advance_limit:
-            # No booking may start here; one that starts before the limit may still run into it.
-            reason = BlockedReason.TOO_FAR_AHEAD
-        elif any(held_start <= piece_start < held_end for held_start, held_end in held):
-            reason = BlockedReason.LOTTERY
-        if not reason:
-            for q in sorted(holding, key=lambda q: q.period != "week"):
-                if q.quota_left_minutes < space.min_duration_minutes:
-                    reason = (
-                        BlockedReason.QUOTA_WEEK
-                        if q.period == "week"
-                        else BlockedReason.QUOTA_MONTH
-                    )
-                    break
+        reason = _blocked_reason(space, piece_start, now, advance_limit, held, holding)
         interval = FreeInterval(
             start=piece_start,
             end=piece_end,
@@ -432,22 +464,7 @@ def space_availability(
             blocked_reason=str(reason),
             quota_left_minutes=left,
         )
-        previous = intervals[-1] if intervals else None
-        if (
-            previous is not None
-            and previous.end == interval.start
-            and (previous.free_units, previous.blocked_reason, previous.quota_left_minutes)
-            == (interval.free_units, interval.blocked_reason, interval.quota_left_minutes)
-        ):
-            intervals[-1] = FreeInterval(
-                start=previous.start,
-                end=interval.end,
-                free_units=previous.free_units,
-                blocked_reason=previous.blocked_reason,
-                quota_left_minutes=previous.quota_left_minutes,
-            )
-        else:
-            intervals.append(interval)
+        _append_merged(intervals, interval)
     return SpaceAvailability(
         space=space,
         start=start,
@@ -491,28 +508,7 @@ def spaces_free(
     spaces = list(spaces_qs)
     if not spaces or end <= start:
         return []
-    ids = [space.pk for space in spaces]
-
-    rows: dict[int, list[OpeningRow]] = defaultdict(list)
-    for space_id, weekday, opens, closes in SpaceOpeningHours.objects.filter(
-        space_id__in=ids
-    ).values_list("space_id", "weekday", "opens_minute", "closes_minute"):
-        rows[space_id].append((weekday, opens, closes))
-    closures: dict[int, list[tuple[dt.datetime, dt.datetime, str]]] = defaultdict(list)
-    for space_id, closure_start, closure_end, reason in SpaceClosure.objects.filter(
-        space_id__in=ids, start__lt=end, end__gt=start
-    ).values_list("space_id", "start", "end", "reason"):
-        closures[space_id].append((closure_start, closure_end, reason))
-
-    longest_buffer = dt.timedelta(minutes=max(space.buffer_minutes for space in spaces))
-    taken: dict[int, list[BlockingPeriod]] = defaultdict(list)
-    for space_id, unit, booked_start, until in Booking.objects.filter(
-        space_id__in=ids,
-        status__in=BLOCKING_STATUSES,
-        start__lt=end + longest_buffer,
-        blocked_until__gt=start,
-    ).values_list("space_id", "unit", "start", "blocked_until"):
-        taken[space_id].append((unit, booked_start, until))
+    rows, closures, taken = _rules_and_bookings(spaces, start, end)
 
     quota_use = (
         _household_quota_use(spaces=spaces, household=household, start=start, end=end)
@@ -550,6 +546,39 @@ def spaces_free(
             continue
         free.append(space)
     return free
+
+
+def _rules_and_bookings(
+    spaces: Sequence[Space], start: dt.datetime, end: dt.datetime
+) -> tuple[
+    dict[int, list[OpeningRow]],
+    dict[int, list[tuple[dt.datetime, dt.datetime, str]]],
+    dict[int, list[BlockingPeriod]],
+]:
+    """By space id: the opening hours, the closures that touch [start, end) and the bookings
+    that block it (buffers included). Three queries for all the spaces together."""
+    ids = [space.pk for space in spaces]
+    rows: dict[int, list[OpeningRow]] = defaultdict(list)
+    for space_id, weekday, opens, closes in SpaceOpeningHours.objects.filter(
+        space_id__in=ids
+    ).values_list("space_id", "weekday", "opens_minute", "closes_minute"):
+        rows[space_id].append((weekday, opens, closes))
+    closures: dict[int, list[tuple[dt.datetime, dt.datetime, str]]] = defaultdict(list)
+    for space_id, closure_start, closure_end, reason in SpaceClosure.objects.filter(
+        space_id__in=ids, start__lt=end, end__gt=start
+    ).values_list("space_id", "start", "end", "reason"):
+        closures[space_id].append((closure_start, closure_end, reason))
+
+    longest_buffer = dt.timedelta(minutes=max(space.buffer_minutes for space in spaces))
+    taken: dict[int, list[BlockingPeriod]] = defaultdict(list)
+    for space_id, unit, booked_start, until in Booking.objects.filter(
+        space_id__in=ids,
+        status__in=BLOCKING_STATUSES,
+        start__lt=end + longest_buffer,
+        blocked_until__gt=start,
+    ).values_list("space_id", "unit", "start", "blocked_until"):
+        taken[space_id].append((unit, booked_start, until))
+    return rows, closures, taken
 
 
 def _household_quota_use(

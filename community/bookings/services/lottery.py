@@ -57,44 +57,11 @@ def _error_text(exc: ValidationError) -> str:
     return " ".join(str(message) for message in exc.messages)
 
 
-@transaction.atomic
-def booking_window_open(
-    *,
-    space: Space,
-    title: str,
-    slots: Sequence[tuple[dt.datetime, dt.datetime]],
-    closes_at: dt.datetime,
-    created_by: User | None,
-    opens_at: dt.datetime | None = None,
-    now: dt.datetime | None = None,
-) -> BookingWindow:
-    """Open a request window over contested slots of a space.
-
-    Each slot must be bookable under the space's rules at the moment the requests close (when
-    the draw books it): opening hours, closures, grid, durations, advance window. Slots may not
-    overlap each other (with the space's buffer after each), and requests close in the future,
-    before the first slot starts.
-    """
-    now = now or timezone.now()
-    opens_at = opens_at or now
-    space = Space.objects.select_related("project__city").get(pk=space.pk)
-    title = (title or "").strip()
-    if not title:
-        raise ValidationError({"title": _("Give the window a title.")})
-    if not slots:
-        raise ValidationError({"slots": _("Give at least one slot.")})
-    if timezone.is_naive(closes_at) or any(
-        timezone.is_naive(start) or timezone.is_naive(end) for start, end in slots
-    ):
-        raise ValidationError({"slots": _("Give times with their time zone.")})
-    # In UTC, so that durations over a daylight-saving change are real ones.
-    slots = [(start.astimezone(dt.UTC), end.astimezone(dt.UTC)) for start, end in slots]
-    closes_at = closes_at.astimezone(dt.UTC)
-    if closes_at <= now:
-        raise ValidationError({"closes_at": _("Requests must close in the future.")})
-    if closes_at >= min(start for start, _end in slots):
-        raise ValidationError({"closes_at": _("Requests must close before the first slot starts.")})
-
+def _check_window_slots(
+    space: Space, slots: list[tuple[dt.datetime, dt.datetime]], closes_at: dt.datetime
+) -> None:
+    """Each slot bookable under the space's rules when the requests close, and no two slots
+    overlapping (with the space's buffer after each); the error names the slot."""
     first = min(start for start, _end in slots)
     last = max(end for _start, end in slots)
     rows = space_opening_rows(space=space)
@@ -134,6 +101,47 @@ def booking_window_open(
                     % {"a": min(number_a, number_b), "b": max(number_a, number_b)}
                 }
             )
+
+
+@transaction.atomic
+def booking_window_open(
+    *,
+    space: Space,
+    title: str,
+    slots: Sequence[tuple[dt.datetime, dt.datetime]],
+    closes_at: dt.datetime,
+    created_by: User | None,
+    opens_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> BookingWindow:
+    """Open a request window over contested slots of a space.
+
+    Each slot must be bookable under the space's rules at the moment the requests close (when
+    the draw books it): opening hours, closures, grid, durations, advance window. Slots may not
+    overlap each other (with the space's buffer after each), and requests close in the future,
+    before the first slot starts.
+    """
+    now = now or timezone.now()
+    opens_at = opens_at or now
+    space = Space.objects.select_related("project__city").get(pk=space.pk)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Give the window a title.")})
+    if not slots:
+        raise ValidationError({"slots": _("Give at least one slot.")})
+    if timezone.is_naive(closes_at) or any(
+        timezone.is_naive(start) or timezone.is_naive(end) for start, end in slots
+    ):
+        raise ValidationError({"slots": _("Give times with their time zone.")})
+    # In UTC, so that durations over a daylight-saving change are real ones.
+    slots = [(start.astimezone(dt.UTC), end.astimezone(dt.UTC)) for start, end in slots]
+    closes_at = closes_at.astimezone(dt.UTC)
+    if closes_at <= now:
+        raise ValidationError({"closes_at": _("Requests must close in the future.")})
+    if closes_at >= min(start for start, _end in slots):
+        raise ValidationError({"closes_at": _("Requests must close before the first slot starts.")})
+
+    _check_window_slots(space, slots, closes_at)
 
     window = BookingWindow(
         space=space,

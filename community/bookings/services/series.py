@@ -259,6 +259,63 @@ def _refusal_error(refused: list[OccurrencePreview], dates: int) -> Exception:
     return SeriesConflict(refused=refused)
 
 
+def _book_free_dates(
+    *,
+    series: BookingSeries,
+    previews: list[OccurrencePreview],
+    mode: str,
+    booked_by: User | None,
+    attendees: int,
+    note: str,
+    now: dt.datetime,
+) -> tuple[list[Booking], list[OccurrencePreview]]:
+    """Book each date of the series that its preview found free; returns the bookings made
+    and the dates refused after all (``all_or_nothing`` lets the refusal through instead)."""
+    created: list[Booking] = []
+    skipped: list[OccurrencePreview] = []
+    for preview in previews:
+        if not preview.free:
+            continue
+        # booking_create checks this date again, after the earlier ones are written: the
+        # preview and the writes agree under the lock, and if they ever did not, the rules win.
+        try:
+            created.append(
+                booking_create(
+                    space=series.space,
+                    household=series.household,
+                    start=preview.start,
+                    end=preview.end,
+                    booked_by=booked_by,
+                    attendees=attendees,
+                    note=note,
+                    series=series,
+                    now=now,
+                )
+            )
+        except SlotTaken:
+            if mode == SeriesMode.ALL_OR_NOTHING:
+                raise
+            skipped.append(
+                replace(
+                    preview,
+                    free=False,
+                    reason=Refusal.SLOT_TAKEN.value,
+                    field="start",
+                    message=_("This slot is already booked."),
+                )
+            )
+        except ValidationError as exc:
+            if mode == SeriesMode.ALL_OR_NOTHING:
+                raise
+            field, message = _first_error(exc)
+            skipped.append(
+                replace(
+                    preview, free=False, reason=Refusal.RULE.value, field=field, message=message
+                )
+            )
+    return created, skipped
+
+
 @transaction.atomic
 def booking_series_create(
     *,
@@ -307,48 +364,16 @@ def booking_series_create(
             occurrences=occurrences,
         )
     )
-    created: list[Booking] = []
-    skipped = list(refused)
-    for preview in previews:
-        if not preview.free:
-            continue
-        # booking_create checks this date again, after the earlier ones are written: the
-        # preview and the writes agree under the lock, and if they ever did not, the rules win.
-        try:
-            created.append(
-                booking_create(
-                    space=space,
-                    household=household,
-                    start=preview.start,
-                    end=preview.end,
-                    booked_by=booked_by,
-                    attendees=attendees,
-                    note=note,
-                    series=series,
-                    now=now,
-                )
-            )
-        except SlotTaken:
-            if mode == SeriesMode.ALL_OR_NOTHING:
-                raise
-            skipped.append(
-                replace(
-                    preview,
-                    free=False,
-                    reason=Refusal.SLOT_TAKEN.value,
-                    field="start",
-                    message=_("This slot is already booked."),
-                )
-            )
-        except ValidationError as exc:
-            if mode == SeriesMode.ALL_OR_NOTHING:
-                raise
-            field, message = _first_error(exc)
-            skipped.append(
-                replace(
-                    preview, free=False, reason=Refusal.RULE.value, field=field, message=message
-                )
-            )
+    created, skipped = _book_free_dates(
+        series=series,
+        previews=previews,
+        mode=mode,
+        booked_by=booked_by,
+        attendees=attendees,
+        note=note,
+        now=now,
+    )
+    skipped = [*refused, *skipped]
     if not created:
         raise _refusal_error(sorted(skipped, key=lambda p: p.index), len(previews))
     return series, created, sorted(skipped, key=lambda p: p.index)

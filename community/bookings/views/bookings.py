@@ -1,165 +1,56 @@
-"""Booking pages: a project's spaces, a space's week and its booking form, my bookings, the
-managers' approval queue, space settings, the fair-use report, and the calendar feeds.
-
-Thin: selectors read, services write. Every page that shows or reads a time does it in the
-project's time zone (``timezone.override``), so the ``datetime-local`` inputs and the times on
-the page are the space's wall clock. Residents never see which household booked a slot: the week
-view hands the template a label it has already chosen ("Booked", or the unit for managers).
-"""
+"""Booking a slot (one, or a weekly series, or a place on the waitlist) and a household's
+own bookings: cancel, check in, its calendar feed's address, one booking as a calendar file."""
 
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.access import done, require, safe_next
 from common.forms import submit
 from common.validation import Conflict
-from community.bookings.calendars import booking_calendar, household_calendar, space_calendar
-from community.bookings.forms.bookings import (
-    BookingForm,
-    ClosureForm,
-    FreeSpaceSearchForm,
-    RejectForm,
-    SlotForm,
-    SpaceForm,
-    local_input_value,
-)
-from community.bookings.schedule import Interval, at_local_minute, local_midnight
-from community.bookings.selectors.availability import (
-    BlockedReason,
-    SpaceAvailability,
-    space_availability,
-    spaces_free,
-)
-from community.bookings.selectors.bookings import (
-    booking_list_for_user,
-    bookings_for_household_feed,
-    bookings_for_space_feed,
-    household_by_feed_token,
-    pending_booking_list_for_user,
-    space_booking_list,
-    space_closure_list_with_bookings,
-)
-from community.bookings.selectors.spaces import space_by_feed_token, space_list_for_user
-from community.bookings.selectors.usage import space_usage
-from community.bookings.services.bookings import (
-    SlotTaken,
-    booking_approve,
-    booking_cancel,
-    booking_create,
-    booking_reject,
-)
+from community.bookings.calendars import booking_calendar
+from community.bookings.forms.bookings import BookingForm, SlotForm, local_input_value
+from community.bookings.schedule import Interval
+from community.bookings.selectors.bookings import booking_list_for_user
+from community.bookings.services.bookings import SlotTaken, booking_cancel, booking_create
 from community.bookings.services.checkin import CHECKIN_OPENS_BEFORE, booking_check_in
 from community.bookings.services.series import (
     SeriesConflict,
     booking_series_create,
     booking_series_preview,
 )
-from community.bookings.services.spaces import (
-    household_feed_token_rotate,
-    space_closure_create,
-    space_closure_delete,
-    space_create,
-    space_feed_token_rotate,
-    space_update,
-)
+from community.bookings.services.spaces import household_feed_token_rotate
 from community.bookings.services.waitlist import waitlist_join
-from community.bookings.views.access import managed_space, visible_booking, visible_space
-from community.models import Booking, BookingStatus, Space, SpaceClosure
-from members.access import managed_project, member_project, project_time_zone
+from community.bookings.views.access import visible_booking, visible_space
+from community.bookings.views.shared import (
+    CALENDAR_CONTENT_TYPE,
+    booking_form_url,
+    error_text,
+    slot_proposal,
+    week_url,
+)
+from community.models import Booking, BookingStatus, Space
+from members.access import project_time_zone
 from members.models import Household
 from members.selectors import household_of_user, user_can_manage_project
 
 PAST_BOOKINGS_SHOWN = 20
-USAGE_MONTHS = 3
-MAX_WEEK_DISTANCE_DAYS = 10 * 366
-
-CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
-# --- Access ---------------------------------------------------------------------------------
-
-
-# --- Time on the page -----------------------------------------------------------------------
-
-
-def _clock_label(minute: int) -> str:
-    if minute >= 24 * 60:
-        return _("midnight")
-    return formats.time_format(dt.time(minute // 60, minute % 60), "TIME_FORMAT")
-
-
-def _opening_summary(space: Space) -> list[tuple[str, str]]:
-    """(days, hours) lines from the prefetched opening hours, runs of days with the same hours
-    joined ("Mon–Fri", "Every day"); empty when the space is open around the clock."""
-    rows = list(space.opening_hours.all())
-    if not rows:
-        return []
-    by_day = [
-        ", ".join(
-            f"{_clock_label(row.opens_minute)}–{_clock_label(row.closes_minute)}"
-            for row in rows
-            if row.weekday == weekday
-        )
-        or _("closed")
-        for weekday in range(7)
-    ]
-    if len(set(by_day)) == 1:
-        return [(_("Every day"), by_day[0])]
-    runs: list[tuple[int, int, str]] = []
-    for weekday, hours in enumerate(by_day):
-        if runs and runs[-1][2] == hours:
-            runs[-1] = (runs[-1][0], weekday, hours)
-        else:
-            runs.append((weekday, weekday, hours))
-    return [
-        (
-            str(WEEKDAYS_ABBR[first])
-            if first == last
-            else f"{WEEKDAYS_ABBR[first]}–{WEEKDAYS_ABBR[last]}",
-            hours,
-        )
-        for first, last, hours in runs
-    ]
-
-
-def _on_grid(moment: dt.datetime, space: Space, zone: ZoneInfo) -> dt.datetime:
-    """The first moment at or after ``moment`` on the space's grid (counted from local
-    midnight, as the booking rules count it)."""
-    local = moment.astimezone(zone)
-    minute = local.hour * 60 + local.minute + (1 if local.second or local.microsecond else 0)
-    minute = math.ceil(minute / space.slot_minutes) * space.slot_minutes
-    return at_local_minute(local.date(), minute, zone)
-
-
-def _proposal(
-    space: Space, zone: ZoneInfo, start: dt.datetime, end: dt.datetime, length: dt.timedelta
-) -> tuple[dt.datetime, dt.datetime] | None:
-    """The booking a free interval's button proposes: from its first moment on the grid, for
-    ``length`` within the space's shortest and longest booking and the interval's end."""
-    begins = _on_grid(start, space, zone)
-    length = max(length, dt.timedelta(minutes=space.min_duration_minutes))
-    length = min(length, dt.timedelta(minutes=space.max_duration_minutes))
-    ends = min(begins + length, end)
-    if ends - begins < dt.timedelta(minutes=space.min_duration_minutes):
-        return None
-    return begins, ends
+# --- Booking a slot ---------------------------------------------------------------------------
 
 
 def _when(booking: Booking, zone: ZoneInfo) -> str:
@@ -174,246 +65,6 @@ def _when(booking: Booking, zone: ZoneInfo) -> str:
     )
 
 
-def _booking_form_url(space: Space, zone: ZoneInfo, start: dt.datetime, end: dt.datetime) -> str:
-    query = urlencode(
-        {"start": local_input_value(start, zone), "end": local_input_value(end, zone)}
-    )
-    return f"{reverse('booking_create', args=[space.pk])}?{query}"
-
-
-def _week_url(space: Space, day: dt.date) -> str:
-    return f"{reverse('space_week', args=[space.pk])}?week={day.isoformat()}"
-
-
-def _space_feed_url(request: HttpRequest, space: Space) -> str:
-    return request.build_absolute_uri(reverse("space_feed", args=[space.feed_token]))
-
-
-def _monday(raw: str | None, now: dt.datetime, zone: ZoneInfo) -> dt.date:
-    """The Monday of the week asked for (``?week=`` any day of it), else of this week."""
-    today = now.astimezone(zone).date()
-    try:
-        day = dt.date.fromisoformat(raw) if raw else today
-    except ValueError:
-        day = today
-    if abs((day - today).days) > MAX_WEEK_DISTANCE_DAYS:
-        day = today  # a typo of a year would otherwise reach date arithmetic's limits
-    return day - dt.timedelta(days=day.weekday())
-
-
-# --- Spaces of a project ----------------------------------------------------------------------
-
-
-def _quota_hours(space: Space) -> dict[str, float | None]:
-    return {
-        "week": None if space.quota_week_minutes is None else space.quota_week_minutes / 60,
-        "month": None if space.quota_month_minutes is None else space.quota_month_minutes / 60,
-    }
-
-
-@login_required
-def space_list(request: HttpRequest, pk: int) -> HttpResponse:
-    """The project's spaces and their rules, and a search for the ones free at a time."""
-    project, can_manage = member_project(request, pk)
-    zone = project_time_zone(project)
-    spaces = space_list_for_user(user=request.user).filter(project=project).order_by("name", "pk")
-    if not can_manage:
-        spaces = spaces.filter(is_active=True)
-    household = household_of_user(user=request.user, project=project)
-    with timezone.override(zone):
-        search = FreeSpaceSearchForm(request.GET if "start" in request.GET else None)
-        results = None
-        if search.is_bound and search.is_valid():
-            data = search.cleaned_data
-            free = spaces_free(
-                project=project,
-                start=data["start"],
-                end=data["end"],
-                kind=data["kind"] or None,
-                household=household,
-                attendees=data["attendees"] or 1,
-            )
-            results = [
-                {
-                    "space": space,
-                    "book_url": _booking_form_url(space, zone, data["start"], data["end"])
-                    if household is not None
-                    else "",
-                }
-                for space in free
-            ]
-        context = {
-            "project": project,
-            "search": search,
-            "results": results,
-        }
-        if request.htmx and search.is_bound:
-            return render(request, "community/bookings/_free_search.html", context)
-        context.update(
-            can_manage=can_manage,
-            spaces=[(space, _opening_summary(space), _quota_hours(space)) for space in spaces],
-        )
-        return render(request, "community/bookings/space_list.html", context)
-
-
-# --- The week of a space ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WeekItem:
-    """One line of a day: a booking, a closure or a free interval, as the asking user sees it."""
-
-    kind: str  # "booked", "mine", "closed", "free", "unavailable"
-    start: dt.datetime
-    end: dt.datetime
-    label: str
-    pending: bool = False
-    url: str = ""
-
-
-@dataclass(frozen=True)
-class WeekDay:
-    date: dt.date
-    items: list[WeekItem]
-    is_today: bool
-
-
-def _booking_label(booking: Booking, *, mine: bool, can_manage: bool, units: int) -> str:
-    if can_manage:
-        label = _("Household %(unit)s") % {"unit": booking.household.unit_label}
-    elif mine:
-        label = _("Your booking")
-    else:
-        label = _("Booked")
-    if units > 1:
-        label = _("%(label)s · unit %(unit)s of the space") % {"label": label, "unit": booking.unit}
-    return label
-
-
-def _week_days(
-    *,
-    space: Space,
-    zone: ZoneInfo,
-    monday: dt.date,
-    today: dt.date,
-    bookings: Iterable[Booking],
-    availability: SpaceAvailability,
-    household: Household | None,
-    can_manage: bool,
-) -> list[WeekDay]:
-    """Each day's bookings, closures and free intervals, cut at local midnight. A free interval
-    the household may book becomes a link to the form, opened on the rest of the interval from
-    that day on, as far as the longest booking allows."""
-    entries: list[WeekItem] = []
-    for booking in bookings:
-        mine = household is not None and booking.household_id == household.pk
-        entries.append(
-            WeekItem(
-                kind="mine" if mine else "booked",
-                start=booking.start,
-                end=booking.end,
-                label=_booking_label(booking, mine=mine, can_manage=can_manage, units=space.units),
-                pending=booking.status == BookingStatus.PENDING,
-            )
-        )
-    entries += [WeekItem("closed", start, end, _("Closed")) for start, end in availability.closures]
-    for interval in availability.intervals:
-        if interval.blocked_reason == BlockedReason.PAST:
-            continue
-        label = _("Free")
-        if space.units > 1:
-            label = _("%(free)s of %(units)s free") % {
-                "free": interval.free_units,
-                "units": space.units,
-            }
-        if interval.bookable and household is not None:
-            kind = "free"
-        elif interval.bookable:
-            kind = "unavailable"
-        else:
-            kind = "unavailable"
-            label = f"{label} · {BlockedReason(interval.blocked_reason).label}"
-        entries.append(WeekItem(kind, interval.start, interval.end, label))
-
-    days = []
-    for offset in range(7):
-        day = monday + dt.timedelta(days=offset)
-        day_start = local_midnight(day, zone)
-        day_end = local_midnight(day + dt.timedelta(days=1), zone)
-        items = []
-        for entry in entries:
-            if entry.start >= day_end or entry.end <= day_start:
-                continue
-            start, end = max(entry.start, day_start), min(entry.end, day_end)
-            item = WeekItem(entry.kind, start, end, entry.label, pending=entry.pending)
-            if entry.kind == "free":
-                proposal = _proposal(space, zone, start, entry.end, entry.end - start)
-                if proposal is None:
-                    item = WeekItem("unavailable", start, end, _("Too short to book"))
-                else:
-                    item = WeekItem(
-                        "free",
-                        start,
-                        end,
-                        entry.label,
-                        url=_booking_form_url(space, zone, *proposal),
-                    )
-            items.append(item)
-        items.sort(key=lambda item: (item.start, item.end))
-        days.append(WeekDay(date=day, items=items, is_today=day == today))
-    return days
-
-
-@login_required
-def space_week(request: HttpRequest, pk: int) -> HttpResponse:
-    """A space's week: busy slots, closures, and free intervals to book."""
-    space = visible_space(request, pk)
-    project = space.project
-    zone = project_time_zone(project)
-    now = timezone.now()
-    can_manage = user_can_manage_project(user=request.user, project=project)
-    household = household_of_user(user=request.user, project=project)
-    monday = _monday(request.GET.get("week"), now, zone)
-    start = local_midnight(monday, zone)
-    end = local_midnight(monday + dt.timedelta(days=7), zone)
-    availability = space_availability(
-        space=space, start=start, end=end, household=household, now=now
-    )
-    days = _week_days(
-        space=space,
-        zone=zone,
-        monday=monday,
-        today=now.astimezone(zone).date(),
-        # Every household's bookings, as the week shows every busy slot: ``_week_days`` turns
-        # who booked each into a label before anything reaches the template.
-        bookings=space_booking_list(space=space, start=start, end=end),
-        availability=availability,
-        household=household,
-        can_manage=can_manage,
-    )
-    quota = [q for q in availability.quota if q.start < end and q.end > start]
-    context = {
-        "space": space,
-        "project": project,
-        "days": days,
-        "monday": monday,
-        "sunday": monday + dt.timedelta(days=6),
-        "previous_url": _week_url(space, monday - dt.timedelta(days=7)),
-        "next_url": _week_url(space, monday + dt.timedelta(days=7)),
-        "this_week_url": reverse("space_week", args=[space.pk]),
-        "household": household,
-        "can_manage": can_manage,
-        "opening": _opening_summary(space),
-        "quota": quota,
-        "feed_url": _space_feed_url(request, space),
-    }
-    with timezone.override(zone):
-        return render(request, "community/bookings/space_week.html", context)
-
-
-# --- Booking a slot ---------------------------------------------------------------------------
-
-
 def _booking_household(request: HttpRequest, space: Space) -> Household:
     """Only a household of the space's project books it (managers book through their own)."""
     household = household_of_user(user=request.user, project=space.project)
@@ -426,12 +77,12 @@ def _next_free_choices(
 ) -> list[dict]:
     choices = []
     for start, end in intervals:
-        proposal = _proposal(space, zone, start, end, length)
+        proposal = slot_proposal(space, zone, start, end, length)
         choices.append(
             {
                 "start": start,
                 "end": end,
-                "url": _booking_form_url(space, zone, *proposal) if proposal else "",
+                "url": booking_form_url(space, zone, *proposal) if proposal else "",
             }
         )
     return choices
@@ -442,6 +93,52 @@ def _render_booking_form(request: HttpRequest, space: Space, context: dict) -> H
     if request.htmx:
         return render(request, "community/bookings/_booking_panel.html", context)
     return render(request, "community/bookings/booking_form.html", context)
+
+
+def _taken(exc: SlotTaken, form: BookingForm, space: Space, zone: ZoneInfo) -> dict:
+    """What the form shows when the slot was taken: the next free times, and the waitlist."""
+    data = form.cleaned_data
+    return {
+        "message": exc.message,
+        "next_free": _next_free_choices(space, zone, exc.next_free, data["end"] - data["start"]),
+        "waitlist": SlotForm(
+            initial={
+                "start": local_input_value(data["start"], zone),
+                "end": local_input_value(data["end"], zone),
+                "attendees": data["attendees"],
+            }
+        ),
+    }
+
+
+def _report_booked(request: HttpRequest, space: Space, zone: ZoneInfo, result: Any) -> Booking:
+    """Say what was booked (or requested) and which dates of a series were not; returns the
+    first booking."""
+    if isinstance(result, Booking):
+        bookings, skipped = [result], []
+    else:
+        _series, bookings, skipped = result
+    first = bookings[0]
+    details = {"space": space.name, "when": _when(first, zone), "count": len(bookings)}
+    if first.status == BookingStatus.PENDING:
+        text = _("Requested: %(space)s, %(when)s. A manager will approve or reject your booking.")
+    elif len(bookings) > 1:
+        text = _("Booked: %(count)s dates of %(space)s, the first on %(when)s.")
+    else:
+        text = _("Booked: %(space)s, %(when)s.")
+    text = text % details
+    messages.success(request, text)
+    if skipped:
+        messages.warning(
+            request,
+            _("Not booked, as taken or refused: %(dates)s.")
+            % {
+                "dates": ", ".join(
+                    formats.date_format(p.date, "SHORT_DATE_FORMAT") for p in skipped
+                )
+            },
+        )
+    return first
 
 
 @login_required
@@ -477,20 +174,7 @@ def booking_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             result = submit(form, book)
         except SlotTaken as exc:
-            data = form.cleaned_data
-            context["taken"] = {
-                "message": exc.message,
-                "next_free": _next_free_choices(
-                    space, zone, exc.next_free, data["end"] - data["start"]
-                ),
-                "waitlist": SlotForm(
-                    initial={
-                        "start": local_input_value(data["start"], zone),
-                        "end": local_input_value(data["end"], zone),
-                        "attendees": data["attendees"],
-                    }
-                ),
-            }
+            context["taken"] = _taken(exc, form, space, zone)
             return _render_booking_form(request, space, context)
         except SeriesConflict as exc:
             form.add_error(None, _("Some dates cannot be booked; nothing was booked."))
@@ -502,33 +186,8 @@ def booking_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         if result is None:
             return _render_booking_form(request, space, context)
 
-        if isinstance(result, Booking):
-            bookings, skipped = [result], []
-        else:
-            _series, bookings, skipped = result
-        first = bookings[0]
-        details = {"space": space.name, "when": _when(first, zone), "count": len(bookings)}
-        if first.status == BookingStatus.PENDING:
-            text = _(
-                "Requested: %(space)s, %(when)s. A manager will approve or reject your booking."
-            )
-        elif len(bookings) > 1:
-            text = _("Booked: %(count)s dates of %(space)s, the first on %(when)s.")
-        else:
-            text = _("Booked: %(space)s, %(when)s.")
-        text = text % details
-        messages.success(request, text)
-        if skipped:
-            messages.warning(
-                request,
-                _("Not booked, as taken or refused: %(dates)s.")
-                % {
-                    "dates": ", ".join(
-                        formats.date_format(p.date, "SHORT_DATE_FORMAT") for p in skipped
-                    )
-                },
-            )
-        return done(request, _week_url(space, first.start.astimezone(zone).date()))
+        first = _report_booked(request, space, zone, result)
+        return done(request, week_url(space, first.start.astimezone(zone).date()))
 
 
 def _series_preview(form: BookingForm, space: Space, household: Household) -> dict | None:
@@ -592,7 +251,7 @@ def waitlist_join_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(
                 request, _("You are on the waitlist: if the slot frees up, it is booked for you.")
             )
-            return done(request, _week_url(space, entry.start.astimezone(zone).date()))
+            return done(request, week_url(space, entry.start.astimezone(zone).date()))
         errors = [error] if error else [m for ms in form.errors.values() for m in ms]
         return _render_booking_form(
             request,
@@ -667,12 +326,6 @@ def _row_response(request: HttpRequest, booking: Booking, error: str = "") -> Ht
         )
 
 
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, Conflict):
-        return exc.message
-    return " ".join(exc.messages)  # type: ignore[attr-defined]
-
-
 @login_required
 @require_POST
 def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -682,7 +335,7 @@ def booking_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         booking = booking_cancel(booking=booking, cancelled_by=request.user, by_manager=by_manager)
     except (ValidationError, Conflict) as exc:
-        error = _error_text(exc)
+        error = error_text(exc)
     if request.htmx:
         return _row_response(request, booking, error)
     if error:
@@ -700,7 +353,7 @@ def booking_check_in_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         booking = booking_check_in(booking=booking, user=request.user)
     except (ValidationError, Conflict) as exc:
-        error = _error_text(exc)
+        error = error_text(exc)
     booking = visible_booking(request, pk)  # with its space and project again
     if request.htmx:
         return _row_response(request, booking, error)
@@ -734,207 +387,3 @@ def booking_ics(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(booking_calendar(booking=booking), content_type=CALENDAR_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="booking-{booking.pk}.ics"'
     return response
-
-
-# --- Approval queue ---------------------------------------------------------------------------
-
-
-@login_required
-def pending_bookings(request: HttpRequest, pk: int) -> HttpResponse:
-    project = managed_project(request, pk)
-    bookings = pending_booking_list_for_user(user=request.user, project=project)
-    with timezone.override(project_time_zone(project)):
-        return render(
-            request,
-            "community/bookings/pending.html",
-            {"project": project, "bookings": bookings},
-        )
-
-
-def _decision(request: HttpRequest, pk: int, decide) -> HttpResponse:
-    booking = visible_booking(request, pk)
-    project = booking.space.project
-    require(user_can_manage_project(user=request.user, project=project))
-    error = ""
-    try:
-        booking = decide(booking)
-    except (ValidationError, Conflict) as exc:
-        error = _error_text(exc)
-    if request.htmx:
-        with timezone.override(project_time_zone(project)):
-            return render(
-                request,
-                "community/bookings/_pending_row.html",
-                {"booking": booking, "error": error},
-            )
-    if error:
-        messages.error(request, error)
-    return redirect("pending_bookings", pk=project.pk)
-
-
-@login_required
-@require_POST
-def booking_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decision(
-        request, pk, lambda booking: booking_approve(booking=booking, decided_by=request.user)
-    )
-
-
-@login_required
-@require_POST
-def booking_reject_view(request: HttpRequest, pk: int) -> HttpResponse:
-    form = RejectForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else request.POST.get("reason", "")
-    return _decision(
-        request,
-        pk,
-        lambda booking: booking_reject(booking=booking, decided_by=request.user, reason=reason),
-    )
-
-
-# --- Space settings ---------------------------------------------------------------------------
-
-
-def _render_settings(
-    request: HttpRequest, space: Space, *, form: SpaceForm, closure_form: ClosureForm
-) -> HttpResponse:
-    """The settings page: the space's rules, its closures with the bookings inside them (for
-    the managers to decide on) and its calendar feed."""
-    context = {
-        "space": space,
-        "project": space.project,
-        "closures": space_closure_list_with_bookings(user=request.user, space=space),
-        "feed_url": _space_feed_url(request, space),
-        "form": form,
-        "closure_form": closure_form,
-    }
-    return render(request, "community/bookings/space_settings.html", context)
-
-
-@login_required
-def space_settings(request: HttpRequest, pk: int) -> HttpResponse:
-    space = managed_space(request, pk)
-    with timezone.override(project_time_zone(space.project)):
-        form = SpaceForm(request.POST or None, space=space)
-        if request.method == "POST":
-            updated = submit(
-                form,
-                lambda: space_update(
-                    space=space, opening_hours=form.opening_hours(), **form.rules()
-                ),
-            )
-            if updated is not None:
-                messages.success(request, _("Space saved."))
-                return redirect("space_settings", pk=space.pk)
-        return _render_settings(request, space, form=form, closure_form=ClosureForm())
-
-
-@login_required
-def space_create_view(request: HttpRequest, pk: int) -> HttpResponse:
-    project = managed_project(request, pk)
-    form = SpaceForm(request.POST or None, space=Space())
-    if request.method == "POST":
-        space = submit(
-            form,
-            lambda: space_create(
-                project=project, opening_hours=form.opening_hours(), **form.rules()
-            ),
-        )
-        if space is not None:
-            messages.success(request, _("Space %(name)s added.") % {"name": space.name})
-            return redirect("space_settings", pk=space.pk)
-    return render(
-        request, "community/bookings/space_create.html", {"project": project, "form": form}
-    )
-
-
-@login_required
-@require_POST
-def closure_create_view(request: HttpRequest, pk: int) -> HttpResponse:
-    space = managed_space(request, pk)
-    with timezone.override(project_time_zone(space.project)):
-        closure_form = ClosureForm(request.POST)
-        closure = submit(
-            closure_form, lambda: space_closure_create(space=space, **closure_form.cleaned_data)
-        )
-        if closure is not None:
-            messages.success(request, _("Closure added."))
-            return redirect("space_settings", pk=space.pk)
-        return _render_settings(
-            request, space, form=SpaceForm(space=space), closure_form=closure_form
-        )
-
-
-@login_required
-@require_POST
-def closure_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
-    closure = get_object_or_404(
-        SpaceClosure.objects.filter(space__in=space_list_for_user(user=request.user)), pk=pk
-    )
-    space = managed_space(request, closure.space_id)
-    space_closure_delete(closure=closure)
-    messages.success(request, _("Closure removed."))
-    return redirect("space_settings", pk=space.pk)
-
-
-@login_required
-@require_POST
-def space_feed_rotate(request: HttpRequest, pk: int) -> HttpResponse:
-    space = managed_space(request, pk)
-    space_feed_token_rotate(space=space)
-    messages.success(request, _("New calendar link made: the old one no longer works."))
-    return redirect("space_settings", pk=space.pk)
-
-
-# --- Fair use ---------------------------------------------------------------------------------
-
-
-def _months_before(moment: dt.datetime, months: int, zone: ZoneInfo) -> dt.datetime:
-    """Local midnight of the same day ``months`` earlier (or that month's last day)."""
-    day = moment.astimezone(zone).date()
-    index = day.month - 1 - months
-    year, month = day.year + index // 12, index % 12 + 1
-    following = dt.date(year + month // 12, month % 12 + 1, 1)
-    last_day = (following - dt.timedelta(days=1)).day
-    return local_midnight(dt.date(year, month, min(day.day, last_day)), zone)
-
-
-@login_required
-def space_usage_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Hours each household used the space over the last three months, so the community sees
-    how its spaces are shared (residents and managers of the project)."""
-    space = visible_space(request, pk)
-    zone = project_time_zone(space.project)
-    end = timezone.now()
-    start = _months_before(end, USAGE_MONTHS, zone)
-    rows = space_usage(space=space, start=start, end=end)
-    most = max((row.minutes for row in rows), default=0)
-    context = {
-        "space": space,
-        "project": space.project,
-        "start": start,
-        "end": end,
-        "rows": [(row, round(100 * row.minutes / most) if most else 0) for row in rows],
-        "total_hours": sum(row.minutes for row in rows) / 60,
-    }
-    with timezone.override(zone):
-        return render(request, "community/bookings/space_usage.html", context)
-
-
-# --- Calendar feeds (no session: the token is the key) -----------------------------------------
-
-
-def space_feed(request: HttpRequest, token: str) -> HttpResponse:
-    space = space_by_feed_token(token=token)
-    if space is None:
-        raise Http404
-    feed = space_calendar(space=space, bookings=bookings_for_space_feed(space))
-    return HttpResponse(feed, content_type=CALENDAR_CONTENT_TYPE)
-
-
-def household_feed(request: HttpRequest, token: str) -> HttpResponse:
-    household = household_by_feed_token(token=token)
-    if household is None:
-        raise Http404
-    feed = household_calendar(household=household, bookings=bookings_for_household_feed(household))
-    return HttpResponse(feed, content_type=CALENDAR_CONTENT_TYPE)

@@ -33,17 +33,17 @@ from community.money.contribution_methods import (
     HouseholdFacts,
     compute_contributions,
 )
-from community.money.models import validate_first_of_month
-from community.money.selectors.affordability import FULL_MONTH_CENTS
-from community.money.selectors.contributions import households_living_in_month, scheme_in_force
-from community.money.selectors.household_facts import Presence, month_facts, presence, prorate
 
-# The scheme services' checks of a method and its parameters (pure: they write nothing), so that
-# a simulation refuses exactly what adopting the scheme would, on the same field names.
-from community.money.services.contributions import (
+# The checks of a method and its parameters that the scheme services make, so that a simulation
+# refuses exactly what adopting the scheme would, on the same field names.
+from community.money.contribution_parameters import (
     scheme_parameter_errors,
     scheme_parameters_normalised,
 )
+from community.money.models import validate_first_of_month
+from community.money.selectors.affordability import FULL_MONTH_CENTS
+from community.money.selectors.household_facts import Presence, month_facts, presence, prorate
+from community.money.selectors.ledger import households_living_in_month, scheme_in_force
 from members.models import Household, HousingProject, IncomeDeclaration
 
 __all__ = [

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from common.mail import mail_due_rows
 from common.months import add_months
-from community.money.selectors.contributions import RUNNING_STATUSES, running_project_list
+from community.money.selectors.ledger import RUNNING_STATUSES, running_project_list
 from members.models import IncomeDeclaration, User
 from members.selectors import household_accounts
 
