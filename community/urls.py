@@ -11,13 +11,56 @@ from community.money.views import affordability as money_affordability
 from community.money.views import budgets_schemes as money_budgets_schemes
 from community.money.views import charges_payments as money_charges_payments
 from community.money.views import households as money_households
-from community.monitoring.views import urlpatterns as indicator_urlpatterns
+from community.monitoring import views as monitoring
 
 urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
     path("cities/<int:pk>/", views.city_detail, name="city_detail"),
     # City indicators: dashboards, pilot goals, quarterly reports, exports
-    *indicator_urlpatterns,
+    path("indicators/", monitoring.network_dashboard, name="network_indicators"),
+    path(
+        "indicators/export.csv",
+        monitoring.network_export,
+        {"fmt": "csv"},
+        name="network_indicators_csv",
+    ),
+    path(
+        "indicators/export.json",
+        monitoring.network_export,
+        {"fmt": "json"},
+        name="network_indicators_json",
+    ),
+    path("cities/<int:pk>/indicators/", monitoring.city_dashboard, name="city_indicators"),
+    path(
+        "cities/<int:pk>/indicators/export.csv",
+        monitoring.city_export,
+        {"fmt": "csv"},
+        name="city_indicators_csv",
+    ),
+    path(
+        "cities/<int:pk>/indicators/export.json",
+        monitoring.city_export,
+        {"fmt": "json"},
+        name="city_indicators_json",
+    ),
+    path("cities/<int:pk>/indicators/refresh/", monitoring.refresh, name="city_indicators_refresh"),
+    path("cities/<int:pk>/goals/new/", monitoring.goal_create, name="goal_create"),
+    path("goals/<int:pk>/edit/", monitoring.goal_edit, name="goal_edit"),
+    path("goals/<int:pk>/delete/", monitoring.goal_delete, name="goal_delete"),
+    path("projects/<int:pk>/indicators/", monitoring.project_page, name="project_indicators"),
+    path("projects/<int:pk>/indicators/report/", monitoring.project_report, name="project_report"),
+    path(
+        "projects/<int:pk>/indicators/export.csv",
+        monitoring.project_export,
+        {"fmt": "csv"},
+        name="project_indicators_csv",
+    ),
+    path(
+        "projects/<int:pk>/indicators/export.json",
+        monitoring.project_export,
+        {"fmt": "json"},
+        name="project_indicators_json",
+    ),
     # Spaces and bookings
     path("projects/<int:pk>/spaces/", views_spaces.space_list, name="space_list"),
     path("projects/<int:pk>/spaces/new/", views_spaces.space_create_view, name="space_create"),

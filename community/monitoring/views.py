@@ -30,7 +30,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -480,40 +480,3 @@ def goal_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- URLs (mounted by community/urls.py) -------------------------------------------------
-
-urlpatterns = [
-    path("indicators/", network_dashboard, name="network_indicators"),
-    path("indicators/export.csv", network_export, {"fmt": "csv"}, name="network_indicators_csv"),
-    path("indicators/export.json", network_export, {"fmt": "json"}, name="network_indicators_json"),
-    path("cities/<int:pk>/indicators/", city_dashboard, name="city_indicators"),
-    path(
-        "cities/<int:pk>/indicators/export.csv",
-        city_export,
-        {"fmt": "csv"},
-        name="city_indicators_csv",
-    ),
-    path(
-        "cities/<int:pk>/indicators/export.json",
-        city_export,
-        {"fmt": "json"},
-        name="city_indicators_json",
-    ),
-    path("cities/<int:pk>/indicators/refresh/", refresh, name="city_indicators_refresh"),
-    path("cities/<int:pk>/goals/new/", goal_create, name="goal_create"),
-    path("goals/<int:pk>/edit/", goal_edit, name="goal_edit"),
-    path("goals/<int:pk>/delete/", goal_delete, name="goal_delete"),
-    path("projects/<int:pk>/indicators/", project_page, name="project_indicators"),
-    path("projects/<int:pk>/indicators/report/", project_report, name="project_report"),
-    path(
-        "projects/<int:pk>/indicators/export.csv",
-        project_export,
-        {"fmt": "csv"},
-        name="project_indicators_csv",
-    ),
-    path(
-        "projects/<int:pk>/indicators/export.json",
-        project_export,
-        {"fmt": "json"},
-        name="project_indicators_json",
-    ),
-]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.access import done, require, safe_next
+from common.calendars import calendar_response
 from common.forms import submit
 from common.validation import Conflict
 from community.bookings.calendars import booking_calendar
@@ -36,7 +37,6 @@ from community.bookings.services.spaces import household_feed_token_rotate
 from community.bookings.services.waitlist import waitlist_join
 from community.bookings.views.access import visible_booking, visible_space
 from community.bookings.views.shared import (
-    CALENDAR_CONTENT_TYPE,
     booking_form_url,
     error_text,
     slot_proposal,
@@ -384,6 +384,6 @@ def household_feed_rotate(request: HttpRequest) -> HttpResponse:
 @login_required
 def booking_ics(request: HttpRequest, pk: int) -> HttpResponse:
     booking = visible_booking(request, pk)
-    response = HttpResponse(booking_calendar(booking=booking), content_type=CALENDAR_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="booking-{booking.pk}.ics"'
-    return response
+    return calendar_response(
+        booking_calendar(booking=booking), filename=f"booking-{booking.pk}.ics"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from common.calendars import calendar_response
 from community.bookings.calendars import household_calendar, space_calendar
 from community.bookings.selectors.bookings import (
     bookings_for_household_feed,
@@ -12,7 +13,6 @@ from community.bookings.selectors.bookings import (
     household_by_feed_token,
 )
 from community.bookings.selectors.spaces import space_by_feed_token
-from community.bookings.views.shared import CALENDAR_CONTENT_TYPE
 
 
 def space_feed(request: HttpRequest, token: str) -> HttpResponse:
@@ -20,7 +20,7 @@ def space_feed(request: HttpRequest, token: str) -> HttpResponse:
     if space is None:
         raise Http404
     feed = space_calendar(space=space, bookings=bookings_for_space_feed(space))
-    return HttpResponse(feed, content_type=CALENDAR_CONTENT_TYPE)
+    return calendar_response(feed)
 
 
 def household_feed(request: HttpRequest, token: str) -> HttpResponse:
@@ -28,4 +28,4 @@ def household_feed(request: HttpRequest, token: str) -> HttpResponse:
     if household is None:
         raise Http404
     feed = household_calendar(household=household, bookings=bookings_for_household_feed(household))
-    return HttpResponse(feed, content_type=CALENDAR_CONTENT_TYPE)
+    return calendar_response(feed)

@@ -15,8 +15,6 @@ from community.bookings.forms.bookings import local_input_value
 from community.bookings.schedule import at_local_minute
 from community.models import Space
 
-CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
-
 
 def on_grid(moment: dt.datetime, space: Space, zone: ZoneInfo) -> dt.datetime:
     """The first moment at or after ``moment`` on the space's grid (counted from local
