@@ -36,17 +36,23 @@ from api.base import AUTHENTICATED, ServiceMixin, ServiceViewSet
 from api.filters import IdFilter
 from api.permissions import CanManageProject
 from community.bookings.calendars import booking_calendar
+from community.bookings.models import (
+    Booking,
+    BookingRequest,
+    BookingWindow,
+    Recurrence,
+    Space,
+    SpaceClosure,
+    SpaceKind,
+    WaitlistEntry,
+)
 from community.bookings.selectors.availability import BlockedReason, space_availability, spaces_free
 from community.bookings.selectors.bookings import (
     booking_list_for_user,
     booking_window_list_for_user,
     waitlist_list_for_user,
 )
-from community.bookings.selectors.spaces import (
-    space_closure_list,
-    space_list_for_user,
-    space_project_list_for_user,
-)
+from community.bookings.selectors.spaces import space_closure_list, space_list_for_user
 from community.bookings.selectors.usage import space_usage
 from community.bookings.services import spaces as space_services
 from community.bookings.services.bookings import (
@@ -67,20 +73,11 @@ from community.bookings.services.series import (
     booking_series_preview,
 )
 from community.bookings.services.waitlist import waitlist_join, waitlist_leave
-from community.models import (
-    Booking,
-    BookingRequest,
-    BookingWindow,
-    Recurrence,
-    Space,
-    SpaceClosure,
-    SpaceKind,
-    WaitlistEntry,
-)
 from members.models import Household, HousingProject
 from members.selectors import (
     household_list_for_user,
     household_of_user,
+    member_project_list,
     project_list_for_user,
     user_can_manage_project,
 )
@@ -222,7 +219,7 @@ class FreeSpacesQuery(HouseholdPeriodQuery):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _set_querysets(self, project=space_project_list_for_user)
+        _set_querysets(self, project=member_project_list)
 
 
 # --- Spaces ----------------------------------------------------------------------------------

@@ -64,8 +64,8 @@ from api.handover import BAD_INPUT, REFUSED, UNKNOWN
 from api.permissions import CanManageProject
 from api.proposals import CsvRenderer
 from common.csv_export import statement_csv_response
-from community.bookings.selectors.spaces import space_project_list_for_user
-from community.models import (
+from community.money.contribution_parameters import METHOD_LABELS, Method
+from community.money.models import (
     Budget,
     BudgetCategory,
     BudgetLine,
@@ -78,7 +78,6 @@ from community.models import (
     SchemeMethod,
     SchemeStatus,
 )
-from community.money.contribution_parameters import METHOD_LABELS, Method
 from community.money.selectors.affordability import (
     MAX_MONTHS,
     household_affordability,
@@ -111,6 +110,7 @@ from members.selectors import (
     AnyUser,
     household_list_for_user,
     managed_project_list,
+    member_project_list,
 )
 from members.services import income_access_record
 
@@ -191,7 +191,7 @@ def _project_today(project: HousingProject) -> dt.date:
 def member_project_or_404(*, user: AnyUser, pk: int) -> HousingProject:
     """A project the user lives in or manages; 404 for any other (a city officer's included:
     an officer sees indicators, never a household's money)."""
-    return get_object_or_404(space_project_list_for_user(user=user).select_related("city"), pk=pk)
+    return get_object_or_404(member_project_list(user=user).select_related("city"), pk=pk)
 
 
 def managed_project_or_404(*, user: AnyUser, pk: int) -> HousingProject:

@@ -32,6 +32,7 @@ from api.base import AUTHENTICATED
 from api.filters import IdFilter
 from common.validation import Conflict
 from community.bookings.forms.handover import COMMENT_MAX_LENGTH, MAX_AWAY_DAYS, away_period
+from community.bookings.models import HandoverReport, HandoverVerdict, MaintenanceNote
 from community.bookings.selectors.bookings import booking_list_for_user
 from community.bookings.selectors.handover import (
     booking_series_list_for_user,
@@ -48,7 +49,6 @@ from community.bookings.services.handover import (
     maintenance_note_resolve,
 )
 from community.bookings.services.series import booking_cancel_series_from
-from community.models import HandoverReport, HandoverVerdict, MaintenanceNote
 from members.models import Household
 from members.selectors import own_household_ids, user_can_manage_project
 

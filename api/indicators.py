@@ -45,8 +45,13 @@ from api.base import AUTHENTICATED
 from api.filters import IdFilter
 from api.handover import BAD_INPUT, REFUSED, UNKNOWN
 from common.months import first_of_month
-from community.models import GoalComparison, Indicator, IndicatorUnit, PilotGoal
-from community.monitoring.models import validate_filter
+from community.monitoring.models import (
+    GoalComparison,
+    Indicator,
+    IndicatorUnit,
+    PilotGoal,
+    validate_filter,
+)
 from community.monitoring.selectors.dashboards import (
     GoalProgress,
     goal_progress_list,

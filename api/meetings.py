@@ -45,11 +45,10 @@ from governance.selectors.meetings import (
     decision_class_list_for_user,
     meeting_list_for_user,
     meeting_register,
-    member_project_list,
     user_can_run_meeting,
 )
 from governance.services import meetings as services
-from members.selectors import managed_project_list
+from members.selectors import managed_project_list, member_project_list
 
 DIGITS = r"[0-9]+"
 

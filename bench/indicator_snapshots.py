@@ -29,28 +29,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from community.models import (  # noqa: E402
-    Booking,
-    BookingStatus,
-    Charge,
-    ChargeRun,
-    ContributionScheme,
-    IndicatorSnapshot,
-    SchemeStatus,
-    Space,
-    SpaceOpeningHours,
-)
-from community.monitoring.selectors.indicators import snapshot_months  # noqa: E402
-from community.monitoring.services.snapshots import NIGHTLY_MONTHS, indicator_snapshot_run  # noqa: E402
-from governance.models import (  # noqa: E402
+from community.bookings.models import Booking, BookingStatus, Space, SpaceOpeningHours
+from community.money.models import Charge, ChargeRun, ContributionScheme, SchemeStatus
+from community.monitoring.models import IndicatorSnapshot
+from community.monitoring.selectors.indicators import snapshot_months
+from community.monitoring.services.snapshots import NIGHTLY_MONTHS, indicator_snapshot_run
+from governance.models import (
     DecisionClass,
     Meeting,
     Participation,
@@ -58,7 +50,7 @@ from governance.models import (  # noqa: E402
     ProposalStatus,
     Voter,
 )
-from members.models import City, Gender, Household, HousingProject, IncomeDeclaration, Resident  # noqa: E402
+from members.models import City, Gender, Household, HousingProject, IncomeDeclaration, Resident
 
 SLUG = "bench-city"
 BATCH = 5000

@@ -4,26 +4,28 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from common.validation import Conflict
-from community.models import (
+from community.bookings.models import (
     Booking,
     BookingRequest,
     BookingSeries,
     BookingWindow,
-    Budget,
-    BudgetLine,
-    Charge,
-    ChargeRun,
-    ContributionScheme,
     HandoverReport,
     MaintenanceNote,
-    Payment,
-    SchemeStatus,
     Space,
     SpaceClosure,
     SpaceOpeningHours,
     WaitlistEntry,
 )
 from community.money.contribution_parameters import validate_parameters
+from community.money.models import (
+    Budget,
+    BudgetLine,
+    Charge,
+    ChargeRun,
+    ContributionScheme,
+    Payment,
+    SchemeStatus,
+)
 from community.money.services.schemes import scheme_adopt
 
 

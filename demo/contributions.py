@@ -30,8 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from common.months import add_months, first_of_month, last_of_month
-from community.models import Budget, BudgetCategory, Charge, ChargeRun, Payment, PaymentSource
-from community.money.selectors.household_facts import declarations_by_household
+from community.money.models import Budget, BudgetCategory, Charge, ChargeRun, Payment, PaymentSource
 from community.money.selectors.ledger import scheme_in_force
 from community.money.services.budgets import budget_set
 from community.money.services.charges import charges_run
@@ -45,6 +44,7 @@ from members.models import (
     ProjectKind,
     User,
 )
+from members.selectors import declarations_by_household
 
 MONTHS_CHARGED = 12
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from common.months import first_of_month, months_ending
-from community.models import GoalComparison, Indicator, PilotGoal
+from community.monitoring.models import GoalComparison, Indicator, PilotGoal
 from community.monitoring.services.pilot_goals import pilot_goal_create
 from community.monitoring.services.snapshots import indicator_snapshot_run
 from members.models import City, User

@@ -8,7 +8,8 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 
-from community.models import Booking, Payment
+from community.bookings.models import Booking
+from community.money.models import Payment
 from demo.contributions import seed_project_contributions
 from demo.governance import seed_project_governance
 from demo.households import HouseholdPlan, ProjectPlanner, ResidentPlan, demo_household

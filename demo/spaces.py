@@ -16,8 +16,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from community.bookings.models import SpaceKind
-from community.models import Booking, BookingStatus, Space, SpaceOpeningHours
+from community.bookings.models import Booking, BookingStatus, Space, SpaceKind, SpaceOpeningHours
 from members.models import Household, HousingProject, User
 
 WEEKS_BACK = 8

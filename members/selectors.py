@@ -9,13 +9,17 @@ Visibility rules, in one place for the API and the pages:
 
 from __future__ import annotations
 
+import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
+from common.equivalence import equivalised_income_cents
 from members.models import (
     City,
     Household,
@@ -112,6 +116,20 @@ def project_list_for_user(*, user: AnyUser) -> QuerySet[HousingProject]:
     ).select_related("city")
 
 
+def member_project_list(*, user: AnyUser) -> QuerySet[HousingProject]:
+    """The projects the user manages or lives in (while they hold a role there): whose spaces,
+    budgets and meetings they see. Unlike ``project_list_for_user`` this leaves out the projects
+    a city officer monitors."""
+    if not user.is_authenticated:
+        return HousingProject.objects.none()
+    if user.is_superuser:
+        return HousingProject.objects.select_related("city")
+    lived_in = Household.objects.filter(pk__in=own_household_ids(user=user)).values("project_id")
+    return HousingProject.objects.filter(
+        Q(pk__in=managed_project_list(user=user).values("pk")) | Q(pk__in=lived_in)
+    ).select_related("city")
+
+
 def household_list_for_user(*, user: AnyUser) -> QuerySet[Household]:
     if user.is_superuser:
         households = Household.objects.all()
@@ -196,3 +214,84 @@ def household_accounts(*, household_ids: Iterable[int]) -> dict[int, list[User]]
     for resident in residents:
         accounts[resident.household_id].append(resident.user)
     return accounts
+
+
+# --- What income and age a household has, for the formulas ---------------------------------
+# Internal reads for the contribution and affordability formulas and the booking fee: they are
+# not filtered by user, so only services and selectors that already checked access call them.
+
+# Nobody recorded in a household: it is counted as one adult, never as nobody.
+UNKNOWN_AGES = (30,)
+
+
+class Declarations:
+    """Each household's declarations in the order they take effect (valid from, then declared
+    at, then id): on any day, the last one already valid counts (DESIGN.md §3)."""
+
+    def __init__(self, declarations: Iterable[Any]) -> None:
+        self._rows: dict[int, list[Any]] = {}
+        self._starts: dict[int, list[dt.date]] = {}
+        for declaration in declarations:  # already in order
+            self._rows.setdefault(declaration.household_id, []).append(declaration)
+            self._starts.setdefault(declaration.household_id, []).append(declaration.valid_from)
+
+    def on(self, household_id: int, day: dt.date) -> Any:
+        """The household's declaration valid on ``day`` (an ``IncomeDeclaration``, or a row
+        of the fields asked for), or None."""
+        starts = self._starts.get(household_id)
+        if not starts:
+            return None
+        index = bisect_right(starts, day)
+        return self._rows[household_id][index - 1] if index else None
+
+    def of(self, household_id: int) -> list[Any]:
+        return self._rows.get(household_id, [])
+
+
+def declarations_by_household(
+    households: Sequence[Household] | Iterable[int],
+    until: dt.date,
+    fields: Sequence[str] = (),
+) -> Declarations:
+    """The declarations of the households valid from ``until`` or earlier, in one query. With
+    ``fields``, each is a light named tuple of those fields (and ``household_id`` and
+    ``valid_from``) instead of a model instance: a reader of thousands of household-months
+    that needs a few amounts does not pay for building whole models."""
+    declarations = IncomeDeclaration.objects.filter(
+        household__in=households, valid_from__lte=until
+    ).order_by("household_id", "valid_from", "declared_at", "pk")
+    if fields:
+        names = dict.fromkeys(("household_id", "valid_from", *fields))
+        return Declarations(declarations.values_list(*names, named=True))
+    return Declarations(declarations)
+
+
+# --- Ages --------------------------------------------------------------------------------
+
+
+def birth_years(households: Sequence[Household] | Iterable[int]) -> dict[int, list[int]]:
+    """Each household's residents' birth years, in one query (households with nobody recorded
+    are missing from the result)."""
+    years: dict[int, list[int]] = {}
+    for household_id, birth_year in Resident.objects.filter(household__in=households).values_list(
+        "household_id", "birth_year"
+    ):
+        years.setdefault(household_id, []).append(birth_year)
+    return years
+
+
+def ages_in(years: Sequence[int] | None, year: int) -> list[int]:
+    """The residents' ages in ``year`` (by birth year); one adult when nobody is recorded."""
+    return [year - birth_year for birth_year in years] if years else list(UNKNOWN_AGES)
+
+
+def household_equivalised_income_cents(*, household: Household, on: dt.date) -> int | None:
+    """The household's equivalised disposable monthly income on ``on``, from its latest valid
+    declaration, or None when it has declared nothing valid on that day. Two queries."""
+    declaration = declarations_by_household([household.pk], on).on(household.pk, on)
+    if declaration is None:
+        return None
+    ages = ages_in(birth_years([household.pk]).get(household.pk), on.year)
+    return equivalised_income_cents(
+        disposable_cents=declaration.disposable_monthly_cents, ages=ages
+    )

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
 from common.months import add_months
-from community.models import IndicatorSnapshot
+from community.monitoring.models import IndicatorSnapshot
 from members.models import City, HousingProject
 
 

@@ -24,7 +24,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.test import Client
 
-from community.models import GoalComparison, Indicator, PilotGoal
+from community.monitoring.models import GoalComparison, Indicator, PilotGoal
 from community.monitoring.selectors.dashboards import KEY_INDICATORS
 from members.models import Household, IncomeDeclaration, Resident, RoleKind
 from members.services import role_grant
@@ -298,7 +298,7 @@ def schema_urls(client: Client, ids: dict[str, set[int]]) -> list[str]:
 
 def seeded_ids(side, other) -> dict[str, set[int]]:
     """The ids of the seeded objects, by the API collection that would show them."""
-    from community.models import Booking, Space
+    from community.bookings.models import Booking, Space
 
     def pks(model, **scope) -> set[int]:
         return set(model.objects.filter(**scope).values_list("pk", flat=True))

@@ -23,8 +23,7 @@ from django.utils.translation import gettext as _
 from icalendar import Event
 
 from common.calendars import UID_DOMAIN, new_calendar, utc
-from community.bookings.models import BLOCKING_STATUSES
-from community.models import Booking, BookingStatus, Space
+from community.bookings.models import BLOCKING_STATUSES, Booking, BookingStatus, Space
 from members.models import Household
 
 ICAL_STATUS = {

@@ -25,63 +25,24 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
-from community.money.contribution_methods import cents_half_even
+from common.equivalence import modified_oecd_scale, square_root_scale
+from common.money import cents_half_even
 
 __all__ = [
     "OVERBURDEN_THRESHOLD",
     "POVERTY_LINE_SHARE",
     "SEVERE_BURDEN",
-    "SQUARE_ROOT_SCALE_LABEL",
     "THIRTY_PERCENT_RULE",
     "HouseholdAffordability",
     "household_affordability",
     "housing_cost_ratio",
     "median",
-    "equivalised_income_cents",
-    "modified_oecd_scale",
-    "square_root_scale",
 ]
 
 OVERBURDEN_THRESHOLD = Fraction(40, 100)  # Eurostat SI-S5 / ilc_lvho07a
 THIRTY_PERCENT_RULE = Fraction(30, 100)  # US, of gross income
 SEVERE_BURDEN = Fraction(50, 100)  # US, of gross income
 POVERTY_LINE_SHARE = Fraction(60, 100)  # Eurostat at-risk-of-poverty threshold
-ADULT_AGE = 14  # the modified OECD scale counts everyone aged 14 and over as an adult
-
-SQUARE_ROOT_SCALE_LABEL = "OECD AHD HC1.2: square root of household size"
-
-
-def modified_oecd_scale(*, ages: Sequence[int]) -> Fraction:
-    """The modified OECD equivalence scale (Eurostat; DESIGN.md §4): 1 for the first person
-    aged 14 or over, 1/2 for each other person aged 14 or over, 3/10 for each child under 14.
-
-    A household of minors only still has a head: its first child counts as the first adult.
-    No ages at all give 1, a household of one.
-
-    >>> modified_oecd_scale(ages=[40, 38, 10, 6])
-    Fraction(21, 10)
-    """
-    adults = sum(1 for age in ages if age >= ADULT_AGE)
-    children = len(ages) - adults
-    if adults == 0:
-        return 1 + Fraction(3, 10) * max(children - 1, 0)
-    return 1 + Fraction(1, 2) * (adults - 1) + Fraction(3, 10) * children
-
-
-def equivalised_income_cents(*, disposable_cents: int, ages: Sequence[int]) -> int:
-    """Disposable monthly income ÷ the modified OECD scale (Eurostat), half-even to the cent."""
-    return cents_half_even(Fraction(disposable_cents) / modified_oecd_scale(ages=ages))
-
-
-def square_root_scale(*, size: int) -> Decimal:
-    """The square-root equivalence scale, √(household size): the convention of the OECD
-    Affordable Housing Database (HC1.2), shown beside the modified OECD scale and labelled
-    ``SQUARE_ROOT_SCALE_LABEL``. Irrational in general, so a Decimal to 28 significant digits."""
-    if size < 1:
-        raise ValueError("a household has at least one member")
-    with localcontext() as context:
-        context.prec = 28
-        return Decimal(size).sqrt()
 
 
 def housing_cost_ratio(

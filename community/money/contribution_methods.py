@@ -47,6 +47,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from common.money import cents_half_even, div_half_even
 from community.money.contribution_parameters import (
     Method,
     coded_error,
@@ -57,28 +58,12 @@ from community.money.contribution_parameters import (
 __all__ = [
     "ContributionResult",
     "HouseholdFacts",
-    "cents_half_even",
     "compute_contributions",
     "largest_remainder",
 ]
 
 
 # --- exact rounding -------------------------------------------------------------------------
-
-
-def _div_half_even(numerator: int, denominator: int) -> int:
-    """numerator / denominator rounded half to even, in integers (denominator > 0)."""
-    quotient, remainder = divmod(numerator, denominator)
-    twice = 2 * remainder
-    if twice > denominator or (twice == denominator and quotient % 2):
-        quotient += 1
-    return quotient
-
-
-def cents_half_even(x: Fraction | Decimal | int) -> int:
-    """An exact amount of cents rounded half to even (banker's rounding): 2.5 → 2, 3.5 → 4."""
-    x = Fraction(x)
-    return _div_half_even(x.numerator, x.denominator)
 
 
 def _key_ranks(keys: Sequence[Hashable]) -> list[int]:
@@ -279,7 +264,7 @@ class _Run:
             percent = _percent(self.params["cost_share_percent"])
             if percent != 1:
                 shares = [
-                    _div_half_even(share * percent.numerator, percent.denominator)
+                    div_half_even(share * percent.numerator, percent.denominator)
                     for share in shares
                 ]
             self._cost_shares = shares
@@ -392,7 +377,7 @@ def _income_share(run: _Run) -> ContributionResult:
             if missing:
                 run.warn("missing_income")
                 income = 0
-            base = _div_half_even(rate.numerator * income, rate.denominator)
+            base = div_half_even(rate.numerator * income, rate.denominator)
             amount, rule = _clamp_line(base, floor, cap)
             line = {
                 "rule": rule,
@@ -439,7 +424,7 @@ def _income_bands(run: _Run) -> ContributionResult:
                 "rule": "band",
                 "band": number + 1,
                 "income": kind,
-                "income_cents": _div_half_even(*income),
+                "income_cents": div_half_even(*income),
                 "from_cents": band["from_cents"],
                 "to_cents": band["to_cents"],
             }
@@ -448,7 +433,7 @@ def _income_bands(run: _Run) -> ContributionResult:
             else:
                 rate = rates[number]
                 disposable = household.disposable_cents or 0
-                amount = _div_half_even(rate.numerator * disposable, rate.denominator)
+                amount = div_half_even(rate.numerator * disposable, rate.denominator)
                 line["rate"] = rate_texts[number]
                 line["disposable_cents"] = disposable
             line["amount_cents"] = amount
@@ -557,7 +542,7 @@ def _tenant_payment(
         best_num, best_den = candidates[rule]
         if num * best_den > best_num * den:
             rule = name
-    amount = _div_half_even(*candidates[rule])
+    amount = div_half_even(*candidates[rule])
     if cap is not None and amount > cap:
         amount, rule = cap, "cap"
     line = {
@@ -567,12 +552,12 @@ def _tenant_payment(
         "deductions": {
             "dependants_cents": dependant_deduction,
             "elderly_or_disabled_cents": elderly_deduction,
-            "medical_cents": _div_half_even(medical_num, t_den),
+            "medical_cents": div_half_even(medical_num, t_den),
             "childcare_cents": childcare_deduction,
         },
-        "adjusted_annual_cents": _div_half_even(adjusted_num, t_den),
-        "adjusted_monthly_cents": _div_half_even(adjusted_num, 12 * t_den),
-        "candidates": {name: _div_half_even(*pair) for name, pair in candidates.items()},
+        "adjusted_annual_cents": div_half_even(adjusted_num, t_den),
+        "adjusted_monthly_cents": div_half_even(adjusted_num, 12 * t_den),
+        "candidates": {name: div_half_even(*pair) for name, pair in candidates.items()},
         "cap_cents": cap,
         "amount_cents": amount,
     }
@@ -652,7 +637,7 @@ def _solidarity(run: _Run) -> ContributionResult:
         lines[index] = {
             "rule": rules[position],
             "income": kind,
-            "income_cents": _div_half_even(*incomes[position]),
+            "income_cents": div_half_even(*incomes[position]),
             "rate": rate_text,
             "floor_cents": p_floors[position],
             "cap_cents": p_caps[position],

@@ -20,8 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from common.forms import DateInput, MoneyField, run_service
 from common.months import last_of_month
 from common.validation import Conflict
-from community.models import BudgetCategory, BudgetStatus
 from community.money.contribution_parameters import Method, default_parameters
+from community.money.models import BudgetCategory, BudgetStatus
 from members.models import EvidenceStatus, Household
 
 T = TypeVar("T")

@@ -17,7 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import DateInput
 from common.months import first_of_month
-from community.models import INDICATOR_SPECS, GoalComparison, Indicator, IndicatorUnit, PilotGoal
+from community.monitoring.models import (
+    INDICATOR_SPECS,
+    GoalComparison,
+    Indicator,
+    IndicatorUnit,
+    PilotGoal,
+)
 from community.monitoring.selectors.dashboards import DEFAULT_COMPARED, DEFAULT_WINDOW, WINDOWS
 from members.models import City
 

@@ -41,8 +41,8 @@ from common.charts import BarChart, LineChart, bar_chart, line_chart
 from common.csv_export import csv_response
 from common.forms import submit
 from common.months import add_months
-from community.models import Indicator, IndicatorUnit, PilotGoal
 from community.monitoring.forms import DashboardForm, ExportForm, PilotGoalForm, ReportForm
+from community.monitoring.models import Indicator, IndicatorUnit, PilotGoal
 from community.monitoring.selectors.dashboards import (
     EXPORT_COLUMNS,
     WINDOWS,

@@ -26,7 +26,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
-from community.models import IndicatorUnit
+from community.monitoring.models import IndicatorUnit
 from community.monitoring.selectors.dashboards import Figure, indicator_label, indicator_short_label
 
 register = template.Library()

@@ -192,33 +192,33 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "booking-reminders-send": {
-        "task": "community.tasks.booking_reminders_send_task",
+        "task": "community.bookings.tasks.booking_reminders_send_task",
         "schedule": crontab(minute="*/5"),
     },
     "bookings-release-no-shows": {
-        "task": "community.tasks.bookings_release_no_shows_task",
+        "task": "community.bookings.tasks.bookings_release_no_shows_task",
         "schedule": crontab(minute="*/5"),
     },
     "waitlist-lapse-past": {
-        "task": "community.tasks.waitlist_lapse_past_task",
+        "task": "community.bookings.tasks.waitlist_lapse_past_task",
         "schedule": crontab(minute="*/15"),
     },
     "booking-windows-draw-due": {
-        "task": "community.tasks.booking_windows_draw_due_task",
+        "task": "community.bookings.tasks.booking_windows_draw_due_task",
         "schedule": crontab(minute="*/5"),
     },
     # The month's charges on its first day; a repeat finds the month charged.
     "charges-run-monthly": {
-        "task": "community.tasks.charges_run_monthly_task",
+        "task": "community.money.tasks.charges_run_monthly_task",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
     "income-declaration-reminders": {
-        "task": "community.tasks.income_declaration_reminders_task",
+        "task": "community.money.tasks.income_declaration_reminders_task",
         "schedule": crontab(hour=3, minute=30),
     },
     # The city indicators of the current and previous month; a repeat the same day skips.
     "indicator-snapshots-nightly": {
-        "task": "community.tasks.indicator_snapshots_nightly_task",
+        "task": "community.monitoring.tasks.indicator_snapshots_nightly_task",
         "schedule": crontab(hour=2, minute=30),
     },
     # Votes open and close within a minute of their time.

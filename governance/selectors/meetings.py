@@ -18,25 +18,11 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySe
 from django.db.models.functions import Coalesce
 
 from governance.models import AgendaItem, Attendance, AttendanceStatus, DecisionClass, Meeting
-from members.models import Household, HousingProject, Resident, User
-from members.selectors import AnyUser, managed_project_list, own_household_ids
+from members.models import HousingProject, Resident, User
+from members.selectors import AnyUser, member_project_list
 
 # Who is on a meeting's attendance register: the adults of the households living there.
 REGISTER_ADULT_AGE = 18
-
-
-def member_project_list(*, user: AnyUser) -> QuerySet[HousingProject]:
-    """The projects the user manages or lives in: the ones whose meetings they take part in.
-
-    Unlike ``project_list_for_user`` this leaves out the projects a city officer monitors."""
-    if not user.is_authenticated:
-        return HousingProject.objects.none()
-    if user.is_superuser:
-        return HousingProject.objects.select_related("city")
-    lived_in = Household.objects.filter(pk__in=own_household_ids(user=user)).values("project_id")
-    return HousingProject.objects.filter(
-        Q(pk__in=managed_project_list(user=user).values("pk")) | Q(pk__in=lived_in)
-    ).select_related("city")
 
 
 def _count_of(queryset: QuerySet) -> Coalesce:

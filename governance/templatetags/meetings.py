@@ -9,7 +9,7 @@ from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from governance.selectors.meetings import member_project_list
+from members.selectors import member_project_list
 
 register = template.Library()
 

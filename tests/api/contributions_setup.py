@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from community.models import (
+from community.money.models import (
     Budget,
     BudgetLine,
     Charge,

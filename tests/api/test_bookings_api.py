@@ -11,8 +11,7 @@ import yaml
 from django.core.management import call_command
 from django.utils import timezone
 
-from community.bookings.services.lottery import booking_request_submit, booking_window_open
-from community.models import (
+from community.bookings.models import (
     Booking,
     BookingRequest,
     BookingStatus,
@@ -23,6 +22,7 @@ from community.models import (
     WaitlistStatus,
     WindowStatus,
 )
+from community.bookings.services.lottery import booking_request_submit, booking_window_open
 from members.models import RoleKind
 from members.services import role_grant
 from tests.community.factories import (

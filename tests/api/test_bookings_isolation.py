@@ -11,8 +11,14 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from community.bookings.models import (
+    Booking,
+    BookingRequest,
+    BookingWindow,
+    SpaceClosure,
+    WaitlistEntry,
+)
 from community.bookings.services.lottery import booking_window_open
-from community.models import Booking, BookingRequest, BookingWindow, SpaceClosure, WaitlistEntry
 from members.models import Role, RoleKind
 from members.services import role_grant, role_revoke
 from tests.community.factories import BookingFactory, SpaceFactory, WaitlistEntryFactory, zone_of

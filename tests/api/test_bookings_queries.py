@@ -12,8 +12,8 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from community.bookings.models import Booking, BookingStatus, BookingWindow, Space
 from community.bookings.services.lottery import booking_request_submit, booking_window_open
-from community.models import Booking, BookingStatus, BookingWindow, Space
 from tests.community.factories import SpaceFactory, close_space, open_daily, zone_of
 from tests.conftest import api_client_for
 from tests.factories import HouseholdFactory

@@ -16,7 +16,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from community.models import (
+from community.money.models import (
     Budget,
     Charge,
     ChargeRun,

@@ -14,14 +14,8 @@ import yaml
 from django.core.management import call_command
 from django.utils import timezone
 
+from community.bookings.models import Booking, BookingStatus, HandoverReport, MaintenanceNote, Space
 from community.bookings.services.handover import handover_submit
-from community.models import (
-    Booking,
-    BookingStatus,
-    HandoverReport,
-    MaintenanceNote,
-    Space,
-)
 from tests.community.factories import BookingFactory, BookingSeriesFactory, SpaceFactory, zone_of
 from tests.conftest import api_client_for
 from tests.factories import HouseholdFactory, make_resident_user

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from community.models import GoalComparison, Indicator, PilotGoal
+from community.monitoring.models import GoalComparison, Indicator, PilotGoal
 from members.models import RoleKind
 from members.services import role_grant
 from tests.conftest import api_client_for

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 from django.utils import timezone
 
-from community.models import Budget, ContributionScheme
+from community.money.models import Budget, ContributionScheme
 from community.money.services.budgets import budget_set
 from community.money.services.schemes import scheme_adopt, scheme_create
 from members.models import HousingProject

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import factory
 from factory.django import DjangoModelFactory
 
-from community.models import (
+from community.bookings.models import (
     Booking,
     BookingSeries,
     BookingStatus,

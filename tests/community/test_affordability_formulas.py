@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from common.equivalence import modified_oecd_scale, square_root_scale
 from community.money.affordability import (
     OVERBURDEN_THRESHOLD,
     POVERTY_LINE_SHARE,
@@ -19,8 +20,6 @@ from community.money.affordability import (
     household_affordability,
     housing_cost_ratio,
     median,
-    modified_oecd_scale,
-    square_root_scale,
 )
 
 PROPERTY = settings(database=None, max_examples=200, deadline=None)

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from community.bookings.models import Booking, BookingStatus, Space, SpaceKind
 from community.bookings.selectors.availability import (
     BlockedReason,
     space_availability,
@@ -14,7 +15,6 @@ from community.bookings.selectors.availability import (
     spaces_free,
 )
 from community.bookings.services.bookings import booking_create
-from community.models import Booking, BookingStatus, Space, SpaceKind
 from tests.community.factories import BookingFactory, SpaceFactory, close_space, local, open_daily
 from tests.factories import HouseholdFactory, ProjectFactory
 

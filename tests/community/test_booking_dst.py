@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
+from community.bookings.models import Recurrence
 from community.bookings.services.bookings import booking_create
 from community.bookings.services.series import (
     SeriesMode,
     booking_series_create,
     booking_series_preview,
 )
-from community.models import Recurrence
 from tests.community.factories import SpaceFactory, open_daily
 from tests.factories import CityFactory, HouseholdFactory, ProjectFactory, make_resident_user
 

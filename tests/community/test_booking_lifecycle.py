@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from common.validation import Conflict
+from community.bookings.models import Booking, BookingStatus, WaitlistStatus
 from community.bookings.services.bookings import (
     SlotTaken,
     booking_approve,
@@ -16,7 +17,6 @@ from community.bookings.services.bookings import (
     bookings_cancel_for_household,
 )
 from community.bookings.services.waitlist import waitlist_join
-from community.models import Booking, BookingStatus, WaitlistStatus
 from tests.community.factories import BookingFactory, SpaceFactory, local, open_daily
 from tests.factories import HouseholdFactory, UserFactory, make_manager, make_resident_user
 

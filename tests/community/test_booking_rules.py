@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from community.bookings.models import Booking, BookingStatus, SpaceKind
 from community.bookings.services.bookings import SlotTaken, booking_create, check_booking_rules
-from community.models import Booking, BookingStatus, SpaceKind
 from tests.community.factories import BookingFactory, SpaceFactory, close_space, local, open_daily
 from tests.factories import (
     HouseholdFactory,

@@ -6,6 +6,13 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from community.bookings.models import (
+    Booking,
+    BookingSeries,
+    BookingStatus,
+    Recurrence,
+    WaitlistStatus,
+)
 from community.bookings.services.bookings import booking_create
 from community.bookings.services.series import (
     Refusal,
@@ -17,7 +24,6 @@ from community.bookings.services.series import (
     series_dates,
 )
 from community.bookings.services.waitlist import waitlist_join
-from community.models import Booking, BookingSeries, BookingStatus, Recurrence, WaitlistStatus
 from tests.community.factories import (
     BookingFactory,
     SpaceFactory,

@@ -4,12 +4,12 @@ import pytest
 from icalendar import Calendar
 
 from community.bookings.calendars import booking_calendar, household_calendar, space_calendar
+from community.bookings.models import BookingStatus, Space
 from community.bookings.selectors.bookings import (
     bookings_for_household_feed,
     bookings_for_space_feed,
 )
 from community.bookings.services.spaces import household_feed_token_rotate, space_feed_token_rotate
-from community.models import BookingStatus, Space
 from members.models import Household
 from tests.community.factories import BookingFactory, SpaceFactory, local
 from tests.factories import HouseholdFactory, ResidentFactory

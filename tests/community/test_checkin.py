@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from common.validation import Conflict
+from community.bookings.models import BookingStatus, WaitlistStatus
 from community.bookings.services.checkin import booking_check_in, bookings_release_no_shows
-from community.models import BookingStatus, WaitlistStatus
 from tests.community.factories import (
     BookingFactory,
     SpaceFactory,

@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from common.money import cents_half_even
 from community.money.contribution_methods import (
     HouseholdFacts,
-    cents_half_even,
     compute_contributions,
     largest_remainder,
 )
@@ -795,9 +795,10 @@ def test_twenty_thousand_households_take_well_under_a_second():
         parameters = default_parameters(method)
         if method == Method.SOLIDARITY:
             parameters = {"income": "equivalised", "floor_cents": 5000, "cap_cents": 300000}
-        started = time.perf_counter()
+        # CPU time, not wall time: other processes on a busy machine do not slow the formula.
+        started = time.process_time()
         result = compute(method, parameters, households, budget)
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         assert elapsed < 1.0, (method, elapsed)
         assert len(result.amounts) == 20000
     assert result.total_cents == budget  # the solidarity run covers it

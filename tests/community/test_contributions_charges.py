@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from community.models import Charge, ChargeRun
+from community.money.models import Charge, ChargeRun
 from community.money.selectors.ledger import charge_list_for_user, charge_run_list_for_user
 from community.money.services.budgets import budget_set
 from community.money.services.charges import charges_run

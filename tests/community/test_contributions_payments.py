@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from community.models import Payment, PaymentSource
+from community.money.models import Payment, PaymentSource
 from community.money.selectors.ledger import (
     arrears_list,
     household_balances,

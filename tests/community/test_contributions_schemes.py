@@ -10,14 +10,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from common.validation import Conflict
-from community.models import (
+from community.money.contribution_parameters import METHOD_LABELS, Method
+from community.money.models import (
     Budget,
     BudgetLine,
     ContributionScheme,
     SchemeMethod,
     SchemeStatus,
 )
-from community.money.contribution_parameters import METHOD_LABELS, Method
 from community.money.selectors.ledger import (
     budget_for_month,
     scheme_in_force,

@@ -4,12 +4,17 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from common.validation import Conflict
+from community.bookings.models import (
+    BookingStatus,
+    HandoverReport,
+    HandoverVerdict,
+    MaintenanceNote,
+)
 from community.bookings.services.handover import (
     handover_review,
     handover_submit,
     maintenance_note_resolve,
 )
-from community.models import BookingStatus, HandoverReport, HandoverVerdict, MaintenanceNote
 from tests.community.factories import BookingFactory, SpaceFactory, local
 from tests.factories import HouseholdFactory, make_resident_user
 

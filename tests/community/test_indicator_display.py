@@ -9,7 +9,7 @@ import pytest
 from django.utils import translation
 
 from common.charts import bar_chart, line_chart, nice_ceiling
-from community.models import IndicatorUnit
+from community.monitoring.models import IndicatorUnit
 from community.monitoring.selectors.dashboards import Figure, json_number, plain_value
 from community.templatetags.indicators import figure_cells, figure_text, value_text
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from common.disclosure import Cell, Group, protect
-from community.models import (
+from community.monitoring.models import (
     INDICATOR_SPECS,
     GoalComparison,
     Indicator,

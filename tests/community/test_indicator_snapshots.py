@@ -27,18 +27,18 @@ from common.disclosure import (
     recoverable_cells,
 )
 from common.months import quarter_of
-from community.models import (
-    INDICATOR_SPECS,
-    BookingStatus,
-    Indicator,
-    IndicatorSnapshot,
-)
+from community.bookings.models import BookingStatus
 from community.money.selectors.affordability import (
     household_figures_for_city,
     project_affordability,
 )
 from community.money.services.charges import charges_run
-from community.monitoring.models import to_stored_decimal
+from community.monitoring.models import (
+    INDICATOR_SPECS,
+    Indicator,
+    IndicatorSnapshot,
+    to_stored_decimal,
+)
 from community.monitoring.selectors.indicators import (
     HOUSEHOLD_SIZE_FILTERS,
     QUARTER_FILTER,

@@ -11,15 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from common.validation import Conflict
-from community.bookings.selectors.availability import BlockedReason, space_availability
-from community.bookings.services.bookings import booking_create
-from community.bookings.services.lottery import (
-    booking_request_submit,
-    booking_window_draw,
-    booking_window_open,
-    lottery_replay,
-)
-from community.models import (
+from community.bookings.models import (
     Booking,
     BookingRequest,
     BookingStatus,
@@ -28,7 +20,15 @@ from community.models import (
     SpaceKind,
     WindowStatus,
 )
-from community.tasks import booking_window_draw_task, booking_windows_draw_due_task
+from community.bookings.selectors.availability import BlockedReason, space_availability
+from community.bookings.services.bookings import booking_create
+from community.bookings.services.lottery import (
+    booking_request_submit,
+    booking_window_draw,
+    booking_window_open,
+    lottery_replay,
+)
+from community.bookings.tasks import booking_window_draw_task, booking_windows_draw_due_task
 from tests.community.factories import BookingFactory, SpaceFactory, close_space, local
 from tests.factories import HouseholdFactory, ProjectFactory, make_manager
 

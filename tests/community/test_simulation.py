@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from common.months import add_months, first_of_month
-from community.models import (
+from community.money.models import (
     Budget,
     BudgetLine,
     Charge,

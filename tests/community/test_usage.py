@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from community.bookings.models import BookingStatus
 from community.bookings.selectors.usage import household_used_minutes, space_usage
-from community.models import BookingStatus
 from tests.community.factories import BookingFactory, SpaceFactory, local
 from tests.factories import HouseholdFactory
 

@@ -8,6 +8,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from common.validation import Conflict
+from community.bookings.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
 from community.bookings.services.bookings import booking_cancel, booking_create
 from community.bookings.services.waitlist import (
     waitlist_join,
@@ -16,8 +17,7 @@ from community.bookings.services.waitlist import (
     waitlist_promote,
     waitlist_promoted_notify,
 )
-from community.models import Booking, BookingStatus, WaitlistEntry, WaitlistStatus
-from community.tasks import waitlist_promoted_notify_task
+from community.bookings.tasks import waitlist_promoted_notify_task
 from tests.community.factories import BookingFactory, SpaceFactory, local, open_daily
 from tests.factories import HouseholdFactory, ResidentFactory, make_resident_user
 

@@ -13,8 +13,7 @@ from collections import Counter
 import pytest
 from django.utils import timezone
 
-from community.bookings.models import BLOCKING_STATUSES
-from community.models import Booking
+from community.bookings.models import BLOCKING_STATUSES, Booking
 from tests.community.factories import SpaceFactory, open_daily, zone_of
 from tests.concurrency.helpers import post_together
 from tests.factories import HouseholdFactory, ProjectFactory, make_resident_user

@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from community.bookings.models import BLOCKING_STATUSES
+from community.bookings.models import BLOCKING_STATUSES, Booking, BookingStatus, Recurrence
 from community.bookings.services.bookings import (
     SlotTaken,
     booking_cancel,
@@ -21,7 +21,6 @@ from community.bookings.services.bookings import (
 )
 from community.bookings.services.series import SeriesConflict, SeriesMode, booking_series_create
 from community.bookings.services.waitlist import waitlist_join
-from community.models import Booking, BookingStatus, Recurrence
 from members.models import HousingProject
 from tests.community.factories import SpaceFactory, local, open_daily
 from tests.concurrency.helpers import kinds, run_together

@@ -8,11 +8,11 @@ from collections import Counter
 
 import pytest
 
-from community.models import Charge, ChargeRun, ContributionScheme, Payment, SchemeStatus
+from community.money.models import Charge, ChargeRun, ContributionScheme, Payment, SchemeStatus
 from community.money.services.charges import charges_run
 from community.money.services.payments import payments_import_csv
 from community.money.services.schemes import scheme_adopt, scheme_create
-from community.tasks import charges_run_monthly_task, charges_run_project_task
+from community.money.tasks import charges_run_monthly_task, charges_run_project_task
 from tests.community.contributions_setup import JAN_2025, JUNE, adopted_scheme, set_budget
 from tests.concurrency.test_booking_races import kinds, run_together
 from tests.factories import HouseholdFactory, ProjectFactory

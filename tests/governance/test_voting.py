@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from common.validation import Conflict
-from community.models import SchemeStatus
+from community.money.models import SchemeStatus
 from community.money.services.schemes import scheme_create
 from governance.models import (
     Decision,

@@ -8,7 +8,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
-from community.models import Budget, Charge, ChargeRun, ContributionScheme, Payment
+from community.money.models import Budget, Charge, ChargeRun, ContributionScheme, Payment
 from community.money.selectors.ledger import arrears_list
 from demo.network import ADMIN_EMAIL, DEMO_PASSWORD, REFERENCE_YEAR
 from members.models import (

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from django.utils import timezone
 
-from community.models import (
+from community.bookings.models import (
     Booking,
     BookingStatus,
     Space,

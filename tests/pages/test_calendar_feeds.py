@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from icalendar import Calendar
 
-from community.models import BookingStatus, Space
+from community.bookings.models import BookingStatus, Space
 from members.models import Household
 from tests.community.factories import BookingFactory, SpaceFactory, local, zone_of
 from tests.pages.helpers import html

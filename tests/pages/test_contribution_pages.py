@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from community.models import (
+from community.money.models import (
     Budget,
     BudgetLine,
     Charge,

@@ -13,8 +13,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from community.bookings.services.handover import handover_review, handover_submit
-from community.models import (
+from community.bookings.models import (
     Booking,
     BookingStatus,
     HandoverReport,
@@ -22,6 +21,7 @@ from community.models import (
     MaintenanceNote,
     Space,
 )
+from community.bookings.services.handover import handover_review, handover_submit
 from tests.community.factories import BookingFactory, BookingSeriesFactory, SpaceFactory, zone_of
 from tests.factories import HouseholdFactory, make_resident_user
 from tests.pages.helpers import field_errors, html, shows

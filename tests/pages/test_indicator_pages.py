@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from django.utils.html import escape
 
-from community.models import GoalComparison, Indicator, PilotGoal
+from community.monitoring.models import GoalComparison, Indicator, PilotGoal
 from community.monitoring.selectors.dashboards import ALL_INDICATORS
 from members.models import RoleKind
 from members.services import role_grant

@@ -7,9 +7,9 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from community.bookings.models import Booking, BookingStatus
 from community.bookings.services.reminders import booking_reminders_send
-from community.models import Booking, BookingStatus
-from community.tasks import booking_reminders_send_task, bookings_release_no_shows_task
+from community.bookings.tasks import booking_reminders_send_task, bookings_release_no_shows_task
 from tests.community.factories import BookingFactory, SpaceFactory, local, zone_of
 from tests.factories import HouseholdFactory, ResidentFactory, make_resident_user
 

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from common.months import first_of_month
-from community.models import Charge, ChargeRun
-from community.tasks import charges_run_monthly_task, charges_run_project_task
+from community.money.models import Charge, ChargeRun
+from community.money.tasks import charges_run_monthly_task, charges_run_project_task
 from members.models import ProjectStatus
 from tests.community.contributions_setup import JUNE, adopted_scheme, set_budget
 from tests.factories import HouseholdFactory, ProjectFactory
@@ -91,7 +91,7 @@ def test_the_beat_runs_the_charges_on_the_first_and_the_reminders_daily():
     monthly = schedule["charges-run-monthly"]
     daily = schedule["income-declaration-reminders"]
 
-    assert monthly["task"] == "community.tasks.charges_run_monthly_task"
+    assert monthly["task"] == "community.money.tasks.charges_run_monthly_task"
     assert monthly["schedule"] == crontab(day_of_month=1, hour=2, minute=0)
-    assert daily["task"] == "community.tasks.income_declaration_reminders_task"
+    assert daily["task"] == "community.money.tasks.income_declaration_reminders_task"
     assert daily["schedule"] == crontab(hour=3, minute=30)

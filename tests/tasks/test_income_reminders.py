@@ -8,9 +8,9 @@ import time
 import pytest
 from django.core import mail
 
-from community.models import ChargeRun
+from community.money.models import ChargeRun
 from community.money.services.income_reminders import income_renewal_reminders_send
-from community.tasks import charges_run_project_task, income_declaration_reminders_task
+from community.money.tasks import charges_run_project_task, income_declaration_reminders_task
 from members.models import IncomeDeclaration, ProjectStatus
 from tests.community.contributions_setup import JUNE, adopted_scheme, set_budget
 from tests.factories import (

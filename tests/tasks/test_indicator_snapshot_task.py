@@ -11,10 +11,13 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.db import connection, transaction
 
-from community.models import IndicatorSnapshot
+from community.monitoring.models import IndicatorSnapshot
 from community.monitoring.selectors.indicators import snapshot_months
 from community.monitoring.services.snapshots import NIGHTLY_MONTHS, indicator_snapshot_run_if_due
-from community.tasks import indicator_snapshot_city_task, indicator_snapshots_nightly_task
+from community.monitoring.tasks import (
+    indicator_snapshot_city_task,
+    indicator_snapshots_nightly_task,
+)
 from members.models import City
 from tests.factories import CityFactory, HouseholdFactory, ProjectFactory
 
@@ -133,7 +136,7 @@ def test_a_run_since_a_time_skips_a_city_computed_after_it():
 def test_the_beat_runs_the_snapshot_nightly_at_half_past_two():
     nightly = settings.CELERY_BEAT_SCHEDULE["indicator-snapshots-nightly"]
 
-    assert nightly["task"] == "community.tasks.indicator_snapshots_nightly_task"
+    assert nightly["task"] == "community.monitoring.tasks.indicator_snapshots_nightly_task"
     assert nightly["schedule"] == crontab(hour=2, minute=30)
     assert indicator_snapshots_nightly_task.acks_late
     assert indicator_snapshot_city_task.acks_late

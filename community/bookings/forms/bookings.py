@@ -16,9 +16,9 @@ from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import MoneyField
+from community.bookings.models import Recurrence, Space, SpaceKind
 from community.bookings.services.series import MAX_OCCURRENCES, SeriesMode
 from community.bookings.services.spaces import SPACE_EDITABLE
-from community.models import Recurrence, Space, SpaceKind
 
 MINUTES_PER_DAY = 24 * 60
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"

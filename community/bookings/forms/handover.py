@@ -17,8 +17,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DateInput
+from community.bookings.models import HandoverVerdict
 from community.bookings.schedule import local_midnight
-from community.models import HandoverVerdict
 
 COMMENT_MAX_LENGTH = 2000
 # Going away cancels bookings in one go: a year at a time is plenty, and keeps a typo in the

@@ -20,7 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from community.bookings.models import BLOCKING_STATUSES
+from community.bookings.models import (
+    BLOCKING_STATUSES,
+    Booking,
+    BookingWindow,
+    Space,
+    SpaceClosure,
+    SpaceOpeningHours,
+    WindowStatus,
+)
 from community.bookings.schedule import (
     Interval,
     covers,
@@ -31,14 +39,6 @@ from community.bookings.schedule import (
     project_zone,
     quota_periods,
     subtract,
-)
-from community.models import (
-    Booking,
-    BookingWindow,
-    Space,
-    SpaceClosure,
-    SpaceOpeningHours,
-    WindowStatus,
 )
 from members.models import HousingProject
 

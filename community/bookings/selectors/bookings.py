@@ -8,9 +8,8 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from community.bookings.models import BLOCKING_STATUSES
-from community.bookings.selectors.spaces import space_closure_list, space_list_for_user
-from community.models import (
+from community.bookings.models import (
+    BLOCKING_STATUSES,
     Booking,
     BookingStatus,
     BookingWindow,
@@ -18,6 +17,7 @@ from community.models import (
     SpaceClosure,
     WaitlistEntry,
 )
+from community.bookings.selectors.spaces import space_closure_list, space_list_for_user
 from members.models import Household, HousingProject
 from members.selectors import AnyUser, managed_project_list, own_household_ids
 

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from community.bookings.models import (
+    Booking,
+    BookingSeries,
+    BookingStatus,
+    HandoverReport,
+    MaintenanceNote,
+)
 from community.bookings.selectors.spaces import space_list_for_user
-from community.models import Booking, BookingSeries, BookingStatus, HandoverReport, MaintenanceNote
 from members.selectors import AnyUser, managed_project_list, own_household_ids
 
 

@@ -4,23 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from community.models import Space, SpaceClosure, SpaceOpeningHours
-from members.models import Household, HousingProject
-from members.selectors import AnyUser, managed_project_list, own_household_ids
-
-
-def space_project_list_for_user(*, user: AnyUser) -> QuerySet[HousingProject]:
-    """Projects whose spaces the user sees: the ones they manage or live in (while they hold a
-    role there). City officers see none."""
-    if user.is_superuser:
-        return HousingProject.objects.all()
-    lived_in = Household.objects.filter(pk__in=own_household_ids(user=user)).values("project_id")
-    return HousingProject.objects.filter(
-        Q(pk__in=managed_project_list(user=user).values("pk")) | Q(pk__in=lived_in)
-    )
+from community.bookings.models import Space, SpaceClosure, SpaceOpeningHours
+from members.selectors import AnyUser, member_project_list
 
 
 def space_list_for_user(*, user: AnyUser) -> QuerySet[Space]:
@@ -28,9 +16,7 @@ def space_list_for_user(*, user: AnyUser) -> QuerySet[Space]:
     if user.is_superuser:
         spaces = Space.objects.all()
     else:
-        spaces = Space.objects.filter(
-            project__in=space_project_list_for_user(user=user).values("pk")
-        )
+        spaces = Space.objects.filter(project__in=member_project_list(user=user).values("pk"))
     return spaces.select_related("project__city").prefetch_related(
         Prefetch(
             "opening_hours", queryset=SpaceOpeningHours.objects.order_by("weekday", "opens_minute")

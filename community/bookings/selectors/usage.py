@@ -23,7 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Greatest, Least
 
-from community.models import Booking, BookingStatus, Space
+from community.bookings.models import Booking, BookingStatus, Space
 
 USED = Q(status=BookingStatus.CONFIRMED) | Q(checked_in_at__isnull=False)
 

@@ -19,7 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.validation import Conflict
-from community.bookings.models import BLOCKING_STATUSES
+from community.bookings.models import (
+    BLOCKING_STATUSES,
+    Booking,
+    BookingStatus,
+    BookingWindow,
+    Space,
+    WindowStatus,
+)
 from community.bookings.schedule import (
     Interval,
     merge,
@@ -33,9 +40,8 @@ from community.bookings.selectors.availability import (
     space_free_intervals,
     space_opening_rows,
 )
-from community.models import Booking, BookingStatus, BookingWindow, Space, WindowStatus
-from community.money.selectors.household_facts import household_equivalised_income_cents
 from members.models import Household, User
+from members.selectors import household_equivalised_income_cents
 
 NEXT_FREE_HORIZON = dt.timedelta(days=7)
 NEXT_FREE_COUNT = 5

@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.validation import Conflict
+from community.bookings.models import Booking, BookingStatus, Space
 from community.bookings.services.bookings import lock_space
 from community.bookings.services.waitlist import waitlist_promote
-from community.models import Booking, BookingStatus, Space
 from members.models import User
 from members.selectors import own_household_ids
 

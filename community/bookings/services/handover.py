@@ -15,16 +15,16 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from common.validation import Conflict
-from community.bookings.schedule import project_zone
-from community.bookings.selectors.handover import handover_next_booking
-from community.bookings.services.checkin import CHECKIN_OPENS_BEFORE, user_is_household_member
-from community.models import (
+from community.bookings.models import (
     Booking,
     BookingStatus,
     HandoverReport,
     HandoverVerdict,
     MaintenanceNote,
 )
+from community.bookings.schedule import project_zone
+from community.bookings.selectors.handover import handover_next_booking
+from community.bookings.services.checkin import CHECKIN_OPENS_BEFORE, user_is_household_member
 from members.models import User
 from members.selectors import user_can_manage_project
 

@@ -37,16 +37,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.validation import Conflict, save_validated
-from community.bookings.selectors.availability import check_space_timing, space_opening_rows
-from community.bookings.selectors.usage import household_used_minutes
-from community.bookings.services.bookings import SlotTaken, booking_create
-from community.models import (
+from community.bookings.models import (
     BookingRequest,
     BookingWindow,
     Space,
     SpaceClosure,
     WindowStatus,
 )
+from community.bookings.selectors.availability import check_space_timing, space_opening_rows
+from community.bookings.selectors.usage import household_used_minutes
+from community.bookings.services.bookings import SlotTaken, booking_create
 from members.models import Household, User
 
 ALGORITHM = "efraimidis-spirakis"

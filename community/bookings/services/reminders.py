@@ -18,8 +18,8 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from common.mail import mail_due_rows
+from community.bookings.models import Booking, BookingStatus
 from community.bookings.schedule import project_zone
-from community.models import Booking, BookingStatus
 from members.models import User
 from members.selectors import household_accounts
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from common.months import add_months
 from common.validation import Conflict, save_validated
+from community.bookings.models import Booking, BookingSeries, Recurrence, Space
 from community.bookings.schedule import Interval, local_midnight, project_zone
 from community.bookings.services.bookings import (
     SlotTaken,
@@ -33,7 +34,6 @@ from community.bookings.services.bookings import (
     space_free_unit,
     utc_period,
 )
-from community.models import Booking, BookingSeries, Recurrence, Space
 from members.models import Household, User
 
 MAX_OCCURRENCES = {Recurrence.WEEKLY: 52, Recurrence.MONTHLY: 24}

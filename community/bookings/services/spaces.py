@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from common.tokens import new_feed_token
 from common.validation import save_validated
-from community.models import Space, SpaceClosure, SpaceOpeningHours
+from community.bookings.models import Space, SpaceClosure, SpaceOpeningHours
 from members.models import Household, HousingProject
 
 SPACE_EDITABLE = (

@@ -21,7 +21,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.validation import Conflict, save_validated
-from community.bookings.models import BLOCKING_STATUSES
+from community.bookings.models import (
+    BLOCKING_STATUSES,
+    Booking,
+    Space,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from community.bookings.schedule import project_zone
 from community.bookings.services.bookings import (
     SlotTaken,
@@ -31,7 +37,6 @@ from community.bookings.services.bookings import (
     space_free_unit,
     utc_period,
 )
-from community.models import Booking, Space, WaitlistEntry, WaitlistStatus
 from members.models import Household, User
 
 
@@ -161,7 +166,7 @@ def waitlist_lapse_past(*, now: dt.datetime | None = None) -> int:
 
 def _queue_promoted_notification(entry_id: int):
     def queue() -> None:
-        from community.tasks import waitlist_promoted_notify_task
+        from community.bookings.tasks import waitlist_promoted_notify_task
 
         waitlist_promoted_notify_task.delay(entry_id)
 

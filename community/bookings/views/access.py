@@ -10,9 +10,9 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from common.access import require
+from community.bookings.models import Booking, Space
 from community.bookings.selectors.bookings import booking_list_for_user
 from community.bookings.selectors.spaces import space_list_for_user
-from community.models import Booking, Space
 from members.selectors import user_can_manage_project
 
 

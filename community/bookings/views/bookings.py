@@ -24,6 +24,7 @@ from common.forms import submit
 from common.validation import Conflict
 from community.bookings.calendars import booking_calendar
 from community.bookings.forms.bookings import BookingForm, SlotForm, local_input_value
+from community.bookings.models import Booking, BookingStatus, Space
 from community.bookings.schedule import Interval
 from community.bookings.selectors.bookings import booking_list_for_user
 from community.bookings.services.bookings import SlotTaken, booking_cancel, booking_create
@@ -42,7 +43,6 @@ from community.bookings.views.shared import (
     slot_proposal,
     week_url,
 )
-from community.models import Booking, BookingStatus, Space
 from members.access import project_time_zone
 from members.models import Household
 from members.selectors import household_of_user, user_can_manage_project

@@ -32,7 +32,13 @@ from community.bookings.forms.handover import (
     HandoverReviewForm,
     away_period,
 )
-from community.bookings.models import BLOCKING_STATUSES
+from community.bookings.models import (
+    BLOCKING_STATUSES,
+    Booking,
+    HandoverReport,
+    HandoverVerdict,
+    MaintenanceNote,
+)
 from community.bookings.schedule import local_midnight
 from community.bookings.selectors.handover import (
     handover_before,
@@ -50,12 +56,6 @@ from community.bookings.services.handover import (
 )
 from community.bookings.services.series import booking_cancel_series_from
 from community.bookings.views.access import visible_booking
-from community.models import (
-    Booking,
-    HandoverReport,
-    HandoverVerdict,
-    MaintenanceNote,
-)
 from members.access import managed_project, project_time_zone
 from members.selectors import household_of_user, user_can_manage_project
 

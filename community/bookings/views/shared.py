@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from common.validation import Conflict
 from community.bookings.forms.bookings import local_input_value
+from community.bookings.models import Space
 from community.bookings.schedule import at_local_minute
-from community.models import Space
 
 
 def on_grid(moment: dt.datetime, space: Space, zone: ZoneInfo) -> dt.datetime:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from common.forms import submit
 from community.bookings.forms.bookings import ClosureForm, FreeSpaceSearchForm, SpaceForm
+from community.bookings.models import Booking, BookingStatus, Space, SpaceClosure
 from community.bookings.schedule import local_midnight
 from community.bookings.selectors.availability import (
     BlockedReason,
@@ -43,7 +44,6 @@ from community.bookings.services.spaces import (
 )
 from community.bookings.views.access import managed_space, visible_space
 from community.bookings.views.shared import booking_form_url, slot_proposal, week_url
-from community.models import Booking, BookingStatus, Space, SpaceClosure
 from members.access import managed_project, member_project, project_time_zone
 from members.models import Household
 from members.selectors import household_of_user, user_can_manage_project

@@ -40,9 +40,9 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.equivalence import ADULT_AGE as SCALE_ADULT_AGE
+from common.equivalence import modified_oecd_scale
 from common.months import add_months, first_of_month, last_of_month
-from community.models import Charge
-from community.money.affordability import ADULT_AGE as SCALE_ADULT_AGE
 from community.money.affordability import (
     OVERBURDEN_THRESHOLD,
     POVERTY_LINE_SHARE,
@@ -50,17 +50,12 @@ from community.money.affordability import (
     THIRTY_PERCENT_RULE,
     housing_cost_ratio,
     median,
-    modified_oecd_scale,
 )
 from community.money.affordability import household_affordability as household_month_affordability
-from community.money.models import validate_first_of_month
-from community.money.selectors.household_facts import (
-    ages_in,
-    birth_years,
-    declarations_by_household,
-    first_day_lived,
-)
+from community.money.models import Charge, validate_first_of_month
+from community.money.selectors.household_facts import first_day_lived
 from members.models import City, Household, HousingProject
+from members.selectors import ages_in, birth_years, declarations_by_household
 
 __all__ = [
     "FULL_MONTH_CENTS",
@@ -298,7 +293,7 @@ _POVERTY = _pair(POVERTY_LINE_SHARE)
 class _Scales:
     """The modified OECD scale of each household make-up as (numerator, denominator), worked
     out once per make-up: the scale depends only on how many members are aged 14 and over
-    (``community.money.affordability.ADULT_AGE``) and how many are younger, and a project has few
+    (``common.equivalence.ADULT_AGE``) and how many are younger, and a project has few
     such make-ups."""
 
     def __init__(self) -> None:

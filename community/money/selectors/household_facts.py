@@ -11,26 +11,21 @@ residents one query each, whatever the number of households and months).
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
 
+from common.equivalence import modified_oecd_scale
+from common.money import cents_half_even
 from common.months import last_of_month
-from community.money.affordability import equivalised_income_cents, modified_oecd_scale
-from community.money.contribution_methods import HouseholdFacts, cents_half_even
-from members.models import Household, IncomeDeclaration, Resident
+from community.money.contribution_methods import HouseholdFacts
+from members.models import Household, IncomeDeclaration
+from members.selectors import ages_in, birth_years, declarations_by_household
 
 __all__ = [
     "ADULT_AGE",
-    "Declarations",
     "Presence",
-    "ages_in",
-    "birth_years",
-    "declarations_by_household",
     "first_day_lived",
-    "household_equivalised_income_cents",
     "household_facts",
     "month_facts",
     "presence",
@@ -38,8 +33,6 @@ __all__ = [
 ]
 
 ADULT_AGE = 18  # HUD counts dependants under 18 (24 CFR 5.603)
-# Nobody recorded in a household: it is counted as one adult, never as nobody.
-UNKNOWN_AGES = (30,)
 
 
 # --- Presence ----------------------------------------------------------------------------
@@ -77,82 +70,6 @@ def prorate(full_month_cents: int, days: Presence) -> int:
     if days.whole_month:
         return full_month_cents
     return cents_half_even(Fraction(full_month_cents * days.days, days.days_in_month))
-
-
-# --- Declarations ------------------------------------------------------------------------
-
-
-class Declarations:
-    """Each household's declarations in the order they take effect (valid from, then declared
-    at, then id): on any day, the last one already valid counts (DESIGN.md §3)."""
-
-    def __init__(self, declarations: Iterable[Any]) -> None:
-        self._rows: dict[int, list[Any]] = {}
-        self._starts: dict[int, list[dt.date]] = {}
-        for declaration in declarations:  # already in order
-            self._rows.setdefault(declaration.household_id, []).append(declaration)
-            self._starts.setdefault(declaration.household_id, []).append(declaration.valid_from)
-
-    def on(self, household_id: int, day: dt.date) -> Any:
-        """The household's declaration valid on ``day`` (an ``IncomeDeclaration``, or a row
-        of the fields asked for), or None."""
-        starts = self._starts.get(household_id)
-        if not starts:
-            return None
-        index = bisect_right(starts, day)
-        return self._rows[household_id][index - 1] if index else None
-
-    def of(self, household_id: int) -> list[Any]:
-        return self._rows.get(household_id, [])
-
-
-def declarations_by_household(
-    households: Sequence[Household] | Iterable[int],
-    until: dt.date,
-    fields: Sequence[str] = (),
-) -> Declarations:
-    """The declarations of the households valid from ``until`` or earlier, in one query. With
-    ``fields``, each is a light named tuple of those fields (and ``household_id`` and
-    ``valid_from``) instead of a model instance: a reader of thousands of household-months
-    that needs a few amounts does not pay for building whole models."""
-    declarations = IncomeDeclaration.objects.filter(
-        household__in=households, valid_from__lte=until
-    ).order_by("household_id", "valid_from", "declared_at", "pk")
-    if fields:
-        names = dict.fromkeys(("household_id", "valid_from", *fields))
-        return Declarations(declarations.values_list(*names, named=True))
-    return Declarations(declarations)
-
-
-# --- Ages --------------------------------------------------------------------------------
-
-
-def birth_years(households: Sequence[Household] | Iterable[int]) -> dict[int, list[int]]:
-    """Each household's residents' birth years, in one query (households with nobody recorded
-    are missing from the result)."""
-    years: dict[int, list[int]] = {}
-    for household_id, birth_year in Resident.objects.filter(household__in=households).values_list(
-        "household_id", "birth_year"
-    ):
-        years.setdefault(household_id, []).append(birth_year)
-    return years
-
-
-def ages_in(years: Sequence[int] | None, year: int) -> list[int]:
-    """The residents' ages in ``year`` (by birth year); one adult when nobody is recorded."""
-    return [year - birth_year for birth_year in years] if years else list(UNKNOWN_AGES)
-
-
-def household_equivalised_income_cents(*, household: Household, on: dt.date) -> int | None:
-    """The household's equivalised disposable monthly income on ``on``, from its latest valid
-    declaration, or None when it has declared nothing valid on that day. Two queries."""
-    declaration = declarations_by_household([household.pk], on).on(household.pk, on)
-    if declaration is None:
-        return None
-    ages = ages_in(birth_years([household.pk]).get(household.pk), on.year)
-    return equivalised_income_cents(
-        disposable_cents=declaration.disposable_monthly_cents, ages=ages
-    )
 
 
 # --- The formulas' facts -----------------------------------------------------------------

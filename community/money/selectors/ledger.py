@@ -30,11 +30,17 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
 from common.months import last_of_month
-from community.bookings.selectors.spaces import space_project_list_for_user
-from community.models import Budget, Charge, ChargeRun, ContributionScheme, Payment, SchemeStatus
-from community.money.models import IN_FORCE
+from community.money.models import (
+    IN_FORCE,
+    Budget,
+    Charge,
+    ChargeRun,
+    ContributionScheme,
+    Payment,
+    SchemeStatus,
+)
 from members.models import Household, HousingProject, ProjectStatus
-from members.selectors import AnyUser, managed_project_list, own_household_ids
+from members.selectors import AnyUser, managed_project_list, member_project_list, own_household_ids
 
 RUNNING_STATUSES = (ProjectStatus.PILOT, ProjectStatus.ACTIVE)
 
@@ -65,7 +71,7 @@ def budget_for_month(*, project: HousingProject, month: dt.date) -> Budget | Non
 
 
 def budget_list_for_user(*, user: AnyUser) -> QuerySet[Budget]:
-    budgets = Budget.objects.filter(project__in=space_project_list_for_user(user=user).values("pk"))
+    budgets = Budget.objects.filter(project__in=member_project_list(user=user).values("pk"))
     return budgets.with_total().select_related("project__city").prefetch_related("lines")
 
 

@@ -26,7 +26,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.months import add_months, first_of_month
-from community.models import Budget, Charge, ContributionScheme
 from community.money.affordability import OVERBURDEN_THRESHOLD, housing_cost_ratio, median
 from community.money.contribution_methods import (
     ContributionResult,
@@ -40,7 +39,7 @@ from community.money.contribution_parameters import (
     scheme_parameter_errors,
     scheme_parameters_normalised,
 )
-from community.money.models import validate_first_of_month
+from community.money.models import Budget, Charge, ContributionScheme, validate_first_of_month
 from community.money.selectors.affordability import FULL_MONTH_CENTS
 from community.money.selectors.household_facts import Presence, month_facts, presence, prorate
 from community.money.selectors.ledger import households_living_in_month, scheme_in_force

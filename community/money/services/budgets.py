@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.validation import Conflict, save_validated
-from community.models import Budget, BudgetCategory, BudgetLine, BudgetStatus, ChargeRun
+from community.money.models import Budget, BudgetCategory, BudgetLine, BudgetStatus, ChargeRun
 from community.money.selectors.ledger import budget_for_month
 from community.money.services.shared import check_month, lock_project
 from members.models import HousingProject

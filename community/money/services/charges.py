@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.months import add_months, first_of_month
-from community.models import BudgetStatus, Charge, ChargeRun
 from community.money.contribution_methods import ContributionResult, compute_contributions
+from community.money.models import BudgetStatus, Charge, ChargeRun
 from community.money.selectors.household_facts import Presence, month_facts, presence, prorate
 from community.money.selectors.ledger import (
     budget_for_month,

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from common.validation import save_validated
-from community.models import Payment, PaymentSource
+from community.money.models import Payment, PaymentSource
 from community.money.services.shared import lock_project, project_today
 from members.models import (
     PAYMENT_REFERENCE_ALPHABET,

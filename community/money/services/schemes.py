@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 
 from common.months import last_of_month
 from common.validation import Conflict, save_validated
-from community.models import Charge, ChargeRun, ContributionScheme, SchemeStatus
 from community.money.contribution_parameters import scheme_parameters_normalised
-from community.money.models import IN_FORCE
+from community.money.models import IN_FORCE, Charge, ChargeRun, ContributionScheme, SchemeStatus
 from community.money.services.shared import lock_project
 from members.models import HousingProject, User
 

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from common.charts import bar_chart, line_chart
 from common.forms import run_service, submit
-from community.models import ContributionScheme, SchemeStatus
 from community.money.affordability import OVERBURDEN_THRESHOLD
 from community.money.contribution_parameters import METHOD_LABELS, Method, default_parameters
 from community.money.forms import (
@@ -23,6 +22,7 @@ from community.money.forms import (
     SimulationForm,
     parse_month,
 )
+from community.money.models import ContributionScheme, SchemeStatus
 from community.money.selectors.affordability import project_affordability
 from community.money.selectors.ledger import scheme_list_for_user
 from community.money.selectors.simulation import scheme_simulate, schemes_compare

@@ -20,7 +20,6 @@ from common.access import done
 from common.forms import submit
 from common.months import add_months, first_of_month
 from common.validation import Conflict
-from community.models import ContributionScheme, SchemeStatus
 from community.money.contribution_parameters import METHOD_LABELS, Method
 from community.money.forms import (
     PARAMETER_FORMS,
@@ -39,6 +38,7 @@ from community.money.forms import (
     place_on,
     rows_as_typed,
 )
+from community.money.models import ContributionScheme, SchemeStatus
 from community.money.selectors.ledger import (
     budget_for_month,
     charge_run_list_for_user,

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from common.access import require
 from common.months import add_months, first_of_month
-from community.models import ContributionScheme
 from community.money.forms import PARAMETER_FORMS, month_value
+from community.money.models import ContributionScheme
 from community.money.selectors.ledger import scheme_list_for_user
 from members.access import member_project, project_time_zone
 from members.models import Household, HousingProject, IncomeAccess

@@ -43,10 +43,11 @@ from django.db.models.functions import (
 )
 
 from common.months import add_months, last_of_month, quarter_of
+from community.bookings.models import Booking, Space, SpaceClosure, SpaceOpeningHours
 from community.bookings.schedule import local_midnight, opening_intervals, subtract
 from community.bookings.selectors.usage import USED
-from community.models import Booking, Indicator, Space, SpaceClosure, SpaceOpeningHours
 from community.money.selectors.affordability import household_figures_for_city
+from community.monitoring.models import Indicator
 from community.monitoring.protection import Key, RawFigure, SnapshotData, present
 from community.monitoring.selectors.indicators import HOUSEHOLD_SIZE_FILTERS, household_size_filter
 from community.monitoring.sources import participation_facts

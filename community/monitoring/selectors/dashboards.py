@@ -29,7 +29,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from common.months import add_months, first_of_month, last_of_month, months_ending, quarter_of
-from community.models import INDICATOR_SPECS, Indicator, IndicatorUnit, PilotGoal
+from community.monitoring.models import INDICATOR_SPECS, Indicator, IndicatorUnit, PilotGoal
 from community.monitoring.selectors import indicators as published
 from members.models import City, HousingProject
 from members.selectors import AnyUser, managed_project_list, observed_city_list

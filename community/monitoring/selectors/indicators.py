@@ -36,7 +36,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from common.months import add_months, first_of_month, quarter_of
-from community.models import INDICATOR_SPECS, Indicator, IndicatorSnapshot, IndicatorUnit
+from community.monitoring.models import INDICATOR_SPECS, Indicator, IndicatorSnapshot, IndicatorUnit
 from members.models import City, HousingProject, Resident
 
 __all__ = [

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from common.validation import save_validated
-from community.models import PilotGoal
+from community.monitoring.models import PilotGoal
 from members.models import City, HousingProject, User
 
 

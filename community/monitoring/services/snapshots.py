@@ -90,8 +90,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.disclosure import effective_k
-from community.models import Indicator, IndicatorSnapshot
 from community.money.selectors.affordability import median_ratio
+from community.monitoring.models import Indicator, IndicatorSnapshot
 from community.monitoring.protection import (
     Layout,
     Shape,
@@ -321,7 +321,9 @@ def indicator_snapshot_refresh(
     chosen = [month.isoformat() for month in months]
 
     def queue() -> None:
-        from community.tasks import indicator_snapshot_city_task  # the tasks import this module
+        from community.monitoring.tasks import (
+            indicator_snapshot_city_task,  # the tasks import this module
+        )
 
         indicator_snapshot_city_task.delay(city_id, chosen)
 
