@@ -11,13 +11,11 @@ another project learns nothing of a space.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from typing import Any
 
 import django_filters
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -29,10 +27,11 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, ServiceMixin, ServiceViewSet
+from api.common import BAD_INPUT, DIGITS, AwareDateTimeField, CalendarRenderer, restrict_related
 from api.filters import IdFilter
 from api.permissions import CanManageProject
 from community.bookings.calendars import booking_calendar
@@ -90,23 +89,10 @@ from members.selectors import (
 MAX_QUERY_DAYS = 62
 # Fair use is read over longer periods (the lottery weighs a year of use).
 MAX_USAGE_DAYS = 366
-DIGITS = r"[0-9]+"
 CLOCK = re.compile(r"([0-9]{2}):([0-9]{2})")
 
 
 # --- Shared fields and helpers ---------------------------------------------------------------
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 date-time with its offset. A naive one is refused rather than guessed: the
-    same wall clock means different instants in the server's zone and the project's."""
-
-    default_error_messages = {"naive": _("Give times with their time zone.")}
-
-    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
-        if timezone.is_naive(value):
-            self.fail("naive")
-        return super().enforce_timezone(value)
 
 
 @extend_schema_field(
@@ -129,16 +115,6 @@ class ClockField(serializers.Field):
 
     def to_representation(self, value: int) -> str:
         return f"{value // 60:02d}:{value % 60:02d}"
-
-
-def _set_querysets(serializer: serializers.Serializer, **selectors) -> None:
-    """Point the related fields at what the asking user may see: anything else is "invalid"."""
-    request = serializer.context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return
-    for name, selector in selectors.items():
-        if name in serializer.fields:
-            serializer.fields[name].queryset = selector(user=request.user)
 
 
 def acting_household(*, user, project: HousingProject, given: Household | None) -> Household:
@@ -208,7 +184,7 @@ class HouseholdPeriodQuery(PeriodQuery):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _set_querysets(self, household=household_list_for_user)
+        restrict_related(self, household=household_list_for_user)
 
 
 class FreeSpacesQuery(HouseholdPeriodQuery):
@@ -222,7 +198,7 @@ class FreeSpacesQuery(HouseholdPeriodQuery):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _set_querysets(self, project=space_project_list_for_user)
+        restrict_related(self, project=space_project_list_for_user)
 
 
 # --- Spaces ----------------------------------------------------------------------------------
@@ -288,7 +264,7 @@ class SpaceSerializer(serializers.ModelSerializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _set_querysets(self, project=project_list_for_user)
+        restrict_related(self, project=project_list_for_user)
         if self.instance is not None and not isinstance(self.instance, list | tuple):
             self.fields["project"].read_only = True
 
@@ -524,7 +500,7 @@ class _BookingTarget(serializers.Serializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _set_querysets(self, space=space_list_for_user, household=household_list_for_user)
+        restrict_related(self, space=space_list_for_user, household=household_list_for_user)
 
 
 class BookingInput(_BookingTarget):
@@ -608,19 +584,6 @@ class BookingFilter(django_filters.FilterSet):
         fields = ["space", "household", "status", "start_after", "start_before"]
 
 
-class CalendarRenderer(BaseRenderer):
-    """For content negotiation only: the calendar itself is returned as bytes already."""
-
-    media_type = "text/calendar"
-    format = "ics"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
-        if isinstance(data, bytes):
-            return data
-        return json.dumps(data, default=str).encode()  # an error said to a calendar client
-
-
 class BookingViewSet(
     ServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
@@ -644,7 +607,7 @@ class BookingViewSet(
                 serializers=[BookingSerializer, BookingSeriesCreatedSerializer],
                 resource_type_field_name=None,
             ),
-            400: OpenApiResponse(description=_("A field is wrong; the reason is given.")),
+            400: BAD_INPUT,
             409: OpenApiResponse(
                 description=_("The slot is taken (with next_free), or dates of a series are.")
             ),
@@ -905,7 +868,7 @@ class BookingWindowInput(serializers.Serializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _set_querysets(self, space=space_list_for_user)
+        restrict_related(self, space=space_list_for_user)
 
 
 class BookingRequestInput(serializers.Serializer):
@@ -920,7 +883,7 @@ class BookingRequestInput(serializers.Serializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _set_querysets(self, household=household_list_for_user)
+        restrict_related(self, household=household_list_for_user)
 
 
 class BookingRequestSerializer(serializers.ModelSerializer):

@@ -59,10 +59,9 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from api.base import AUTHENTICATED, ServiceMixin
+from api.common import BAD_INPUT, DIGITS, REFUSED, UNKNOWN, CsvRenderer, restrict_related
 from api.filters import IdFilter
-from api.handover import BAD_INPUT, REFUSED, UNKNOWN
 from api.permissions import CanManageProject
-from api.proposals import CsvRenderer
 from common.csv_export import statement_csv_response
 from community.bookings.selectors.spaces import space_project_list_for_user
 from community.models import (
@@ -116,7 +115,6 @@ from members.selectors import (
 )
 from members.services import income_access_record
 
-DIGITS = r"[0-9]+"
 # A bank statement of MAX_IMPORT_ROWS rows is far below this; a larger upload is refused
 # before it is read.
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -419,9 +417,7 @@ class SchemeChangeInput(serializers.Serializer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
-            self.fields["adopting_proposal"].queryset = proposal_list_for_user(user=request.user)
+        restrict_related(self, adopting_proposal=proposal_list_for_user)
 
 
 class SchemeInput(ProjectInput, SchemeChangeInput):

@@ -42,8 +42,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED
+from api.common import BAD_INPUT, DIGITS, REFUSED, UNKNOWN
 from api.filters import IdFilter
-from api.handover import BAD_INPUT, REFUSED, UNKNOWN
 from common.months import first_of_month
 from community.models import GoalComparison, Indicator, IndicatorUnit, PilotGoal
 from community.monitoring.models import validate_filter
@@ -64,8 +64,6 @@ from community.monitoring.services.pilot_goals import (
 )
 from members.models import City, HousingProject
 from members.selectors import observed_city_list
-
-DIGITS = r"[0-9]+"
 
 
 class MonthField(serializers.DateField):

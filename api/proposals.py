@@ -22,7 +22,6 @@ codes with their choices and never a voter. Who took part in a vote is only ever
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import django_filters
@@ -40,11 +39,11 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, ServiceMixin
-from api.bookings import AwareDateTimeField
+from api.common import BAD_INPUT, DIGITS, REFUSED, AwareDateTimeField, CsvRenderer, restrict_related
 from api.filters import IdFilter
 from api.permissions import CanManageProject
 from common.csv_export import csv_response
@@ -102,10 +101,6 @@ from governance.services.proxies import proxy_grant, proxy_revoke
 from members.models import HousingProject, Resident
 from members.selectors import AnyUser, household_of_user, user_can_manage_project
 
-DIGITS = r"[0-9]+"
-
-BAD_INPUT = OpenApiResponse(description=_("A field is wrong; the reason is given."))
-REFUSED = OpenApiResponse(description=_("The user sees this but may not do this."))
 CONFLICT = OpenApiResponse(description=_("The vote's state does not allow this now."))
 
 CHOICE_HELP = _(
@@ -136,17 +131,6 @@ def _member_agenda_items(*, user: AnyUser) -> QuerySet[AgendaItem]:
 
 def _member_residents(*, user: AnyUser) -> QuerySet[Resident]:
     return Resident.objects.filter(household__project__in=member_project_ids(user=user))
-
-
-def _restrict(serializer: serializers.Serializer, **querysets) -> None:
-    """Point the related fields at what the asking user may name: anything else is "invalid",
-    the same answer as for an id that does not exist."""
-    request = serializer.context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return
-    for name, queryset_for in querysets.items():
-        if name in serializer.fields:
-            serializer.fields[name].queryset = queryset_for(user=request.user)
 
 
 class ProjectResidentField(serializers.PrimaryKeyRelatedField):
@@ -428,7 +412,7 @@ class ProposalChangeInput(serializers.Serializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _restrict(
+        restrict_related(
             self,
             project=_member_projects,
             decision_class=_member_decision_classes,
@@ -917,7 +901,7 @@ class ProxyInput(serializers.Serializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        _restrict(
+        restrict_related(
             self,
             grantor=_member_residents,
             holder=_member_residents,
@@ -1055,19 +1039,6 @@ class DecisionFilter(django_filters.FilterSet):
 SEARCH = OpenApiParameter(
     "q", str, description=_("Words in the title, the text, the decision class or the outcome.")
 )
-
-
-class CsvRenderer(BaseRenderer):
-    """For content negotiation only: the export is written as text already."""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
-        if isinstance(data, bytes | str):
-            return data.encode() if isinstance(data, str) else data
-        return json.dumps(data, default=str).encode()  # an error, said to a CSV client
 
 
 class DecisionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
