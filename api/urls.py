@@ -2,7 +2,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api import contributions, indicators, meetings, proposals
+from api import indicators, meetings, proposals
 from api.accounts import MeApi, TokenApi
 from api.bookings import BookingViewSet, BookingWindowViewSet, SpaceViewSet
 from api.community import CityViewSet, ProjectViewSet
@@ -19,6 +19,12 @@ from api.members import (
     InvitationViewSet,
     ResidentViewSet,
 )
+from api.money.affordability import HouseholdAffordabilityApi, ProjectAffordabilityApi
+from api.money.balances import HouseholdStatementApi, ProjectArrearsApi, ProjectBalancesApi
+from api.money.budgets import BudgetViewSet
+from api.money.charges import ChargeRunViewSet, ChargeViewSet
+from api.money.payments import PaymentViewSet
+from api.money.schemes import SchemeViewSet
 
 router = DefaultRouter()
 router.register("cities", CityViewSet, basename="city")
@@ -31,7 +37,12 @@ router.register("spaces", SpaceViewSet, basename="space")
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("booking-windows", BookingWindowViewSet, basename="booking-window")
 router.register("maintenance-notes", MaintenanceNoteViewSet, basename="maintenance-note")
-for module in (meetings, proposals, contributions, indicators):
+router.register("budgets", BudgetViewSet, basename="budget")
+router.register("schemes", SchemeViewSet, basename="scheme")
+router.register("charges", ChargeViewSet, basename="charge")
+router.register("charge-runs", ChargeRunViewSet, basename="charge-run")
+router.register("payments", PaymentViewSet, basename="payment")
+for module in (meetings, proposals, indicators):
     for prefix, viewset, basename in module.routes:
         router.register(prefix, viewset, basename=basename)
 
@@ -51,7 +62,23 @@ urlpatterns = [
     ),
     *meetings.urlpatterns,
     *proposals.urlpatterns,
-    *contributions.urlpatterns,
+    path("projects/<int:pk>/balances/", ProjectBalancesApi.as_view(), name="project-balances"),
+    path("projects/<int:pk>/arrears/", ProjectArrearsApi.as_view(), name="project-arrears"),
+    path(
+        "projects/<int:pk>/affordability/",
+        ProjectAffordabilityApi.as_view(),
+        name="project-affordability",
+    ),
+    path(
+        "households/<int:pk>/affordability/",
+        HouseholdAffordabilityApi.as_view(),
+        name="household-affordability",
+    ),
+    path(
+        "households/<int:pk>/statement/",
+        HouseholdStatementApi.as_view(),
+        name="household-statement",
+    ),
     *indicators.urlpatterns,
     path("", include(router.urls)),
 ]
