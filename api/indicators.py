@@ -31,7 +31,6 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -447,15 +446,4 @@ class PilotGoalViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-# (prefix, viewset, basename) for the router, and extra paths before it.
-routes: list[tuple[str, type, str]] = [("pilot-goals", PilotGoalViewSet, "pilot-goal")]
-urlpatterns: list = [
-    path("cities/<int:pk>/indicators/", CityIndicatorsApi.as_view(), name="city-indicators"),
-    path(
-        "projects/<int:pk>/indicators/",
-        ProjectIndicatorsApi.as_view(),
-        name="project-indicators",
-    ),
-]
-
-__all__ = ["CityIndicatorsApi", "PilotGoalViewSet", "ProjectIndicatorsApi", "routes", "urlpatterns"]
+__all__ = ["CityIndicatorsApi", "PilotGoalViewSet", "ProjectIndicatorsApi"]

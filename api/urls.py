@@ -1,18 +1,28 @@
+"""Every route of the API (/api/v1/), in one place: the router registers the viewsets, and the
+operations that are not a viewset's are listed below it, each as one ``path``. The paths come
+before the router's patterns: "bookings/cancel-away/" is not a booking's id."""
+
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api import indicators, meetings, proposals
 from api.accounts import MeApi, TokenApi
-from api.bookings import BookingViewSet, BookingWindowViewSet, SpaceViewSet
-from api.community import CityViewSet, ProjectViewSet
-from api.handover import (
+from api.bookings.bookings import BookingViewSet
+from api.bookings.handover import (
     BookingCancelAwayApi,
     BookingHandoverApi,
     BookingSeriesCancelFromApi,
     HandoverReviewApi,
     MaintenanceNoteViewSet,
 )
+from api.bookings.spaces import SpaceViewSet
+from api.bookings.windows import BookingWindowViewSet
+from api.community import CityViewSet, ProjectViewSet
+from api.governance.decisions import DecisionViewSet
+from api.governance.meetings import AgendaItemViewSet, DecisionClassViewSet, MeetingViewSet
+from api.governance.proposals import ProposalViewSet
+from api.governance.proxies import ProxyViewSet
+from api.indicators import CityIndicatorsApi, PilotGoalViewSet, ProjectIndicatorsApi
 from api.members import (
     HouseholdViewSet,
     IncomeDeclarationViewSet,
@@ -37,21 +47,24 @@ router.register("spaces", SpaceViewSet, basename="space")
 router.register("bookings", BookingViewSet, basename="booking")
 router.register("booking-windows", BookingWindowViewSet, basename="booking-window")
 router.register("maintenance-notes", MaintenanceNoteViewSet, basename="maintenance-note")
+router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("agenda-items", AgendaItemViewSet, basename="agenda-item")
+router.register("decision-classes", DecisionClassViewSet, basename="decision-class")
+router.register("proposals", ProposalViewSet, basename="proposal")
+router.register("proxies", ProxyViewSet, basename="proxy")
+router.register("decisions", DecisionViewSet, basename="decision")
 router.register("budgets", BudgetViewSet, basename="budget")
 router.register("schemes", SchemeViewSet, basename="scheme")
 router.register("charges", ChargeViewSet, basename="charge")
 router.register("charge-runs", ChargeRunViewSet, basename="charge-run")
 router.register("payments", PaymentViewSet, basename="payment")
-for module in (meetings, proposals, indicators):
-    for prefix, viewset, basename in module.routes:
-        router.register(prefix, viewset, basename=basename)
+router.register("pilot-goals", PilotGoalViewSet, basename="pilot-goal")
 
 urlpatterns = [
     path("auth/token/", TokenApi.as_view(), name="api-token"),
     path("me/", MeApi.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    # Before the router: "bookings/cancel-away/" is not a booking's id.
     path("bookings/cancel-away/", BookingCancelAwayApi.as_view(), name="booking-cancel-away"),
     path("bookings/<int:pk>/handover/", BookingHandoverApi.as_view(), name="booking-handover"),
     path("handovers/<int:pk>/review/", HandoverReviewApi.as_view(), name="handover-review"),
@@ -60,8 +73,6 @@ urlpatterns = [
         BookingSeriesCancelFromApi.as_view(),
         name="booking-series-cancel-from",
     ),
-    *meetings.urlpatterns,
-    *proposals.urlpatterns,
     path("projects/<int:pk>/balances/", ProjectBalancesApi.as_view(), name="project-balances"),
     path("projects/<int:pk>/arrears/", ProjectArrearsApi.as_view(), name="project-arrears"),
     path(
@@ -79,6 +90,11 @@ urlpatterns = [
         HouseholdStatementApi.as_view(),
         name="household-statement",
     ),
-    *indicators.urlpatterns,
+    path("cities/<int:pk>/indicators/", CityIndicatorsApi.as_view(), name="city-indicators"),
+    path(
+        "projects/<int:pk>/indicators/",
+        ProjectIndicatorsApi.as_view(),
+        name="project-indicators",
+    ),
     path("", include(router.urls)),
 ]

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from api.base import AUTHENTICATED
 from api.common import BAD_INPUT, UNKNOWN, CsvRenderer
-from api.money.base import _project_today, household_or_404, managed_project_or_404
+from api.money.base import household_or_404, managed_project_or_404, project_today
 from common.csv_export import statement_csv_response
 from community.money.selectors.contributions import (
     arrears_list,
@@ -179,7 +179,7 @@ class HouseholdStatementApi(APIView):
         household = household_or_404(user=request.user, pk=pk)
         query = StatementQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        end = query.validated_data.get("end") or _project_today(household.project)
+        end = query.validated_data.get("end") or project_today(household.project)
         start = query.validated_data.get("start")
         if start is None:
             year, month = divmod(end.year * 12 + end.month - 1 - (STATEMENT_MONTHS - 1), 12)

@@ -20,15 +20,9 @@ from rest_framework.request import Request
 
 from api.permissions import CanManageProject
 from community.bookings.selectors.spaces import space_project_list_for_user
-from community.models import (
-    SchemeMethod,
-)
+from community.models import SchemeMethod
 from members.models import Household, HousingProject, IncomeAccess
-from members.selectors import (
-    AnyUser,
-    household_list_for_user,
-    managed_project_list,
-)
+from members.selectors import AnyUser, household_list_for_user, managed_project_list
 from members.services import income_access_record
 
 CONFLICT = OpenApiResponse(description=_("The scheme's or the month's state does not allow this."))
@@ -81,7 +75,7 @@ class SchemeMethodField(serializers.ChoiceField):
         super().__init__(choices=SchemeMethod.choices, **kwargs)
 
 
-def _project_today(project: HousingProject) -> dt.date:
+def project_today(project: HousingProject) -> dt.date:
     return timezone.localdate(timezone=ZoneInfo(project.city.time_zone))
 
 

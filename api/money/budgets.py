@@ -16,18 +16,9 @@ from api.base import AUTHENTICATED, ServiceMixin
 from api.common import BAD_INPUT, DIGITS, REFUSED
 from api.filters import IdFilter
 from api.money.base import MonthField, ProjectInput, WritesOfManagers
-from community.models import (
-    Budget,
-    BudgetCategory,
-    BudgetLine,
-    BudgetStatus,
-)
-from community.money.selectors.contributions import (
-    budget_list_for_user,
-)
-from community.money.services.contributions import (
-    budget_set,
-)
+from community.models import Budget, BudgetCategory, BudgetLine, BudgetStatus
+from community.money.selectors.contributions import budget_list_for_user
+from community.money.services.contributions import budget_set
 from members.models import HousingProject
 
 # --- Budgets ---------------------------------------------------------------------------------

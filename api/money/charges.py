@@ -17,17 +17,9 @@ from api.base import AUTHENTICATED, ServiceMixin
 from api.common import BAD_INPUT, DIGITS, REFUSED, UNKNOWN
 from api.filters import IdFilter
 from api.money.base import MonthField, ProjectInput, WritesOfManagers, record_income_views
-from community.models import (
-    Charge,
-    ChargeRun,
-)
-from community.money.selectors.contributions import (
-    charge_list_for_user,
-    charge_run_list_for_user,
-)
-from community.money.services.contributions import (
-    charges_run,
-)
+from community.models import Charge, ChargeRun
+from community.money.selectors.contributions import charge_list_for_user, charge_run_list_for_user
+from community.money.services.contributions import charges_run
 from members.models import Household
 
 # Keys of a charge's breakdown that tell a household's income (community.contributions lines).

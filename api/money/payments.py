@@ -19,18 +19,9 @@ from api.common import BAD_INPUT, DIGITS, REFUSED, UNKNOWN
 from api.filters import IdFilter
 from api.money.base import ProjectInput, WritesOfManagers, household_or_404
 from api.permissions import CanManageProject
-from community.models import (
-    Payment,
-    PaymentSource,
-)
-from community.money.selectors.contributions import (
-    payment_list_for_user,
-)
-from community.money.services.contributions import (
-    ImportResult,
-    payment_record,
-    payments_import_csv,
-)
+from community.models import Payment, PaymentSource
+from community.money.selectors.contributions import payment_list_for_user
+from community.money.services.contributions import ImportResult, payment_record, payments_import_csv
 from members.models import Household
 
 # A bank statement of MAX_IMPORT_ROWS rows is far below this; a larger upload is refused

@@ -32,16 +32,9 @@ from api.money.base import (
 )
 from api.money.budgets import BudgetStatusField
 from api.permissions import CanManageProject
-from community.models import (
-    Budget,
-    ContributionScheme,
-    SchemeMethod,
-    SchemeStatus,
-)
+from community.models import Budget, ContributionScheme, SchemeMethod, SchemeStatus
 from community.money.contribution_methods import METHOD_LABELS, Method
-from community.money.selectors.contributions import (
-    scheme_list_for_user,
-)
+from community.money.selectors.contributions import scheme_list_for_user
 from community.money.selectors.simulation import scheme_simulate, schemes_compare
 from community.money.services.contributions import (
     scheme_adopt,

@@ -32,13 +32,7 @@ from api.common import DIGITS, AwareDateTimeField, CalendarRenderer, restrict_re
 from api.filters import IdFilter
 from api.permissions import CanManageProject
 from governance.calendars import meeting_calendar
-from governance.models import (
-    AgendaItem,
-    AttendanceStatus,
-    DecisionClass,
-    Meeting,
-    MeetingKind,
-)
+from governance.models import AgendaItem, AttendanceStatus, DecisionClass, Meeting, MeetingKind
 from governance.selectors.meetings import (
     agenda_item_list_for_user,
     chair_candidate_list_for_user,
@@ -499,12 +493,3 @@ class DecisionClassViewSet(mixins.DestroyModelMixin, ServiceViewSet):
 
     def perform_destroy(self, instance: DecisionClass) -> None:
         services.decision_class_delete(decision_class=instance)
-
-
-# (prefix, viewset, basename) for the router, and extra paths before it.
-routes: list[tuple[str, type, str]] = [
-    ("meetings", MeetingViewSet, "meeting"),
-    ("agenda-items", AgendaItemViewSet, "agenda-item"),
-    ("decision-classes", DecisionClassViewSet, "decision-class"),
-]
-urlpatterns: list = []
