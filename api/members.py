@@ -19,7 +19,6 @@ from members import selectors, services
 from members.models import (
     EvidenceStatus,
     Household,
-    IncomeAccess,
     IncomeDeclaration,
     Invitation,
     Resident,
@@ -214,12 +213,11 @@ class IncomeDeclarationViewSet(AppendOnlyViewSet):
         )
 
     def _record_views(self, declarations) -> None:
-        services.income_access_record(
-            actor=self.request.user,
-            action=IncomeAccess.VIEWED,
+        selectors.income_declarations_read(
+            user=self.request.user,
+            via="api",
             declarations=[d for d in declarations if not d.read_by_own_household],
-            detail={"via": "api"},
-            skip_own=False,
+            own_left_out=True,
         )
 
     def list(self, request, *args, **kwargs):

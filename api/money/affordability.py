@@ -16,13 +16,13 @@ from api.money.base import (
     RatioField,
     household_or_404,
     managed_project_or_404,
-    record_income_views,
 )
 from community.money.selectors.affordability import (
     MAX_MONTHS,
     household_affordability,
     project_affordability,
 )
+from members.selectors import income_declarations_read
 
 # --- Affordability ---------------------------------------------------------------------------
 
@@ -148,10 +148,11 @@ class ProjectAffordabilityApi(APIView):
         query = AffordabilityQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         figures = project_affordability(project=project, **query.validated_data)
-        record_income_views(
+        income_declarations_read(
             user=request.user,
+            via="api",
             households=[row.household for row in figures.latest_rows],
-            view="affordability",
+            detail={"view": "affordability"},
         )
         return Response(ProjectAffordabilitySerializer(figures).data)
 
@@ -172,5 +173,10 @@ class HouseholdAffordabilityApi(APIView):
         query.is_valid(raise_exception=True)
         series = household_affordability(household=household, **query.validated_data)
         if series.rows:
-            record_income_views(user=request.user, households=[household], view="affordability")
+            income_declarations_read(
+                user=request.user,
+                via="api",
+                households=[household],
+                detail={"view": "affordability"},
+            )
         return Response(HouseholdAffordabilitySerializer(series).data)

@@ -1,11 +1,9 @@
-"""What the money API's modules share: the month and ratio fields, the project and household
-lookups that answer 404 outside what the user may see, and the income access log of the
-managers' views."""
+"""What the money API's modules share: the month and ratio fields, and the project and
+household lookups that answer 404 outside what the user may see."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
@@ -21,9 +19,8 @@ from rest_framework.request import Request
 from api.permissions import CanManageProject
 from community.bookings.selectors.spaces import space_project_list_for_user
 from community.models import SchemeMethod
-from members.models import Household, HousingProject, IncomeAccess
+from members.models import Household, HousingProject
 from members.selectors import AnyUser, household_list_for_user, managed_project_list
-from members.services import income_access_record
 
 CONFLICT = OpenApiResponse(description=_("The scheme's or the month's state does not allow this."))
 
@@ -94,17 +91,6 @@ def managed_project_or_404(*, user: AnyUser, pk: int) -> HousingProject:
 def household_or_404(*, user: AnyUser, pk: int) -> Household:
     """The user's own household, or one of a project they manage; else 404."""
     return get_object_or_404(household_list_for_user(user=user), pk=pk)
-
-
-def record_income_views(*, user: AnyUser, households: Iterable[Household], view: str) -> None:
-    """One income access log entry per household whose income a manager has just been shown
-    (the user's own household is left out: one query, two when there is something to log)."""
-    income_access_record(
-        actor=user,
-        action=IncomeAccess.VIEWED,
-        households={household.pk: household for household in households}.values(),
-        detail={"via": "api", "view": view},
-    )
 
 
 class ProjectInput(serializers.Serializer):

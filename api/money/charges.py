@@ -16,11 +16,12 @@ from rest_framework.response import Response
 from api.base import AUTHENTICATED, ServiceMixin
 from api.common import BAD_INPUT, DIGITS, REFUSED, UNKNOWN
 from api.filters import IdFilter
-from api.money.base import MonthField, ProjectInput, WritesOfManagers, record_income_views
+from api.money.base import MonthField, ProjectInput, WritesOfManagers
 from community.models import Charge, ChargeRun
 from community.money.selectors.contributions import charge_list_for_user, charge_run_list_for_user
 from community.money.services.contributions import charges_run
 from members.models import Household
+from members.selectors import income_declarations_read
 
 # Keys of a charge's breakdown that tell a household's income (community.contributions lines).
 INCOME_KEYS = frozenset(
@@ -144,13 +145,20 @@ class ChargeViewSet(
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         rows = list(queryset) if page is None else page
-        record_income_views(user=request.user, households=_income_shown(rows), view="charges")
+        income_declarations_read(
+            user=request.user, via="api", households=_income_shown(rows), detail={"view": "charges"}
+        )
         data = self.get_serializer(rows, many=True).data
         return Response(data) if page is None else self.get_paginated_response(data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         charge = self.get_object()
-        record_income_views(user=request.user, households=_income_shown([charge]), view="charges")
+        income_declarations_read(
+            user=request.user,
+            via="api",
+            households=_income_shown([charge]),
+            detail={"view": "charges"},
+        )
         return Response(self.get_serializer(charge).data)
 
     @extend_schema(

@@ -28,7 +28,6 @@ from api.money.base import (
     RatioField,
     SchemeMethodField,
     WritesOfManagers,
-    record_income_views,
 )
 from api.money.budgets import BudgetStatusField
 from api.permissions import CanManageProject
@@ -45,6 +44,7 @@ from community.money.services.contributions import (
 from governance.models import Proposal
 from governance.selectors.proposals import proposal_list_for_user
 from members.models import HousingProject
+from members.selectors import income_declarations_read
 
 # --- Schemes ---------------------------------------------------------------------------------
 
@@ -427,10 +427,11 @@ class SchemeViewSet(
             parameters=parameters,
             month=data.validated_data.get("month"),
         )
-        record_income_views(
+        income_declarations_read(
             user=request.user,
+            via="api",
             households=[row.household for row in simulation.rows],
-            view="simulation",
+            detail={"view": "simulation"},
         )
         return Response(SimulationSerializer(simulation).data)
 
@@ -472,9 +473,10 @@ class SchemeViewSet(
             second=chosen[1],
             month=month.validated_data.get("month"),
         )
-        record_income_views(
+        income_declarations_read(
             user=request.user,
+            via="api",
             households=[row.household for row in comparison.rows],
-            view="comparison",
+            detail={"view": "comparison"},
         )
         return Response(ComparisonSerializer(comparison).data)

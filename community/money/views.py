@@ -87,14 +87,15 @@ from community.money.services.contributions import (
 from community.templatetags.contributions import ratio
 from community.templatetags.netco import money
 from members.access import member_project, project_time_zone
-from members.models import Household, HousingProject, IncomeAccess
+from members.models import Household, HousingProject
 from members.selectors import (
     household_list_for_user,
     income_declaration_list_for_user,
+    income_declarations_read,
     user_can_edit_household_members,
     user_can_manage_project,
 )
-from members.services import income_access_record, income_declaration_verify
+from members.services import income_declaration_verify
 
 PAYMENTS_PER_PAGE = 50
 STATEMENT_MONTHS = 12
@@ -456,11 +457,11 @@ def _next_month(project: HousingProject) -> dt.date:
 
 def _record_look(request: HttpRequest, households: list[Household], via: str, month: Any) -> None:
     """A manager's look at households' incomes and ratios goes to the income access log."""
-    income_access_record(
-        actor=request.user,
-        action=IncomeAccess.VIEWED,
+    income_declarations_read(
+        user=request.user,
+        via=via,
         households=households,
-        detail={"via": via, "month": month.isoformat() if month else None},
+        detail={"month": month.isoformat() if month else None},
     )
 
 
@@ -950,15 +951,13 @@ def household_income(request: HttpRequest, pk: int) -> HttpResponse:
     """The household's income declarations, every figure of each; managers verify the
     evidence here. A manager's look is written to the income access log."""
     household, can_manage = _visible_household(request, pk)
-    declarations = list(
-        income_declaration_list_for_user(user=request.user).filter(household=household)
-    )
-    income_access_record(
-        actor=request.user,
-        action=IncomeAccess.VIEWED,
-        declarations=declarations,
+    declarations = income_declarations_read(
+        user=request.user,
+        via="income page",
+        declarations=income_declaration_list_for_user(user=request.user).filter(
+            household=household
+        ),
         households=[household],
-        detail={"via": "income page"},
     )
     context = {
         "household": household,
