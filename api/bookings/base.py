@@ -26,9 +26,6 @@ MAX_USAGE_DAYS = 366
 CLOCK = re.compile(r"([0-9]{2}):([0-9]{2})")
 
 
-# --- Shared fields and helpers ---------------------------------------------------------------
-
-
 @extend_schema_field(
     {"type": "string", "pattern": r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$", "example": "08:00"}
 )

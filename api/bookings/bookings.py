@@ -37,8 +37,6 @@ from community.models import Booking, Recurrence, Space, WaitlistEntry
 from members.models import Household, HousingProject
 from members.selectors import household_list_for_user, user_can_manage_project
 
-# --- Bookings --------------------------------------------------------------------------------
-
 
 class BookingSerializer(serializers.ModelSerializer):
     space_name = serializers.CharField(source="space.name", read_only=True)

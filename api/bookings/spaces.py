@@ -30,8 +30,6 @@ from community.models import Space, SpaceClosure
 from members.models import HousingProject
 from members.selectors import household_of_user, project_list_for_user
 
-# --- Spaces ----------------------------------------------------------------------------------
-
 
 class OpeningHoursSerializer(serializers.Serializer):
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text=_("0 is Monday."))

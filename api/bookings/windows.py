@@ -25,8 +25,6 @@ from community.models import BookingRequest, BookingWindow, Space
 from members.models import Household, HousingProject
 from members.selectors import household_list_for_user
 
-# --- Lottery windows -------------------------------------------------------------------------
-
 
 class SlotSerializer(serializers.Serializer):
     start = AwareDateTimeField()

@@ -31,9 +31,6 @@ CHOICE_HELP = _(
 )
 
 
-# --- What the project's members may name -------------------------------------------------------
-
-
 def member_projects(*, user: AnyUser) -> QuerySet[HousingProject]:
     return HousingProject.objects.filter(pk__in=member_project_ids(user=user))
 

@@ -23,8 +23,6 @@ from governance.selectors.proposals import (
     decision_list_for_user,
 )
 
-# --- The decision register ---------------------------------------------------------------------
-
 
 class DecisionFilter(django_filters.FilterSet):
     project = IdFilter(field_name="project_id")

@@ -61,8 +61,6 @@ from governance.services.proposals import (
 )
 from members.models import HousingProject
 
-# --- Proposals: the views ---------------------------------------------------------------------
-
 
 class ProposalFilter(django_filters.FilterSet):
     project = IdFilter(field_name="project_id")

@@ -23,8 +23,6 @@ from governance.services.proxies import proxy_grant, proxy_revoke
 from members.models import HousingProject, Resident
 from members.selectors import household_of_user, user_can_manage_project
 
-# --- Proxies -------------------------------------------------------------------------------------
-
 
 class ProxySerializer(serializers.ModelSerializer):
     grantor_name = serializers.CharField(source="grantor.full_name", read_only=True)

@@ -24,8 +24,6 @@ from community.money.selectors.affordability import (
 )
 from members.selectors import income_declarations_read
 
-# --- Affordability ---------------------------------------------------------------------------
-
 
 class AffordabilityQuery(serializers.Serializer):
     months = serializers.IntegerField(

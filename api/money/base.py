@@ -24,8 +24,6 @@ from members.selectors import AnyUser, household_list_for_user, managed_project_
 
 CONFLICT = OpenApiResponse(description=_("The scheme's or the month's state does not allow this."))
 
-# --- Shared fields and helpers ---------------------------------------------------------------
-
 
 class MonthField(serializers.DateField):
     """A month, as ``2025-06`` or its first day ``2025-06-01``."""

@@ -21,8 +21,6 @@ from community.money.selectors.contributions import budget_list_for_user
 from community.money.services.contributions import budget_set
 from members.models import HousingProject
 
-# --- Budgets ---------------------------------------------------------------------------------
-
 
 @extend_schema_field(
     {"type": "string", "enum": BudgetStatus.values}, component_name="BudgetStatusEnum"

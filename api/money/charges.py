@@ -37,9 +37,6 @@ INCOME_KEYS = frozenset(
 )
 
 
-# --- Charges and charge runs -----------------------------------------------------------------
-
-
 class ChargeSerializer(serializers.ModelSerializer):
     project = serializers.IntegerField(source="household.project_id", read_only=True)
     household_unit = serializers.CharField(source="household.unit_label", read_only=True)

@@ -27,7 +27,6 @@ from members.models import Household
 # A bank statement of MAX_IMPORT_ROWS rows is far below this; a larger upload is refused
 # before it is read.
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
-# --- Payments --------------------------------------------------------------------------------
 
 
 @extend_schema_field(

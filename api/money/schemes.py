@@ -46,8 +46,6 @@ from governance.selectors.proposals import proposal_list_for_user
 from members.models import HousingProject
 from members.selectors import income_declarations_read
 
-# --- Schemes ---------------------------------------------------------------------------------
-
 
 @extend_schema_field(
     {"type": "string", "enum": SchemeStatus.values}, component_name="SchemeStatusEnum"
