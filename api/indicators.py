@@ -31,7 +31,6 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
@@ -42,8 +41,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED
+from api.common import BAD_INPUT, DIGITS, REFUSED, UNKNOWN
 from api.filters import IdFilter
-from api.handover import BAD_INPUT, REFUSED, UNKNOWN
 from common.months import first_of_month
 from community.monitoring.models import (
     GoalComparison,
@@ -69,8 +68,6 @@ from community.monitoring.services.pilot_goals import (
 )
 from members.models import City, HousingProject
 from members.selectors import observed_city_list
-
-DIGITS = r"[0-9]+"
 
 
 class MonthField(serializers.DateField):
@@ -454,15 +451,4 @@ class PilotGoalViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-# (prefix, viewset, basename) for the router, and extra paths before it.
-routes: list[tuple[str, type, str]] = [("pilot-goals", PilotGoalViewSet, "pilot-goal")]
-urlpatterns: list = [
-    path("cities/<int:pk>/indicators/", CityIndicatorsApi.as_view(), name="city-indicators"),
-    path(
-        "projects/<int:pk>/indicators/",
-        ProjectIndicatorsApi.as_view(),
-        name="project-indicators",
-    ),
-]
-
-__all__ = ["CityIndicatorsApi", "PilotGoalViewSet", "ProjectIndicatorsApi", "routes", "urlpatterns"]
+__all__ = ["CityIndicatorsApi", "PilotGoalViewSet", "ProjectIndicatorsApi"]

@@ -12,13 +12,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, AppendOnlyViewSet, ServiceViewSet
+from api.common import restrict_related
 from api.filters import IdFilter
 from api.permissions import CanEditHouseholdMembers, CanManageProject
 from members import selectors, services
 from members.models import (
     EvidenceStatus,
     Household,
-    IncomeAccess,
     IncomeDeclaration,
     Invitation,
     Resident,
@@ -36,9 +36,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
-            self.fields["project"].queryset = selectors.project_list_for_user(user=request.user)
+        restrict_related(self, project=selectors.project_list_for_user)
         if self.instance is not None and not isinstance(self.instance, list | tuple):
             self.fields["project"].read_only = True
 
@@ -102,9 +100,7 @@ class ResidentSerializer(serializers.ModelSerializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
-            self.fields["household"].queryset = selectors.household_list_for_user(user=request.user)
+        restrict_related(self, household=selectors.household_list_for_user)
         if self.instance is not None and not isinstance(self.instance, list | tuple):
             self.fields["household"].read_only = True
 
@@ -164,9 +160,7 @@ class IncomeDeclarationSerializer(serializers.ModelSerializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
-            self.fields["household"].queryset = selectors.household_list_for_user(user=request.user)
+        restrict_related(self, household=selectors.household_list_for_user)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -219,12 +213,11 @@ class IncomeDeclarationViewSet(AppendOnlyViewSet):
         )
 
     def _record_views(self, declarations) -> None:
-        services.income_access_record(
-            actor=self.request.user,
-            action=IncomeAccess.VIEWED,
+        selectors.income_declarations_read(
+            user=self.request.user,
+            via="api",
             declarations=[d for d in declarations if not d.read_by_own_household],
-            detail={"via": "api"},
-            skip_own=False,
+            own_left_out=True,
         )
 
     def list(self, request, *args, **kwargs):
@@ -286,10 +279,11 @@ class InvitationSerializer(serializers.ModelSerializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
-            self.fields["household"].queryset = selectors.household_list_for_user(user=request.user)
-            self.fields["resident"].queryset = selectors.resident_list_for_user(user=request.user)
+        restrict_related(
+            self,
+            household=selectors.household_list_for_user,
+            resident=selectors.resident_list_for_user,
+        )
         self.fields["language"].required = False
 
     def get_status(self, invitation: Invitation) -> str:

@@ -20,10 +20,12 @@ from django.db.models import Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from common.equivalence import equivalised_income_cents
+from members.income_log import income_access_log_write
 from members.models import (
     City,
     Household,
     HousingProject,
+    IncomeAccess,
     IncomeDeclaration,
     Invitation,
     Resident,
@@ -161,6 +163,38 @@ def income_declaration_list_for_user(*, user: AnyUser) -> QuerySet[IncomeDeclara
     return IncomeDeclaration.objects.filter(
         household__in=household_list_for_user(user=user).values("pk")
     ).select_related("household__project__city", "declared_by", "verified_by")
+
+
+def income_declarations_read(
+    *,
+    user: AnyUser,
+    via: str,
+    declarations: Iterable[IncomeDeclaration] = (),
+    households: Iterable[Household] = (),
+    detail: dict | None = None,
+    own_left_out: bool = False,
+) -> list[IncomeDeclaration]:
+    """The income declarations a user is shown, as a list, with the look recorded: one entry
+    per household in the income access log (``IncomeAccess.VIEWED``, ``detail["via"]`` saying
+    where), never for the user's own household (a household reading its incomes leaves no
+    trace; its project's managers do).
+
+    ``declarations`` are the rows shown (a queryset is read here, once); ``households`` are
+    households whose income is shown through figures drawn from it (a charge's breakdown, a
+    simulation, a housing cost ratio) rather than as declarations. A caller that has already
+    left the user's own household out (in the same query as the rows) passes ``own_left_out``
+    and saves a query. Two queries at most, whatever the number of households.
+    """
+    shown = list(declarations)
+    income_access_log_write(
+        actor=user,
+        action=IncomeAccess.VIEWED,
+        declarations=shown,
+        households=households,
+        detail={"via": via, **(detail or {})},
+        own_households=None if own_left_out else own_household_ids(user=user),
+    )
+    return shown
 
 
 def invitation_list_for_user(*, user: AnyUser) -> QuerySet[Invitation]:

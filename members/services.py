@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from common.validation import Conflict, save_validated
+from members.income_log import income_access_log_write
 from members.models import (
     City,
     Household,
@@ -304,30 +305,14 @@ def income_access_record(
     household is dropped (one query); a caller that already left it out passes False.
     Two queries at most, whatever the number of households: a list stays constant.
     """
-    by_household: dict[int, list[int]] = {}
-    for declaration in declarations:
-        by_household.setdefault(declaration.household_id, []).append(declaration.pk)
-    for household in households:
-        by_household.setdefault(household.pk, [])
-    if not by_household or not actor.is_authenticated:
-        return []
-    if skip_own:
-        own = set(own_household_ids(user=actor).values_list("household_id", flat=True))
-        by_household = {pk: ids for pk, ids in by_household.items() if pk not in own}
-    now = timezone.now()
-    entries = [
-        IncomeAccessLog(
-            actor=actor,
-            actor_email=actor.email,
-            household_id=household_id,
-            declaration_id=ids[0] if len(ids) == 1 else None,
-            action=action,
-            at=now,
-            detail={**(detail or {}), "declarations": ids} if ids else dict(detail or {}),
-        )
-        for household_id, ids in by_household.items()
-    ]
-    return IncomeAccessLog.objects.bulk_create(entries) if entries else []
+    return income_access_log_write(
+        actor=actor,
+        action=action,
+        declarations=declarations,
+        households=households,
+        detail=detail,
+        own_households=own_household_ids(user=actor) if skip_own else None,
+    )
 
 
 # --- Invitations -------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from members.forms import (
     InvitationForm,
     ResidentForm,
 )
-from members.models import Household, IncomeAccess, RoleKind
+from members.models import Household, RoleKind
 
 
 def _visible_household(request: HttpRequest, pk: int) -> Household:
@@ -81,13 +81,11 @@ def home(request: HttpRequest) -> HttpResponse:
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = _visible_household(request, pk)
     can_manage = selectors.user_can_manage_project(user=request.user, project=household.project)
-    declarations = list(household.income_declarations.select_related("declared_by", "verified_by"))
     # A manager looking at a household's incomes leaves a trace; the household itself does not.
-    services.income_access_record(
-        actor=request.user,
-        action=IncomeAccess.VIEWED,
-        declarations=declarations,
-        detail={"via": "page"},
+    declarations = selectors.income_declarations_read(
+        user=request.user,
+        via="page",
+        declarations=household.income_declarations.select_related("declared_by", "verified_by"),
     )
     context = {
         "household": household,

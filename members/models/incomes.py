@@ -149,8 +149,10 @@ class AppendOnlyQuerySet(models.QuerySet):
 class IncomeAccessLog(models.Model):
     """Who outside a household looked at or changed its income, what and when (DESIGN.md §1:
     incomes are seen only by the household and the project's managers, and every such look is
-    recorded). Append-only: rows are created by ``members.services.income_access_record`` and
-    never changed or deleted; the admin shows them read-only.
+    recorded). Append-only: rows are created by ``members.income_log.income_access_log_write``
+    (a look through ``members.selectors.income_declarations_read``, a change through
+    ``members.services.income_access_record``) and never changed or deleted; the admin shows
+    them read-only.
     """
 
     actor = models.ForeignKey(

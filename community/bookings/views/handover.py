@@ -5,7 +5,7 @@ Thin: the services of community.services.handover, bookings and series judge eve
 views find what the user may see (anything else answers 404), say who may act (403), and show
 every time in the project's time zone (``timezone.override``).
 
-The reads below (``handover_report_list_for_user`` …) are shared with api/handover.py; they
+The reads below (``handover_report_list_for_user`` …) are shared with api/bookings/handover.py; they
 belong in community/selectors/ once that package's refactoring has landed.
 """
 

@@ -20,7 +20,7 @@ look affordable. Utilities are the household's current monthly figure (no histor
 
 Incomes and per-household figures are the household's and its project's managers' only; the
 callers check the user and record each manager's look at other households' figures in the income
-access log (``members.services.income_access_record``).
+access log (``members.selectors.income_declarations_read``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ computation under the scheme in force) and the housing cost ratio the amount wou
 
 Incomes and per-household figures are for the project's managers: the callers check that the
 user manages the project and record the look in the income access log
-(``members.services.income_access_record``), as for any manager view of incomes.
+(``members.selectors.income_declarations_read``), as for any manager view of incomes.
 """
 
 from __future__ import annotations

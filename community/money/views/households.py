@@ -24,13 +24,14 @@ from community.money.selectors.ledger import (
     scheme_in_force,
 )
 from community.money.views.shared import _record_look, project_today, render_page, visible_household
-from members.models import HousingProject, IncomeAccess
+from members.models import HousingProject
 from members.selectors import (
     income_declaration_list_for_user,
+    income_declarations_read,
     user_can_edit_household_members,
     user_can_manage_project,
 )
-from members.services import income_access_record, income_declaration_verify
+from members.services import income_declaration_verify
 
 STATEMENT_MONTHS = 12
 
@@ -116,15 +117,13 @@ def household_income(request: HttpRequest, pk: int) -> HttpResponse:
     """The household's income declarations, every figure of each; managers verify the
     evidence here. A manager's look is written to the income access log."""
     household, can_manage = visible_household(request, pk)
-    declarations = list(
-        income_declaration_list_for_user(user=request.user).filter(household=household)
-    )
-    income_access_record(
-        actor=request.user,
-        action=IncomeAccess.VIEWED,
-        declarations=declarations,
+    declarations = income_declarations_read(
+        user=request.user,
+        via="income page",
+        declarations=income_declaration_list_for_user(user=request.user).filter(
+            household=household
+        ),
         households=[household],
-        detail={"via": "income page"},
     )
     context = {
         "household": household,

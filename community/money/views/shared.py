@@ -17,9 +17,12 @@ from community.money.forms import PARAMETER_FORMS, month_value
 from community.money.models import ContributionScheme
 from community.money.selectors.ledger import scheme_list_for_user
 from members.access import member_project, project_time_zone
-from members.models import Household, HousingProject, IncomeAccess
-from members.selectors import household_list_for_user, user_can_manage_project
-from members.services import income_access_record
+from members.models import Household, HousingProject
+from members.selectors import (
+    household_list_for_user,
+    income_declarations_read,
+    user_can_manage_project,
+)
 
 
 def managed_project(request: HttpRequest, pk: int) -> HousingProject:
@@ -72,9 +75,9 @@ def next_month(project: HousingProject) -> dt.date:
 
 def _record_look(request: HttpRequest, households: list[Household], via: str, month: Any) -> None:
     """A manager's look at households' incomes and ratios goes to the income access log."""
-    income_access_record(
-        actor=request.user,
-        action=IncomeAccess.VIEWED,
+    income_declarations_read(
+        user=request.user,
+        via=via,
         households=households,
-        detail={"via": via, "month": month.isoformat() if month else None},
+        detail={"month": month.isoformat() if month else None},
     )

@@ -29,6 +29,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.base import AUTHENTICATED
+from api.common import BAD_INPUT, DIGITS, REFUSED, UNKNOWN
 from api.filters import IdFilter
 from common.validation import Conflict
 from community.bookings.forms.handover import COMMENT_MAX_LENGTH, MAX_AWAY_DAYS, away_period
@@ -51,13 +52,6 @@ from community.bookings.services.handover import (
 from community.bookings.services.series import booking_cancel_series_from
 from members.models import Household
 from members.selectors import own_household_ids, user_can_manage_project
-
-DIGITS = r"[0-9]+"
-
-BAD_INPUT = OpenApiResponse(description=_("A field is wrong; the reason is given."))
-REFUSED = OpenApiResponse(description=_("The user sees this but may not do this."))
-UNKNOWN = OpenApiResponse(description=_("Not found, or not visible to the user."))
-
 
 # --- Handover ---------------------------------------------------------------------------------
 

@@ -28,17 +28,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, ServiceMixin, ServiceViewSet
-from api.bookings import AwareDateTimeField, CalendarRenderer
+from api.common import DIGITS, AwareDateTimeField, CalendarRenderer, restrict_related
 from api.filters import IdFilter
 from api.permissions import CanManageProject
 from governance.calendars import meeting_calendar
-from governance.models import (
-    AgendaItem,
-    AttendanceStatus,
-    DecisionClass,
-    Meeting,
-    MeetingKind,
-)
+from governance.models import AgendaItem, AttendanceStatus, DecisionClass, Meeting, MeetingKind
 from governance.selectors.meetings import (
     agenda_item_list_for_user,
     chair_candidate_list_for_user,
@@ -49,18 +43,6 @@ from governance.selectors.meetings import (
 )
 from governance.services import meetings as services
 from members.selectors import managed_project_list, member_project_list
-
-DIGITS = r"[0-9]+"
-
-
-def _set_querysets(serializer: serializers.Serializer, **selectors) -> None:
-    """Point the related fields at what the asking user may see: anything else is "invalid"."""
-    request = serializer.context.get("request")
-    if request is None or not request.user.is_authenticated:
-        return
-    for name, selector in selectors.items():
-        if name in serializer.fields and not serializer.fields[name].read_only:
-            serializer.fields[name].queryset = selector(user=request.user)
 
 
 def _is_update(serializer: serializers.Serializer) -> bool:
@@ -136,7 +118,7 @@ class MeetingSerializer(serializers.ModelSerializer):
         if _is_update(self):
             self.fields["project"].read_only = True
             self.fields.pop("invite")
-        _set_querysets(self, project=member_project_list, chair=chair_candidate_list_for_user)
+        restrict_related(self, project=member_project_list, chair=chair_candidate_list_for_user)
 
     def get_minutes(self, meeting: Meeting) -> str | None:
         if meeting.minutes_published_at is not None:
@@ -457,7 +439,7 @@ class DecisionClassSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         if _is_update(self):
             self.fields["project"].read_only = True
-        _set_querysets(self, project=member_project_list)
+        restrict_related(self, project=member_project_list)
 
     @staticmethod
     def _fraction(numerator: int, denominator: int) -> str:
@@ -510,12 +492,3 @@ class DecisionClassViewSet(mixins.DestroyModelMixin, ServiceViewSet):
 
     def perform_destroy(self, instance: DecisionClass) -> None:
         services.decision_class_delete(decision_class=instance)
-
-
-# (prefix, viewset, basename) for the router, and extra paths before it.
-routes: list[tuple[str, type, str]] = [
-    ("meetings", MeetingViewSet, "meeting"),
-    ("agenda-items", AgendaItemViewSet, "agenda-item"),
-    ("decision-classes", DecisionClassViewSet, "decision-class"),
-]
-urlpatterns: list = []

@@ -1,0 +1,75 @@
+"""What the API modules share: the id pattern of the routes, the documented error answers, the
+renderers of the exports, the time field, and the restriction of related fields to what the
+asking user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.renderers import BaseRenderer
+
+DIGITS = r"[0-9]+"  # an object's id in a route: "bookings/cancel-away/" is not one
+
+BAD_INPUT = OpenApiResponse(description=_("A field is wrong; the reason is given."))
+REFUSED = OpenApiResponse(description=_("The user sees this but may not do this."))
+UNKNOWN = OpenApiResponse(description=_("Not found, or not visible to the user."))
+
+
+def restrict_related(
+    serializer: serializers.Serializer, **querysets: Callable[..., QuerySet[Any]]
+) -> None:
+    """Point the writable related fields at what the asking user may name, each through its
+    ``queryset_for(user=...)``: anything else is "invalid", the same answer as for an id that
+    does not exist."""
+    request = serializer.context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return
+    for name, queryset_for in querysets.items():
+        if name in serializer.fields and not serializer.fields[name].read_only:
+            serializer.fields[name].queryset = queryset_for(user=request.user)
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date-time with its offset. A naive one is refused rather than guessed: the
+    same wall clock means different instants in the server's zone and the project's."""
+
+    default_error_messages = {"naive": _("Give times with their time zone.")}
+
+    def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+class CsvRenderer(BaseRenderer):
+    """For content negotiation only: the export is written as text already."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, bytes | str):
+            return data.encode() if isinstance(data, str) else data
+        return json.dumps(data, default=str).encode()  # an error, said to a CSV client
+
+
+class CalendarRenderer(BaseRenderer):
+    """For content negotiation only: the calendar itself is returned as bytes already."""
+
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        return json.dumps(data, default=str).encode()  # an error said to a calendar client
