@@ -10,11 +10,16 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.renderers import BaseRenderer
+from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+
+from common.calendars import calendar_response
 
 DIGITS = r"[0-9]+"  # an object's id in a route: "bookings/cancel-away/" is not one
 
@@ -73,3 +78,29 @@ class CalendarRenderer(BaseRenderer):
         if isinstance(data, bytes):
             return data
         return json.dumps(data, default=str).encode()  # an error said to a calendar client
+
+
+class CalendarFileMixin:
+    """One ``.ics`` action for every resource that is an event in a calendar (bookings,
+    meetings): the viewset names the file and writes the calendar, the action does the rest."""
+
+    calendar_name = "event"  # the file's name before its id: booking-12.ics
+
+    def calendar_content(self, request: Any, obj: Any) -> bytes:
+        raise NotImplementedError
+
+    @extend_schema(
+        responses={(200, "text/calendar"): OpenApiTypes.BINARY}, filters=False, request=None
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[JSONRenderer, CalendarRenderer],
+        filter_backends=[],
+    )
+    def ics(self, request: Any, pk: Any = None) -> HttpResponse:
+        """The object as an iCalendar file, to add to a calendar by hand."""
+        obj = self.get_object()  # type: ignore[attr-defined]
+        return calendar_response(
+            self.calendar_content(request, obj), filename=f"{self.calendar_name}-{obj.pk}.ics"
+        )

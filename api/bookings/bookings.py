@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import django_filters
-from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, ServiceMixin
 from api.bookings.base import acting_household
-from api.common import BAD_INPUT, DIGITS, AwareDateTimeField, CalendarRenderer, restrict_related
+from api.common import BAD_INPUT, DIGITS, AwareDateTimeField, CalendarFileMixin, restrict_related
 from api.filters import IdFilter
 from api.permissions import CanManageProject
 from community.bookings.calendars import booking_calendar
@@ -172,10 +169,15 @@ class BookingFilter(django_filters.FilterSet):
 
 
 class BookingViewSet(
-    ServiceMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ServiceMixin,
+    CalendarFileMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Bookings: managers see those of their projects, residents their household's."""
 
+    calendar_name = "booking"
     serializer_class = BookingSerializer
     filterset_class = BookingFilter
     permission_classes = AUTHENTICATED
@@ -292,21 +294,8 @@ class BookingViewSet(
         booking = booking_check_in(booking=self.get_object(), user=request.user)
         return Response(self.get_serializer(booking).data)
 
-    @extend_schema(
-        responses={(200, "text/calendar"): OpenApiTypes.BINARY}, filters=False, request=None
-    )
-    @action(
-        detail=True,
-        methods=["get"],
-        renderer_classes=[JSONRenderer, CalendarRenderer],
-        filter_backends=[],
-    )
-    def ics(self, request, pk=None):
-        """The booking as an iCalendar file, to add to a calendar by hand."""
-        booking = self.get_object()
-        response = HttpResponse(booking_calendar(booking=booking), content_type="text/calendar")
-        response["Content-Disposition"] = f'attachment; filename="booking-{booking.pk}.ics"'
-        return response
+    def calendar_content(self, request, obj):
+        return booking_calendar(booking=obj)
 
     @extend_schema(methods=["GET"], responses=WaitlistEntrySerializer(many=True), filters=False)
     @extend_schema(

@@ -15,20 +15,17 @@ from fractions import Fraction
 from typing import Any
 
 import django_filters
-from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, ServiceMixin, ServiceViewSet
-from api.common import DIGITS, AwareDateTimeField, CalendarRenderer, restrict_related
+from api.common import DIGITS, AwareDateTimeField, CalendarFileMixin, restrict_related
 from api.filters import IdFilter
 from api.permissions import CanManageProject
 from governance.calendars import meeting_calendar
@@ -197,10 +194,11 @@ class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class MeetingViewSet(ServiceViewSet):
+class MeetingViewSet(CalendarFileMixin, ServiceViewSet):
     """Meetings of the projects the user lives in or manages, latest first; managers call and
     edit them."""
 
+    calendar_name = "meeting"
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
     permission_classes = [*AUTHENTICATED, CanManageProject]
@@ -344,26 +342,13 @@ class MeetingViewSet(ServiceViewSet):
             status=status.HTTP_202_ACCEPTED,
         )
 
-    @extend_schema(
-        responses={(200, "text/calendar"): OpenApiTypes.BINARY}, filters=False, request=None
-    )
-    @action(
-        detail=True,
-        methods=["get"],
-        renderer_classes=[JSONRenderer, CalendarRenderer],
-        filter_backends=[],
-    )
-    def ics(self, request, pk=None):
-        """The meeting as an iCalendar file, with its agenda."""
-        meeting = self.get_object()
-        content = meeting_calendar(
-            meeting=meeting,
-            agenda=meeting.agenda_items.all(),
-            url=request.build_absolute_uri(reverse("meeting_detail", args=[meeting.pk])),
+    def calendar_content(self, request, obj):
+        """The meeting with its agenda, linking to its page."""
+        return meeting_calendar(
+            meeting=obj,
+            agenda=obj.agenda_items.all(),
+            url=request.build_absolute_uri(reverse("meeting_detail", args=[obj.pk])),
         )
-        response = HttpResponse(content, content_type="text/calendar")
-        response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
-        return response
 
 
 # --- Agenda items --------------------------------------------------------------------------------
