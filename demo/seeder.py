@@ -10,10 +10,10 @@ from django.contrib.auth.hashers import check_password, make_password
 
 from community.bookings.models import Booking
 from community.money.models import Payment
-from demo.contributions import seed_project_contributions
 from demo.governance import seed_project_governance
 from demo.households import HouseholdPlan, ProjectPlanner, ResidentPlan, demo_household
 from demo.indicators import seed_city_monitoring
+from demo.money import seed_project_contributions
 from demo.network import (
     ADMIN_EMAIL,
     CITIES,

@@ -22,7 +22,7 @@ from community.money.models import (
 from community.money.selectors.affordability import project_affordability
 from community.money.selectors.ledger import arrears_list
 from community.money.selectors.simulation import scheme_simulate
-from demo.contributions import MONTHS_CHARGED, seed_project_contributions
+from demo.money import MONTHS_CHARGED, seed_project_contributions
 from members.models import Household, IncomeDeclaration
 from tests.factories import (
     HouseholdFactory,

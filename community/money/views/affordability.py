@@ -34,7 +34,7 @@ from community.money.views.shared import (
     project_today,
     render_page,
 )
-from community.templatetags.contributions import ratio
+from community.templatetags.money import ratio
 from community.templatetags.netco import money
 
 # --- Simulation and comparison ------------------------------------------------------------
