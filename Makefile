@@ -17,8 +17,11 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	@out=$$($(BIN)/pybabel compile --domain django --directory locale --statistics 2>&1) || { echo "$$out"; exit 1; }; echo "$$out" | tail -n 1
 
+# The browser tests' tools: Playwright (pip) drives Debian's Chromium (/usr/bin/chromium, never
+# `playwright install`); axe-core comes from the npm registry, pinned in package-lock.json.
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
+	npm ci --no-audit --no-fund --loglevel=error
 	@out=$$($(BIN)/pybabel compile --domain django --directory locale --statistics 2>&1) || { echo "$$out"; exit 1; }; echo "$$out" | tail -n 1
 
 # Try it out: SQLite, Celery eager, console e-mail. No server needed.
