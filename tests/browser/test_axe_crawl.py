@@ -13,9 +13,9 @@ page and the elements; a screenshot of the page at that width goes to test-artif
 from __future__ import annotations
 
 import re
-from io import StringIO
 import time
 from collections import Counter, deque
+from io import StringIO
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
@@ -26,6 +26,7 @@ from members.models import HousingProject, Resident, RoleKind, User
 from members.services import role_grant
 from tests.browser.conftest import (
     NARROW,
+    SCREENSHOTS,
     WIDE,
     axe_violations,
     describe,
@@ -141,6 +142,8 @@ def crawl(browser, origin: str, role: str, user: User) -> tuple[list[str], int]:
 
 
 def test_every_page_of_every_role_passes_axe(browser, live_server):
+    for stale in SCREENSHOTS.glob("axe-*.png"):  # only this run's failures stay
+        stale.unlink()
     call_command("seed_demo", verbosity=0, stdout=StringIO())
     users = demo_users()
     failures: list[str] = []

@@ -1,0 +1,145 @@
+"""Journeys in a real browser: signing in through the form, and moving through a page with the
+keyboard alone. Each journey leaves screenshots in test-artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import (
+    NARROW,
+    WIDE,
+    axe_violations,
+    describe,
+    screenshot,
+    serious,
+    signed_in_context,
+)
+from tests.factories import (
+    CityFactory,
+    HouseholdFactory,
+    ProjectFactory,
+    make_manager,
+    make_resident_user,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "correct horse battery"  # tests.factories.UserFactory's
+
+
+@pytest.fixture
+def project(db):
+    city = CityFactory(name="Journey city", slug="journey-city")
+    return ProjectFactory(city=city, name="Journey House", slug="journey-house")
+
+
+def assert_no_serious_violations(page, where: str) -> None:
+    for width in (WIDE, NARROW):
+        page.set_viewport_size({"width": width, "height": 800})
+        found = serious(axe_violations(page))
+        if found:
+            screenshot(page, f"axe-{where}-{width}")
+        assert not found, "\n".join(describe(found, page.url))
+
+
+def test_a_resident_signs_in_with_the_form_and_sees_the_message(browser, live_server, project):
+    user = make_resident_user(HouseholdFactory(project=project, unit_label="4C"))
+    context = browser.new_context(viewport={"width": NARROW, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/")  # signed out: sent to the sign-in form
+        assert "/accounts/login/" in page.url
+        assert_no_serious_violations(page, "sign-in-form")
+        page.set_viewport_size({"width": NARROW, "height": 800})
+        screenshot(page, "journey-sign-in-1-form")
+
+        page.get_by_label(re.compile("e-?mail", re.IGNORECASE)).fill(user.email)
+        page.get_by_label(re.compile("password", re.IGNORECASE)).fill(PASSWORD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{live_server.url}/")
+
+        status = page.get_by_role("status").first
+        assert user.first_name in status.inner_text()  # allauth: "Successfully signed in as …"
+        assert "4C" in page.content()
+        screenshot(page, "journey-sign-in-2-home")
+        assert_no_serious_violations(page, "signed-in-home")
+    finally:
+        context.close()
+
+
+def relative_luminance(rgb: tuple[float, float, float]) -> float:
+    """WCAG 2.1's relative luminance of an sRGB colour (channels 0–255)."""
+    channels = [c / 255 for c in rgb]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: tuple[float, float, float], second: tuple[float, float, float]) -> float:
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def rgb(css: str) -> tuple[float, float, float]:
+    red, green, blue = (float(n) for n in re.findall(r"[\d.]+", css)[:3])
+    return red, green, blue
+
+
+# The focused element's outline, and the first opaque background behind it (its parent's: the
+# ring is drawn outside the element, over what surrounds it).
+FOCUS_STYLE = """() => {
+  const element = document.activeElement;
+  const style = getComputedStyle(element);
+  let behind = element.parentElement, background = 'rgb(255, 255, 255)';
+  while (behind) {
+    const colour = getComputedStyle(behind).backgroundColor;
+    if (colour && colour !== 'transparent' && !colour.startsWith('rgba(0, 0, 0, 0)')) {
+      background = colour; break;
+    }
+    behind = behind.parentElement;
+  }
+  return {
+    tag: element.tagName.toLowerCase(),
+    text: (element.innerText || element.value || element.name || '').trim().slice(0, 40),
+    visible: element.matches(':focus-visible'),
+    outlineStyle: style.outlineStyle,
+    outlineWidth: parseFloat(style.outlineWidth),
+    outlineColor: style.outlineColor,
+    background: background,
+  };
+}"""
+
+
+def test_every_control_reached_by_tab_shows_a_focus_ring_of_3_to_1(browser, live_server, project):
+    """WCAG 2.4.7 (focus visible) with 1.4.11's 3:1 for the ring against what is behind it."""
+    manager = make_manager(project)
+    HouseholdFactory(project=project, unit_label="2B")
+    context = signed_in_context(browser, live_server.url, manager, width=WIDE)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/projects/{project.pk}/")
+        seen = []
+        for _ in range(25):
+            page.keyboard.press("Tab")
+            focus = page.evaluate(FOCUS_STYLE)
+            if focus["tag"] == "body":
+                break
+            seen.append(focus)
+            where = f"{focus['tag']} {focus['text']!r}"
+            assert focus["visible"], f"{where} is focused without :focus-visible"
+            assert focus["outlineStyle"] not in ("none", "hidden"), f"{where} has no outline"
+            assert focus["outlineWidth"] >= 2, f"{where}: outline {focus['outlineWidth']} px"
+            ratio = contrast(rgb(focus["outlineColor"]), rgb(focus["background"]))
+            assert ratio >= 3, (
+                f"{where}: focus ring {focus['outlineColor']} on {focus['background']} "
+                f"is {ratio:.2f}:1"
+            )
+        screenshot(page, "journey-keyboard-last-focus")
+        tags = {focus["tag"] for focus in seen}
+        # The skip link, the navigation, the language menu and the page's own links at least.
+        assert {"a", "select", "button"} <= tags, seen
+        assert len(seen) >= 6, seen
+    finally:
+        context.close()
