@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/netco_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# pytest-xdist workers; worker N uses Redis database (the one in TEST_REDIS_URL) + N.
+TEST_WORKERS ?= 2
 HOST ?= 127.0.0.1:8000
 
 .PHONY: demo install install-dev messages test lint services
@@ -30,9 +32,10 @@ demo: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver $(HOST)
 
-# The whole suite, on PostgreSQL and Redis (override TEST_DATABASE_URL / TEST_REDIS_URL).
+# The whole suite, on PostgreSQL and Redis (override TEST_DATABASE_URL / TEST_REDIS_URL), in
+# TEST_WORKERS parallel processes, each with its own test database and Redis database.
 test: install-dev
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest --create-db
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest --create-db -n $(TEST_WORKERS)
 
 lint: install-dev
 	$(BIN)/ruff check .

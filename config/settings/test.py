@@ -1,5 +1,8 @@
 """The test suite: PostgreSQL and Redis, as in production."""
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
 
@@ -8,7 +11,20 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/netco_test")
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
-REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+
+
+def _redis_url_of_this_worker(url: str) -> str:
+    """Each pytest-xdist worker (gw0, gw1, …) on its own Redis database, counted from the one in
+    ``url``: it clears its cache and runs its Celery worker without touching the others'."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + int(worker[2:])}"))
+
+
+REDIS_URL = _redis_url_of_this_worker(env("REDIS_URL", default="redis://127.0.0.1:6379/0"))
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 }

@@ -18,7 +18,11 @@ from tests.community.factories import SpaceFactory, open_daily, zone_of
 from tests.concurrency.helpers import post_together
 from tests.factories import HouseholdFactory, ProjectFactory, make_resident_user
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # Up to a hundred connections each: the concurrency tests take turns on one xdist worker.
+    pytest.mark.xdist_group("concurrency"),
+]
 
 RESIDENTS = 50
 

@@ -26,7 +26,11 @@ from tests.community.factories import SpaceFactory, local, open_daily
 from tests.concurrency.helpers import kinds, run_together
 from tests.factories import HouseholdFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # Up to a hundred connections each: the concurrency tests take turns on one xdist worker.
+    pytest.mark.xdist_group("concurrency"),
+]
 
 NOW = dt.datetime(2025, 6, 2, 6, 0, tzinfo=dt.UTC)  # Monday 2 June 2025, 08:00 in Madrid
 

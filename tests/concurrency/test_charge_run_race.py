@@ -17,7 +17,11 @@ from tests.community.contributions_setup import JAN_2025, JUNE, adopted_scheme, 
 from tests.concurrency.test_booking_races import kinds, run_together
 from tests.factories import HouseholdFactory, ProjectFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # Up to a hundred connections each: the concurrency tests take turns on one xdist worker.
+    pytest.mark.xdist_group("concurrency"),
+]
 
 
 @pytest.fixture

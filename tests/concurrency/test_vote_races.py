@@ -19,7 +19,11 @@ from tests.concurrency.helpers import kinds, post_together, run_together
 from tests.factories import HouseholdFactory, ProjectFactory, make_resident_user
 from tests.governance.factories import DecisionClassFactory, open_proposal
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    # Up to a hundred connections each: the concurrency tests take turns on one xdist worker.
+    pytest.mark.xdist_group("concurrency"),
+]
 
 
 @pytest.mark.parametrize("secret", [True, False])
