@@ -1,5 +1,15 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from io import StringIO
+
 import pytest
+from django.apps import apps
+from django.core import mail
 from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
 from tests.factories import (
@@ -60,3 +70,129 @@ def side_a(db) -> Side:
 @pytest.fixture
 def side_b(db) -> Side:
     return Side("beta")
+
+
+# --- The demo network, seeded once ---------------------------------------------------------
+#
+# ``seed_demo`` takes half a minute. The tests that read what it built (and check that a second
+# run changes nothing) share one pair of runs: the ``demo`` fixture. Its rows live in a
+# transaction of the session that is rolled back as soon as the last test using it is done, so
+# no other test ever sees them. The tests that use it run first and together, on one xdist
+# worker (the "demo" group).
+
+DEMO_GROUP = "demo"
+
+
+def table_snapshot() -> dict[str, list[dict]]:
+    """Every row of every model, by model label, in primary-key order."""
+    return {
+        model._meta.label: list(model.objects.order_by("pk").values())
+        for model in apps.get_models()
+    }
+
+
+@dataclass
+class DemoRuns:
+    """What two runs of ``seed_demo`` in a row left: the rows after each, their output, and
+    the e-mails sent while they ran."""
+
+    first: dict[str, list[dict]] = field(default_factory=dict)
+    second: dict[str, list[dict]] = field(default_factory=dict)
+    first_output: str = ""
+    second_output: str = ""
+    sent: list = field(default_factory=list)
+
+
+class DemoSeeding:
+    """The demo seeded twice in a transaction kept open until ``close``."""
+
+    def __init__(self, blocker) -> None:
+        self.blocker = blocker
+        self.atomic: transaction.Atomic | None = None
+        self.runs = DemoRuns()
+
+    def open(self) -> None:
+        if self.atomic is not None:
+            return
+        with self.blocker.unblock():
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            try:
+                mail.outbox.clear()
+                runs = DemoRuns()
+                runs.first_output = self._seed()
+                runs.first = table_snapshot()
+                runs.second_output = self._seed()
+                runs.second = table_snapshot()
+                runs.sent = list(mail.outbox)
+                self.runs = runs
+                # The deferred foreign-key checks, once now rather than at each test's end.
+                connection.check_constraints()
+            except BaseException:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        if self.atomic is None:
+            return
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+        self.atomic = None
+
+    @staticmethod
+    def _seed() -> str:
+        out = StringIO()
+        call_command("seed_demo", stdout=out)
+        return out.getvalue()
+
+
+_demo_seeding: DemoSeeding | None = None
+
+
+@pytest.fixture(scope="session")
+def _demo_seeding_session(django_db_setup, django_db_blocker) -> Iterator[DemoSeeding]:
+    global _demo_seeding
+    _demo_seeding = DemoSeeding(django_db_blocker)
+    _demo_seeding.open()
+    try:
+        yield _demo_seeding
+    finally:
+        _demo_seeding.close()
+        _demo_seeding = None
+
+
+@pytest.fixture
+def demo(_demo_seeding_session: DemoSeeding, db) -> DemoRuns:
+    """The demo network, seeded twice before the test; the test runs inside its transaction."""
+    assert _demo_seeding_session.atomic is not None
+    return _demo_seeding_session.runs
+
+
+def _uses_demo(item: pytest.Item | None) -> bool:
+    return item is not None and "demo" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests of the demo first, together and in one xdist group."""
+    demo_items = [item for item in items if _uses_demo(item)]
+    for item in demo_items:
+        item.add_marker(pytest.mark.xdist_group(DEMO_GROUP))
+    items[:] = demo_items + [item for item in items if not _uses_demo(item)]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # A test of the demo after others (a run that picks tests in another order): seed again.
+    if _uses_demo(item) and _demo_seeding is not None:
+        _demo_seeding.open()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    result = yield
+    # Once the test's own fixtures are gone: the next test must not see the demo.
+    if _uses_demo(item) and not _uses_demo(nextitem) and _demo_seeding is not None:
+        _demo_seeding.close()
+    return result

@@ -1,11 +1,8 @@
 """The demo seed: a believable network, built once, left alone by a second run."""
 
-from io import StringIO
-
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate
-from django.core.management import call_command
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from community.money.models import Budget, Charge, ChargeRun, ContributionScheme, Payment
@@ -52,28 +49,18 @@ SNAPSHOT_MODELS = (
 )
 
 
-def snapshot() -> dict[str, list[dict]]:
-    return {
-        model._meta.label: list(model.objects.order_by("pk").values()) for model in SNAPSHOT_MODELS
-    }
-
-
-def seed() -> str:
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
+def snapshot(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    return {model._meta.label: tables[model._meta.label] for model in SNAPSHOT_MODELS}
 
 
 @pytest.fixture
-def seeded() -> dict:
-    first_output = seed()
-    first = snapshot()
-    second_output = seed()
+def seeded(demo) -> dict:
+    """The demo seeded, then seeded again (once for all the tests of the demo: ``demo``)."""
     return {
-        "first": first,
-        "second": snapshot(),
-        "first_output": first_output,
-        "second_output": second_output,
+        "first": snapshot(demo.first),
+        "second": snapshot(demo.second),
+        "first_output": demo.first_output,
+        "second_output": demo.second_output,
     }
 
 
