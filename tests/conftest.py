@@ -23,6 +23,9 @@ from tests.factories import (
     make_resident_user,
 )
 
+# Fixtures that test modules in several folders share.
+pytest_plugins = ["tests.community.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _clean_cache():

@@ -15,65 +15,22 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from community.bookings.models import Booking, BookingStatus, HandoverReport, MaintenanceNote, Space
-from community.bookings.services.handover import handover_submit
-from tests.community.factories import BookingFactory, BookingSeriesFactory, SpaceFactory, zone_of
+from tests.community.factories import BookingFactory, SpaceFactory, zone_of
+from tests.community.fixtures import CHECKLIST, MINUTE
 from tests.conftest import api_client_for
 from tests.factories import HouseholdFactory, make_resident_user
 
 pytestmark = pytest.mark.django_db
 
-CHECKLIST = ["Dishes washed", "Floor swept", "Lights off"]
 ALL_DONE = dict.fromkeys(CHECKLIST, True)
-MINUTE = dt.timedelta(minutes=1)
 
 
-# --- Fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def space(side_a) -> Space:
-    return SpaceFactory(project=side_a.project, name="Sala comuna", handover_checklist=CHECKLIST)
-
-
-@pytest.fixture
-def now() -> dt.datetime:
-    return timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture
-def leaving(space, side_a, now) -> Booking:
-    """Household 1A's booking: started two hours ago, ends in five minutes."""
-    return BookingFactory(
-        space=space, household=side_a.household, start=now - 120 * MINUTE, end=now + 5 * MINUTE
-    )
-
-
-@pytest.fixture
-def neighbour_user(side_a):
-    return make_resident_user(side_a.neighbour)
+# --- Fixtures (the handover scene: tests/community/fixtures.py) -----------------------------
 
 
 @pytest.fixture
 def neighbour_client(neighbour_user):
     return api_client_for(neighbour_user)
-
-
-@pytest.fixture
-def following(space, side_a, leaving) -> Booking:
-    """The neighbours' booking right after: its review of the handover is open."""
-    return BookingFactory(
-        space=space, household=side_a.neighbour, start=leaving.end, end=leaving.end + 60 * MINUTE
-    )
-
-
-@pytest.fixture
-def report(leaving, side_a) -> HandoverReport:
-    return handover_submit(
-        booking=leaving,
-        checklist={**ALL_DONE, "Floor swept": False},
-        comment="The broom is broken.",
-        submitted_by=side_a.resident_user,
-    )
 
 
 def today(space: Space) -> dt.date:
@@ -449,21 +406,6 @@ def test_going_away_is_for_a_household_of_ones_own(manager_client, side_a, side_
 
 
 # --- Cancelling a series from a date on ------------------------------------------------------
-
-
-@pytest.fixture
-def weekly(space, side_a) -> list[Booking]:
-    series = BookingSeriesFactory(space=space, household=side_a.household, occurrences=4)
-    first = timezone.now() + dt.timedelta(days=2)
-    return [
-        BookingFactory(
-            space=space,
-            household=side_a.household,
-            start=first + dt.timedelta(weeks=n),
-            series=series,
-        )
-        for n in range(4)
-    ]
 
 
 def test_a_series_is_cancelled_from_a_date_on(resident_client, space, weekly):

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 
 import pytest
-from django.utils import timezone
 
 from community.bookings.models import (
     Booking,
@@ -21,65 +20,16 @@ from community.bookings.models import (
     MaintenanceNote,
     Space,
 )
-from community.bookings.services.handover import handover_review, handover_submit
+from community.bookings.services.handover import handover_review
 from tests.community.factories import BookingFactory, BookingSeriesFactory, SpaceFactory, zone_of
+from tests.community.fixtures import CHECKLIST, MINUTE
 from tests.factories import HouseholdFactory, make_resident_user
 from tests.pages.helpers import field_errors, html, shows
 
 pytestmark = pytest.mark.django_db
 
-CHECKLIST = ["Dishes washed", "Floor swept", "Lights off"]
-MINUTE = dt.timedelta(minutes=1)
 
-
-# --- Fixtures and helpers -------------------------------------------------------------------
-
-
-@pytest.fixture
-def space(side_a) -> Space:
-    return SpaceFactory(project=side_a.project, name="Sala comuna", handover_checklist=CHECKLIST)
-
-
-@pytest.fixture
-def now() -> dt.datetime:
-    return timezone.now().replace(microsecond=0)
-
-
-@pytest.fixture
-def leaving(space, side_a, now) -> Booking:
-    """Household 1A's booking: started two hours ago, ends in five minutes."""
-    return BookingFactory(
-        space=space,
-        household=side_a.household,
-        start=now - 120 * MINUTE,
-        end=now + 5 * MINUTE,
-    )
-
-
-@pytest.fixture
-def neighbour_user(side_a):
-    return make_resident_user(side_a.neighbour, first_name="Núria")
-
-
-@pytest.fixture
-def following(space, side_a, leaving) -> Booking:
-    """The neighbours' booking right after: its check of the handover is open."""
-    return BookingFactory(
-        space=space,
-        household=side_a.neighbour,
-        start=leaving.end,
-        end=leaving.end + 60 * MINUTE,
-    )
-
-
-@pytest.fixture
-def report(leaving, side_a) -> HandoverReport:
-    return handover_submit(
-        booking=leaving,
-        checklist={"Dishes washed": True, "Floor swept": False, "Lights off": True},
-        comment="The broom is broken.",
-        submitted_by=side_a.resident_user,
-    )
+# --- Helpers (the handover scene's fixtures: tests/community/fixtures.py) --------------------
 
 
 def handover_data(done=(), comment="", items=CHECKLIST) -> dict:
@@ -634,21 +584,6 @@ def test_going_away_needs_a_household(client, side_a):
 
 
 # --- The rest of a series -------------------------------------------------------------------
-
-
-@pytest.fixture
-def weekly(space, side_a, now) -> list[Booking]:
-    series = BookingSeriesFactory(space=space, household=side_a.household, occurrences=4)
-    first = now + dt.timedelta(days=2)
-    return [
-        BookingFactory(
-            space=space,
-            household=side_a.household,
-            start=first + dt.timedelta(weeks=n),
-            series=series,
-        )
-        for n in range(4)
-    ]
 
 
 def test_cancelling_a_series_from_a_date_on(client, side_a, space, weekly):
