@@ -1,6 +1,5 @@
 import datetime as dt
 import threading
-import time
 
 import pytest
 from django.core import mail
@@ -12,6 +11,7 @@ from community.bookings.services.reminders import booking_reminders_send
 from community.bookings.tasks import booking_reminders_send_task, bookings_release_no_shows_task
 from tests.community.factories import BookingFactory, SpaceFactory, local, zone_of
 from tests.factories import HouseholdFactory, ResidentFactory, make_resident_user
+from tests.tasks.conftest import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -29,15 +29,6 @@ FRENCH_MONTHS = [
     "novembre",
     "décembre",
 ]
-
-
-def _wait_for(condition, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.fixture
@@ -205,7 +196,7 @@ def test_worker_reminds_once_in_the_recipients_language(celery_worker, side_a):
 
     # The solo worker runs the tasks in order: once the marker is released, both reminder
     # tasks have run.
-    assert _wait_for(lambda: Booking.objects.get(pk=marker.pk).status == BookingStatus.RELEASED)
+    assert wait_for(lambda: Booking.objects.get(pk=marker.pk).status == BookingStatus.RELEASED)
     assert [message.to for message in mail.outbox] == [[amelie.email]]
     local_start = start.astimezone(zone_of(space))
     month = FRENCH_MONTHS[local_start.month - 1]

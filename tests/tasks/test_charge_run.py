@@ -2,7 +2,6 @@
 once, a duplicate run (a retry, a second beat) changing nothing; and its schedule."""
 
 import datetime as dt
-import time
 
 import pytest
 from celery.schedules import crontab
@@ -15,17 +14,9 @@ from community.money.tasks import charges_run_monthly_task, charges_run_project_
 from members.models import ProjectStatus
 from tests.community.contributions_setup import JUNE, adopted_scheme, set_budget
 from tests.factories import HouseholdFactory, ProjectFactory
+from tests.tasks.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _wait_for(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def charged_project(month: dt.date, households: int = 3, **project_fields):
@@ -47,12 +38,12 @@ def test_the_worker_charges_every_running_project_once(celery_worker):
     charges_run_monthly_task.delay(JUNE.isoformat())
     charges_run_monthly_task.delay(JUNE.isoformat())  # a second beat or a retry
 
-    assert _wait_for(lambda: ChargeRun.objects.count() == 2)
+    assert wait_for(lambda: ChargeRun.objects.count() == 2)
     # The solo worker takes tasks in order: once a run queued now is done, every project run
     # the two monthly tasks queued before it is done too.
     marker = charged_project(JUNE, 1, status=ProjectStatus.PLANNED)
     charges_run_project_task.delay(marker.pk, JUNE.isoformat())
-    assert _wait_for(lambda: ChargeRun.objects.filter(project=marker).exists())
+    assert wait_for(lambda: ChargeRun.objects.filter(project=marker).exists())
 
     assert set(ChargeRun.objects.values_list("project", flat=True)) == {
         first.pk,

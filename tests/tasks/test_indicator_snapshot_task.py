@@ -20,17 +20,9 @@ from community.monitoring.tasks import (
 )
 from members.models import City
 from tests.factories import CityFactory, HouseholdFactory, ProjectFactory
+from tests.tasks.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _wait_for(condition, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def city_with_households(name: str, households: int = 12) -> City:
@@ -62,7 +54,7 @@ def test_the_worker_snapshots_every_city_once_a_night(celery_worker):
 
     indicator_snapshots_nightly_task.delay()
 
-    assert _wait_for(
+    assert wait_for(
         lambda: households_months(first) == set(months) and households_months(second) == set(months)
     )
     done = {city.pk: computed(city) for city in (first, second)}
@@ -77,7 +69,7 @@ def test_the_worker_snapshots_every_city_once_a_night(celery_worker):
     indicator_snapshots_nightly_task.delay()
     marker = city_with_households("Marker")
     indicator_snapshot_city_task.delay(marker.pk, [month.isoformat() for month in months])
-    assert _wait_for(lambda: households_months(marker) == set(months))
+    assert wait_for(lambda: households_months(marker) == set(months))
 
     assert {city.pk: computed(city) for city in (first, second)} == done
 

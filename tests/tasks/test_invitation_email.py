@@ -1,5 +1,3 @@
-import time
-
 import pytest
 from django.core import mail
 
@@ -7,17 +5,9 @@ from members.models import Invitation
 from members.services import invitation_create
 from members.tasks import invitation_send_task
 from tests.factories import HouseholdFactory, make_manager
+from tests.tasks.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _wait_for(condition, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_worker_sends_the_invitation_email_once(celery_worker):
@@ -28,7 +18,7 @@ def test_worker_sends_the_invitation_email_once(celery_worker):
     )
 
     # invitation_create queued the task on commit; the worker picks it up from Redis.
-    assert _wait_for(lambda: Invitation.objects.get(pk=invitation.pk).sent_at is not None)
+    assert wait_for(lambda: Invitation.objects.get(pk=invitation.pk).sent_at is not None)
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["nuria@example.org"]
@@ -41,5 +31,5 @@ def test_worker_sends_the_invitation_email_once(celery_worker):
     later = invitation_create(
         household=household, email="jordi@example.org", invited_by=manager, language="en"
     )
-    assert _wait_for(lambda: Invitation.objects.get(pk=later.pk).sent_at is not None)
+    assert wait_for(lambda: Invitation.objects.get(pk=later.pk).sent_at is not None)
     assert [m.to for m in mail.outbox] == [["nuria@example.org"], ["jordi@example.org"]]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 
 import pytest
 from django.core import mail
@@ -21,17 +20,9 @@ from governance.services.meetings import (
 )
 from governance.tasks import meeting_invitations_send_task, meeting_minutes_notify_task
 from tests.factories import HouseholdFactory, make_manager, make_resident_user
+from tests.tasks.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _wait_for(condition, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def _call(project, title: str, *, days: int = 10) -> Meeting:
@@ -59,7 +50,7 @@ def test_the_worker_invites_every_household_once(celery_worker):
 
     # meeting_create queued the task on commit; the worker picks it up from Redis.
     meeting = _call(household.project, "Assemblée de printemps")
-    assert _wait_for(lambda: _sent(meeting))
+    assert wait_for(lambda: _sent(meeting))
     assert sorted(message.to[0] for message in mail.outbox) == sorted([first.email, second.email])
     assert all("Assemblée de printemps" in message.subject for message in mail.outbox)
 
@@ -68,7 +59,7 @@ def test_the_worker_invites_every_household_once(celery_worker):
     meeting_invitations_send_task.delay(meeting.pk)
     meeting_invitations_send_task.delay(meeting.pk)
     later = _call(household.project, "Board", days=20)
-    assert _wait_for(lambda: _sent(later))
+    assert wait_for(lambda: _sent(later))
     subjects = [message.subject for message in mail.outbox]
     assert sum("Assemblée de printemps" in subject for subject in subjects) == 2
     assert sum("Board" in subject for subject in subjects) == 2
@@ -87,10 +78,10 @@ def test_the_worker_tells_every_household_of_the_minutes_once(celery_worker):
     )
 
     minutes_publish(meeting=meeting, minutes="We met.")
-    assert _wait_for(lambda: Meeting.objects.get(pk=meeting.pk).minutes_notified_at is not None)
+    assert wait_for(lambda: Meeting.objects.get(pk=meeting.pk).minutes_notified_at is not None)
     meeting_minutes_notify_task.delay(meeting.pk)
     later = _call(household.project, "Next one")
-    assert _wait_for(lambda: _sent(later))
+    assert wait_for(lambda: _sent(later))
     minutes_notices = [message for message in mail.outbox if "Minutes" in message.subject]
     assert [message.to for message in minutes_notices] == [[resident.email]]
 

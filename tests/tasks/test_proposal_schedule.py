@@ -23,17 +23,9 @@ from governance.tasks import (
 )
 from tests.factories import make_manager, make_resident_user
 from tests.governance.factories import DecisionClassFactory, open_proposal
+from tests.tasks.conftest import wait_for, worker_drained
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def wait_for(condition, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_the_worker_opens_and_closes_a_vote_once_each(celery_worker, side_a):
@@ -70,7 +62,7 @@ def test_the_worker_opens_and_closes_a_vote_once_each(celery_worker, side_a):
 
     assert wait_for(lambda: Decision.objects.filter(proposal=proposal).exists())
     assert wait_for(lambda: len(mail.outbox) >= 2)
-    time.sleep(0.5)  # let a duplicate, if any, arrive
+    assert worker_drained()  # a duplicate, if any, has arrived
     decision = Decision.objects.get(proposal=proposal)
     assert decision.passed and decision.result_notified_at is not None
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
@@ -111,7 +103,7 @@ def test_the_worker_reminds_managers_of_a_decision_due_for_review(celery_worker,
     proposals_closing_remind_task.delay()  # queued last: once it ran, both reminders have
 
     assert wait_for(lambda: Decision.objects.get(pk=decision.pk).review_reminded_at is not None)
-    time.sleep(1)
+    assert worker_drained()  # a duplicate, if any, has arrived
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [side_a.manager.email, other_manager.email]
     )
