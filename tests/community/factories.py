@@ -139,12 +139,27 @@ class WaitlistEntryFactory(DjangoModelFactory):
     status = WaitlistStatus.WAITING
 
 
+def friday_evening(
+    space: Space, household, *, until: tuple[int, int] = (21, 0), **fields
+) -> Booking:
+    """The household's confirmed evening in the space on Friday 14 November 2025, from 19:00 to
+    ``until`` (hour, minute), local time of the space's city."""
+    return BookingFactory(
+        space=space,
+        household=household,
+        start=local(space, 2025, 11, 14, 19, 0),
+        end=local(space, 2025, 11, 14, *until),
+        **fields,
+    )
+
+
 __all__ = [
     "BookingFactory",
     "BookingSeriesFactory",
     "SpaceFactory",
     "WaitlistEntryFactory",
     "close_space",
+    "friday_evening",
     "local",
     "open_daily",
     "zone_of",

@@ -1,9 +1,7 @@
 import datetime as dt
-import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 
 from common.validation import Conflict
 from community.bookings.models import BookingStatus, WaitlistStatus
@@ -12,8 +10,10 @@ from tests.community.factories import (
     BookingFactory,
     SpaceFactory,
     WaitlistEntryFactory,
+    friday_evening,
     local,
 )
+from tests.concurrency.helpers import at_once
 from tests.factories import make_resident_user
 
 pytestmark = pytest.mark.django_db
@@ -29,13 +29,7 @@ def space(side_a):
 @pytest.fixture
 def booking(space, side_a):
     """Household 1A's confirmed evening in the common room, 19:00–21:00 in Madrid."""
-    return BookingFactory(
-        space=space,
-        household=side_a.household,
-        start=local(space, 2025, 11, 14, 19, 0),
-        end=local(space, 2025, 11, 14, 21, 0),
-        booked_by=side_a.resident_user,
-    )
+    return friday_evening(space, side_a.household, booked_by=side_a.resident_user)
 
 
 def field_errors(excinfo) -> dict:
@@ -130,9 +124,7 @@ def test_a_checked_in_booking_is_not_released(booking, side_a):
 
 def test_bookings_of_spaces_without_check_in_are_never_released(side_a):
     space = SpaceFactory(project=side_a.project, checkin_required=False)
-    booking = BookingFactory(
-        space=space, household=side_a.household, start=local(space, 2025, 11, 14, 19, 0)
-    )
+    booking = friday_evening(space, side_a.household, until=(20, 0))
 
     assert bookings_release_no_shows(now=booking.start + 45 * MINUTE) == 0
 
@@ -193,25 +185,10 @@ def test_the_rest_of_a_released_booking_goes_to_the_waiting_household(booking, s
 @pytest.mark.django_db(transaction=True)
 def test_two_runs_at_once_release_a_no_show_once(side_a):
     space = SpaceFactory(project=side_a.project, checkin_required=True, checkin_grace_minutes=15)
-    no_show = BookingFactory(
-        space=space, household=side_a.household, start=local(space, 2025, 11, 14, 19, 0)
-    )
+    no_show = friday_evening(space, side_a.household, until=(20, 0))
     now = no_show.start + 20 * MINUTE
-    barrier = threading.Barrier(2)
-    results: list[int] = []
 
-    def run() -> None:
-        try:
-            barrier.wait()
-            results.append(bookings_release_no_shows(now=now))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda: bookings_release_no_shows(now=now))
 
     assert sorted(results) == [0, 1]
     no_show.refresh_from_db()

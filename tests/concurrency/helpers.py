@@ -41,6 +41,16 @@ def run_together(calls: list[Callable[[], object]]) -> list[object]:
     return outcomes
 
 
+def at_once(call: Callable[[], object], times: int = 2) -> list[object]:
+    """``call`` run ``times`` times at once, as ``run_together``; the results, or the first
+    exception raised."""
+    outcomes = run_together([call] * times)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return outcomes
+
+
 def kinds(outcomes: list[object]) -> Counter:
     return Counter(type(outcome).__name__ for outcome in outcomes)
 

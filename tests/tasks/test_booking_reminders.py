@@ -1,15 +1,20 @@
 import datetime as dt
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from community.bookings.models import Booking, BookingStatus
 from community.bookings.services.reminders import booking_reminders_send
 from community.bookings.tasks import booking_reminders_send_task, bookings_release_no_shows_task
-from tests.community.factories import BookingFactory, SpaceFactory, local, zone_of
+from tests.community.factories import (
+    BookingFactory,
+    SpaceFactory,
+    friday_evening,
+    local,
+    zone_of,
+)
+from tests.concurrency.helpers import at_once
 from tests.factories import HouseholdFactory, ResidentFactory, make_resident_user
 from tests.tasks.conftest import wait_for
 
@@ -39,13 +44,7 @@ def space(side_a):
 @pytest.fixture
 def booking(space, side_a):
     """Household 1A's evening on Friday 14 November 2025, 19:00–21:30 in Madrid."""
-    return BookingFactory(
-        space=space,
-        household=side_a.household,
-        start=local(space, 2025, 11, 14, 19, 0),
-        end=local(space, 2025, 11, 14, 21, 30),
-        note="Sopar de veïns",
-    )
+    return friday_evening(space, side_a.household, until=(21, 30), note="Sopar de veïns")
 
 
 def test_each_resident_with_an_account_is_reminded_in_their_language(booking, side_a):
@@ -155,21 +154,8 @@ def test_two_runs_at_once_remind_a_booking_once(side_a):
         make_resident_user(household)
         BookingFactory(space=space, household=household, start=local(space, 2025, 11, 14, hour))
     now = local(space, 2025, 11, 14, 8, 30)
-    barrier = threading.Barrier(2)
-    results: list[int] = []
 
-    def run() -> None:
-        try:
-            barrier.wait()
-            results.append(booking_reminders_send(now=now))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda: booking_reminders_send(now=now))
 
     assert sum(results) == 1  # only the 9:00 booking is within the hour
     assert len(mail.outbox) == 1

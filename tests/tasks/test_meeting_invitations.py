@@ -5,11 +5,9 @@ when two senders race."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from governance.models import Meeting, MeetingKind
@@ -19,6 +17,7 @@ from governance.services.meetings import (
     minutes_publish,
 )
 from governance.tasks import meeting_invitations_send_task, meeting_minutes_notify_task
+from tests.concurrency.helpers import at_once
 from tests.factories import HouseholdFactory, make_manager, make_resident_user
 from tests.tasks.conftest import wait_for
 
@@ -98,21 +97,8 @@ def test_two_senders_at_once_send_one_set_of_invitations(db):
         start=start,
         place="Hall",
     )
-    barrier = threading.Barrier(2)
-    results: list[int] = []
 
-    def send() -> None:
-        try:
-            barrier.wait()
-            results.append(meeting_invitations_send(meeting=meeting))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(lambda: meeting_invitations_send(meeting=meeting))
 
     assert sorted(results) == [0, 2]
     assert len(mail.outbox) == 2
