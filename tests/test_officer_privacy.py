@@ -28,7 +28,13 @@ from community.monitoring.models import GoalComparison, Indicator, PilotGoal
 from community.monitoring.selectors.dashboards import KEY_INDICATORS
 from members.models import Household, IncomeDeclaration, Resident, RoleKind
 from members.services import role_grant
-from tests.community.factories import BookingFactory, SpaceFactory
+from tests.community.factories import (
+    BookingFactory,
+    SpaceFactory,
+    months_back,
+    publish,
+    publish_grid,
+)
 from tests.factories import (
     HouseholdFactory,
     IncomeDeclarationFactory,
@@ -36,7 +42,6 @@ from tests.factories import (
     UserFactory,
     make_resident_user,
 )
-from tests.indicators_setup import months_back, publish, publish_grid
 
 pytestmark = pytest.mark.django_db
 

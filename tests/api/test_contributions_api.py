@@ -28,7 +28,7 @@ from community.money.models import (
 from community.money.services.charges import charges_run
 from community.money.services.schemes import scheme_create
 from members.models import IncomeAccess, IncomeAccessLog, IncomeDeclaration
-from tests.api.contributions_setup import (
+from tests.api.factories import (
     INCOME_SHARE,
     NEIGHBOUR_CHARGE,
     NEIGHBOUR_INCOME,
@@ -36,7 +36,7 @@ from tests.api.contributions_setup import (
     charge_june,
     money_rows,
 )
-from tests.community.contributions_setup import JULY, JUNE, adopted_scheme, set_budget
+from tests.community.factories import JULY, JUNE, adopted_scheme, set_budget
 from tests.conftest import api_client_for
 
 pytestmark = pytest.mark.django_db

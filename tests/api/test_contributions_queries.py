@@ -15,8 +15,8 @@ from common.months import last_of_month
 from community.money.services.charges import charges_run
 from community.money.services.payments import payment_record
 from members.models import IncomeAccessLog, IncomeDeclaration
-from tests.api.contributions_setup import INCOME_SHARE
-from tests.community.contributions_setup import adopted_scheme, set_budget
+from tests.api.factories import INCOME_SHARE
+from tests.community.factories import adopted_scheme, set_budget
 from tests.conftest import api_client_for
 from tests.factories import HouseholdFactory, IncomeDeclarationFactory, ResidentFactory
 

@@ -11,9 +11,9 @@ import pytest
 from community.monitoring.models import GoalComparison, Indicator, PilotGoal
 from members.models import RoleKind
 from members.services import role_grant
+from tests.community.factories import months_back, publish, publish_grid
 from tests.conftest import api_client_for
 from tests.factories import ProjectFactory, UserFactory
-from tests.indicators_setup import months_back, publish, publish_grid
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from governance.models import AgendaItem, Attendance, DecisionClass, Meeting, Pr
 from governance.services.meetings import attendance_record, minutes_save
 from tests.conftest import api_client_for
 from tests.factories import ResidentFactory, make_resident_user
-from tests.governance.meeting_factories import MeetingFactory, past_meeting, with_agenda
+from tests.governance.factories import MeetingFactory, past_meeting, with_agenda
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from community.money.selectors.affordability import (
 )
 from community.money.services.charges import charges_run
 from members.models import City
-from tests.community.contributions_setup import adopted_scheme, set_budget
+from tests.community.factories import adopted_scheme, set_budget
 from tests.factories import (
     CityFactory,
     HouseholdFactory,

@@ -11,7 +11,7 @@ from community.money.models import Charge, ChargeRun
 from community.money.selectors.ledger import charge_list_for_user, charge_run_list_for_user
 from community.money.services.budgets import budget_set
 from community.money.services.charges import charges_run
-from tests.community.contributions_setup import JULY, JUNE, adopted_scheme, set_budget
+from tests.community.factories import JULY, JUNE, adopted_scheme, set_budget
 from tests.factories import (
     HouseholdFactory,
     IncomeDeclarationFactory,

@@ -21,7 +21,7 @@ from community.money.services.payments import (
     payments_import_csv,
 )
 from members.models import Household
-from tests.community.contributions_setup import JULY, JUNE, adopted_scheme, set_budget
+from tests.community.factories import JULY, JUNE, adopted_scheme, set_budget
 from tests.factories import HouseholdFactory
 
 pytestmark = pytest.mark.django_db

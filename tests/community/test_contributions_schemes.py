@@ -32,7 +32,7 @@ from community.money.services.schemes import (
     scheme_retire,
     scheme_update,
 )
-from tests.community.contributions_setup import (
+from tests.community.factories import (
     JULY,
     JUNE,
     adopted_scheme,

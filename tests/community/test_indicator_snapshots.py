@@ -62,8 +62,14 @@ from governance.models import (
 )
 from members.models import Gender, RoleKind
 from members.services import role_grant
-from tests.community.contributions_setup import adopted_scheme, set_budget
-from tests.community.factories import BookingFactory, SpaceFactory, close_space, open_daily
+from tests.community.factories import (
+    BookingFactory,
+    SpaceFactory,
+    adopted_scheme,
+    close_space,
+    open_daily,
+    set_budget,
+)
 from tests.factories import (
     CityFactory,
     HouseholdFactory,
@@ -75,7 +81,7 @@ from tests.factories import (
     make_officer,
     make_resident_user,
 )
-from tests.governance.meeting_factories import MeetingFactory
+from tests.governance.factories import MeetingFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from community.money.selectors.simulation import scheme_simulate, schemes_compar
 from community.money.services.charges import charges_run
 from community.money.services.schemes import scheme_retire
 from members.models import Household, IncomeAccessLog, IncomeDeclaration, Resident
-from tests.community.contributions_setup import JULY, JUNE, adopted_scheme, set_budget
+from tests.community.factories import JULY, JUNE, adopted_scheme, set_budget
 from tests.factories import (
     HouseholdFactory,
     IncomeDeclarationFactory,

@@ -13,7 +13,7 @@ from community.money.services.charges import charges_run
 from community.money.services.payments import payments_import_csv
 from community.money.services.schemes import scheme_adopt, scheme_create
 from community.money.tasks import charges_run_monthly_task, charges_run_project_task
-from tests.community.contributions_setup import JAN_2025, JUNE, adopted_scheme, set_budget
+from tests.community.factories import JAN_2025, JUNE, adopted_scheme, set_budget
 from tests.concurrency.test_booking_races import kinds, run_together
 from tests.factories import HouseholdFactory, ProjectFactory
 

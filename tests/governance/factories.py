@@ -1,4 +1,5 @@
-"""Decision classes and proposals, created through the real services where it matters."""
+"""Decision classes, proposals and meetings for the tests: factories for plain rows, and helpers
+that go through the real services where it matters."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from governance.models import DecisionClass, Electorate, Proposal, VotingMethod
+from governance.models import (
+    DecisionClass,
+    Electorate,
+    Meeting,
+    MeetingKind,
+    Proposal,
+    VotingMethod,
+)
+from governance.services.meetings import agenda_item_add
 from governance.services.proposals import proposal_create, proposal_open
 from tests.factories import ProjectFactory
 
@@ -52,3 +61,29 @@ def open_proposal(
     assert proposal_open(proposal=proposal, now=now)
     proposal.refresh_from_db()
     return proposal
+
+
+class MeetingFactory(DjangoModelFactory):
+    """A general assembly three days from now, in the common room; no e-mail is sent."""
+
+    class Meta:
+        model = Meeting
+
+    project = factory.SubFactory(ProjectFactory)
+    kind = MeetingKind.GENERAL_ASSEMBLY
+    title = factory.Sequence(lambda n: f"General assembly {n}")
+    start = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=3))
+    end = factory.LazyAttribute(lambda meeting: meeting.start + dt.timedelta(hours=2))
+    place = "Common room"
+
+
+def past_meeting(**kwargs) -> Meeting:
+    start = timezone.now() - dt.timedelta(days=7)
+    kwargs.setdefault("start", start)
+    return MeetingFactory(**kwargs)
+
+
+def with_agenda(meeting: Meeting, *titles: str) -> Meeting:
+    for title in titles:
+        agenda_item_add(meeting=meeting, title=title)
+    return meeting

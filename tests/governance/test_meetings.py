@@ -50,7 +50,7 @@ from governance.services.meetings import (
 )
 from members.services import role_revoke
 from tests.factories import HouseholdFactory, ResidentFactory, make_resident_user
-from tests.governance.meeting_factories import MeetingFactory, past_meeting, with_agenda
+from tests.governance.factories import MeetingFactory, past_meeting, with_agenda
 
 pytestmark = pytest.mark.django_db
 

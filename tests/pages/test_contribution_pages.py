@@ -29,7 +29,7 @@ from community.money.models import (
 from community.money.services.charges import charges_run
 from community.money.services.payments import payment_record
 from members.models import IncomeAccess, IncomeAccessLog, IncomeDeclaration
-from tests.community.contributions_setup import adopted_scheme, set_budget
+from tests.community.factories import adopted_scheme, set_budget
 from tests.factories import HouseholdFactory, IncomeDeclarationFactory, ResidentFactory
 from tests.pages.helpers import field_errors, html, shows
 

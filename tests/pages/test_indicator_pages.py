@@ -19,8 +19,8 @@ from community.monitoring.models import GoalComparison, Indicator, PilotGoal
 from community.monitoring.selectors.dashboards import ALL_INDICATORS
 from members.models import RoleKind
 from members.services import role_grant
+from tests.community.factories import months_back, publish, publish_grid
 from tests.factories import ProjectFactory, UserFactory
-from tests.indicators_setup import months_back, publish, publish_grid
 from tests.pages.helpers import field_errors, html, shows
 
 pytestmark = pytest.mark.django_db

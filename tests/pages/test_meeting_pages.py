@@ -15,7 +15,7 @@ from icalendar import Calendar
 from governance.models import AgendaItem, Attendance, DecisionClass, Meeting
 from governance.services.meetings import attendance_record, decision_class_create, minutes_save
 from tests.factories import ResidentFactory, make_resident_user
-from tests.governance.meeting_factories import MeetingFactory, past_meeting, with_agenda
+from tests.governance.factories import MeetingFactory, past_meeting, with_agenda
 from tests.pages.helpers import field_errors, html, shows
 
 pytestmark = pytest.mark.django_db

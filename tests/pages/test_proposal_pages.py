@@ -36,8 +36,7 @@ from governance.services.proposals import (
 )
 from governance.services.proxies import proxy_grant
 from tests.factories import HouseholdFactory, make_resident_user
-from tests.governance.factories import DecisionClassFactory, open_proposal
-from tests.governance.meeting_factories import MeetingFactory
+from tests.governance.factories import DecisionClassFactory, MeetingFactory, open_proposal
 from tests.pages.helpers import field_errors, html, shows
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from common.months import first_of_month
 from community.money.models import Charge, ChargeRun
 from community.money.tasks import charges_run_monthly_task, charges_run_project_task
 from members.models import ProjectStatus
-from tests.community.contributions_setup import JUNE, adopted_scheme, set_budget
+from tests.community.factories import JUNE, adopted_scheme, set_budget
 from tests.factories import HouseholdFactory, ProjectFactory
 from tests.tasks.conftest import wait_for
 

@@ -12,7 +12,7 @@ from community.money.models import ChargeRun
 from community.money.services.income_reminders import income_renewal_reminders_send
 from community.money.tasks import charges_run_project_task, income_declaration_reminders_task
 from members.models import IncomeDeclaration, ProjectStatus
-from tests.community.contributions_setup import JUNE, adopted_scheme, set_budget
+from tests.community.factories import JUNE, adopted_scheme, set_budget
 from tests.factories import (
     HouseholdFactory,
     IncomeDeclarationFactory,

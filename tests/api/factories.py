@@ -18,7 +18,7 @@ from community.money.models import (
 from community.money.services.charges import charges_run
 from community.money.services.payments import payment_record
 from members.models import IncomeDeclaration
-from tests.community.contributions_setup import JUNE, adopted_scheme, set_budget
+from tests.community.factories import JUNE, adopted_scheme, set_budget
 from tests.conftest import Side
 
 INCOME_SHARE = {"rate_percent": "30", "floor_cents": 10_000, "cap_cents": 200_000}
