@@ -23,8 +23,8 @@ from tests.factories import (
     make_resident_user,
 )
 
-# Fixtures that test modules in several folders share, and the xdist groups kept together.
-pytest_plugins = ["tests.community.fixtures", "tests.xdist_groups"]
+# Fixtures that test modules in several folders share; how xdist workers share the machine.
+pytest_plugins = ["tests.community.fixtures", "tests.xdist_plugin"]
 
 
 @pytest.fixture(autouse=True)

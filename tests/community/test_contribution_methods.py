@@ -775,6 +775,7 @@ def test_household_facts_refuse_impossible_values():
 # --- speed ------------------------------------------------------------------------------------
 
 
+@pytest.mark.alone  # timed: no other test running beside it
 def test_twenty_thousand_households_take_well_under_a_second():
     households = [
         facts(

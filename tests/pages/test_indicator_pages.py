@@ -764,6 +764,7 @@ def test_the_dashboard_reads_in_constant_queries(
     assert html(response).count('<th scope="row"><a href="/projects/') == projects
 
 
+@pytest.mark.alone  # timed: no other test running beside it
 def test_the_dashboard_of_50_projects_and_24_months_renders_in_under_300_ms(client, side_a):
     _city_with(side_a, 50)
     client.force_login(side_a.officer)
