@@ -178,11 +178,15 @@ def _uses_demo(item: pytest.Item | None) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests of the demo first, together and in one xdist group."""
+    """The tests of the demo first, together and in one xdist group; then the tests marked
+    slow, so that the other workers' tests fill their time rather than wait for them at the
+    end of the run."""
     demo_items = [item for item in items if _uses_demo(item)]
     for item in demo_items:
         item.add_marker(pytest.mark.xdist_group(DEMO_GROUP))
-    items[:] = demo_items + [item for item in items if not _uses_demo(item)]
+    rest = [item for item in items if not _uses_demo(item)]
+    slow = [item for item in rest if item.get_closest_marker("slow")]
+    items[:] = demo_items + slow + [item for item in rest if not item.get_closest_marker("slow")]
 
 
 @pytest.hookimpl(tryfirst=True)

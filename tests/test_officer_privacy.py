@@ -366,6 +366,7 @@ def test_the_seeded_facts_are_found_where_they_belong(client, side_a, seeded):
     assert leaks(f'{{"household": {household.pk}}}', seeded)
 
 
+@pytest.mark.slow  # a crawl of every page and API answer
 def test_a_city_officer_reaches_no_household_anywhere(client, side_a, side_b, seeded):
     client.force_login(side_a.officer)
     ids = seeded_ids(side_a, side_b)
@@ -402,6 +403,7 @@ def test_a_city_officer_reaches_no_household_anywhere(client, side_a, side_b, se
     assert {url: status for url, status in answered.items() if status != 404} == {}
 
 
+@pytest.mark.slow  # a crawl of every page and API answer
 def test_a_network_observer_reaches_no_household_anywhere(client, side_a, side_b, seeded):
     user = UserFactory()
     role_grant(user=user, kind=RoleKind.NETWORK_OBSERVER)
