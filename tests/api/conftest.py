@@ -1,6 +1,8 @@
 """Fixtures for the API tests: signed-in clients per role, and row counts to prove no write."""
 
 import pytest
+import yaml
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from members.models import Household, IncomeDeclaration, Invitation, Resident, Role, User
@@ -26,3 +28,12 @@ def resident_client(side_a) -> APIClient:
 @pytest.fixture
 def officer_client(side_a) -> APIClient:
     return api_client_for(side_a.officer)
+
+
+@pytest.fixture(scope="session")
+def openapi_schema(tmp_path_factory) -> dict:
+    """The OpenAPI schema as ``manage.py spectacular`` writes it, generated once for the tests
+    that read it: it fails on any warning, and on a schema that does not validate."""
+    target = tmp_path_factory.mktemp("openapi") / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    return yaml.safe_load(target.read_text())

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import yaml
-from django.core.management import call_command
 from django.utils import timezone
 
 from community.bookings.models import Booking, BookingStatus, HandoverReport, MaintenanceNote, Space
@@ -470,12 +468,8 @@ def test_anonymous_requests_are_refused(api_client, leaving, report, space):
         assert getattr(api_client, method)(url).status_code == 401, url
 
 
-def test_the_endpoints_are_in_the_schema(tmp_path):
-    target = tmp_path / "schema.yml"
-
-    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
-
-    paths = yaml.safe_load(target.read_text())["paths"]
+def test_the_endpoints_are_in_the_schema(openapi_schema):
+    paths = openapi_schema["paths"]
     for path in (
         "/api/v1/bookings/{id}/handover/",
         "/api/v1/handovers/{id}/review/",
