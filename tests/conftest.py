@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from io import StringIO
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.apps import apps
 from django.core import mail
 from django.core.cache import cache
@@ -25,6 +26,15 @@ from tests.factories import (
 
 # Fixtures that test modules in several folders share; how xdist workers share the machine.
 pytest_plugins = ["tests.community.fixtures", "tests.xdist_plugin"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_joins_allowed():
+    """Each test starts with Celery's process-wide "joining a result would block" flag clear, as
+    in a fresh process. Eager tasks queued from several threads at once (the concurrency tests)
+    can leave it set: Celery sets and restores it around each eager task, not thread-safely, and
+    a later test's ``.delay(...).get()`` then fails as if it ran inside a task."""
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)
