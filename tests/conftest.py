@@ -7,10 +7,13 @@ from io import StringIO
 import pytest
 from celery._state import _set_task_join_will_block
 from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
+from guardian.shortcuts import _get_ct_cached as guardian_content_type_of_permission
 from rest_framework.test import APIClient
 
 from tests.factories import (
@@ -43,6 +46,30 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def _caches_warm(db) -> None:
+    """The per-process caches filled, as in a process that has served requests: ContentType's,
+    and guardian's content type of each permission, which every flush of a transactional test
+    empties. A query count then does not depend on which tests ran before in the process."""
+    ContentType.objects.get_for_models(*apps.get_models())
+    for app_label, codename in Permission.objects.values_list(
+        "content_type__app_label", "codename"
+    ):
+        guardian_content_type_of_permission(app_label, codename)
+
+
+@pytest.fixture
+def django_assert_num_queries(_caches_warm, django_assert_num_queries):
+    """pytest-django's, counting with the per-process caches warm (``_caches_warm``)."""
+    return django_assert_num_queries
+
+
+@pytest.fixture
+def django_assert_max_num_queries(_caches_warm, django_assert_max_num_queries):
+    """pytest-django's, counting with the per-process caches warm (``_caches_warm``)."""
+    return django_assert_max_num_queries
 
 
 @pytest.fixture
