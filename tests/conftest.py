@@ -117,8 +117,8 @@ def side_b(db) -> Side:
 # ``seed_demo`` takes half a minute. The tests that read what it built (and check that a second
 # run changes nothing) share one pair of runs: the ``demo`` fixture. Its rows live in a
 # transaction of the session that is rolled back as soon as the last test using it is done, so
-# no other test ever sees them. The tests that use it run first and together, on one xdist
-# worker (the "demo" group).
+# no other test ever sees them. The tests that use it run together, on one xdist worker (the
+# "demo" group).
 
 DEMO_GROUP = "demo"
 
@@ -215,15 +215,11 @@ def _uses_demo(item: pytest.Item | None) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests of the demo first, together and in one xdist group; then the tests marked
-    slow, so that the other workers' tests fill their time rather than wait for them at the
-    end of the run."""
-    demo_items = [item for item in items if _uses_demo(item)]
-    for item in demo_items:
-        item.add_marker(pytest.mark.xdist_group(DEMO_GROUP))
-    rest = [item for item in items if not _uses_demo(item)]
-    slow = [item for item in rest if item.get_closest_marker("slow")]
-    items[:] = demo_items + slow + [item for item in rest if not item.get_closest_marker("slow")]
+    """The tests of the demo in one xdist group: one worker, one after the other (the order is
+    tests/xdist_plugin.py's)."""
+    for item in items:
+        if _uses_demo(item):
+            item.add_marker(pytest.mark.xdist_group(DEMO_GROUP))
 
 
 @pytest.hookimpl(tryfirst=True)

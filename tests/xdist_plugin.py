@@ -1,6 +1,10 @@
 """How the tests share the machine when pytest-xdist runs them in several processes
 (tests/conftest.py registers this plugin).
 
+Order: the tests marked ``slow`` first, then each ``xdist_group`` together, then the others, and
+the tests marked ``alone`` last. xdist (``--no-loadscope-reorder``) hands the tests out in that
+order, so the long ones start while there is still other work to fill the other workers' time.
+
 Groups: the tests of one ``xdist_group`` go to one worker (``--dist loadgroup``). pytest-xdist
 3.8 tells its scheduler a test's group by appending ``@group`` to the test's node id, written to
 an attribute that pytest 9.2 no longer reads its node ids from (pytest-dev/pytest-xdist#1386):
@@ -33,9 +37,24 @@ def group_suffix(item: pytest.Item) -> str:
     return f"@{'_'.join(sorted(names))}" if names else ""
 
 
+def _rank(item: pytest.Item) -> int:
+    if item.get_closest_marker("slow"):
+        return 0
+    if group_suffix(item):
+        return 1
+    if item.get_closest_marker("alone"):
+        return 3
+    return 2
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # Set on the xdist workers of a --dist loadgroup run only.
+    # A group's tests stay together, where its first test was.
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first.setdefault(group_suffix(item) or item.nodeid, index)
+    items.sort(key=lambda item: (_rank(item), first[group_suffix(item) or item.nodeid]))
+    # The group suffix: on the xdist workers of a --dist loadgroup run only.
     if not getattr(config.option, "loadgroup", False):
         return
     for item in items:

@@ -141,6 +141,7 @@ def crawl(browser, origin: str, role: str, user: User) -> tuple[list[str], int]:
     return failures, pages
 
 
+@pytest.mark.slow  # seeds the demo and crawls it in a browser: minutes
 def test_every_page_of_every_role_passes_axe(browser, live_server):
     for stale in SCREENSHOTS.glob("axe-*.png"):  # only this run's failures stay
         stale.unlink()
