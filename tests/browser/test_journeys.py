@@ -143,3 +143,30 @@ def test_every_control_reached_by_tab_shows_a_focus_ring_of_3_to_1(browser, live
         assert len(seen) >= 6, seen
     finally:
         context.close()
+
+
+def test_choosing_a_language_changes_nothing_until_it_is_confirmed(browser, live_server, project):
+    """WCAG 3.2.2 (on input): moving through the language menu neither reloads the page nor
+    saves a language; the button beside it does."""
+    resident = make_resident_user(HouseholdFactory(project=project, unit_label="3A"))
+    context = signed_in_context(browser, live_server.url, resident, width=NARROW)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/")
+        assert page.get_attribute("html", "lang") == "en"
+        page.locator("#language-select").focus()
+        page.keyboard.press("ArrowDown")
+        page.select_option("#language-select", "fr")  # the change event a mouse would send
+        page.wait_for_timeout(300)
+        assert page.get_attribute("html", "lang") == "en", "the page changed on input alone"
+        resident.refresh_from_db()
+        assert resident.language != "fr"
+
+        page.get_by_role("button", name="Change").click()
+        page.wait_for_load_state()
+        assert page.get_attribute("html", "lang") == "fr"
+        resident.refresh_from_db()
+        assert resident.language == "fr"
+        screenshot(page, "journey-language-confirmed")
+    finally:
+        context.close()
