@@ -1,5 +1,6 @@
 """Cities and their collaborative-housing projects (DESIGN.md §3)."""
 
+import datetime as dt
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.core.validators import (
 )
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -192,6 +194,19 @@ class HousingProject(ConstraintErrorsOnFields, models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def current_status(self, today: dt.date | None = None) -> str:
+        """The status as it stands on ``today``: a pilot or active project whose pilot period
+        is over counts as ended, whatever its stored status still says."""
+        today = today or timezone.localdate()
+        running = self.status in (ProjectStatus.PILOT, ProjectStatus.ACTIVE)
+        if running and self.pilot_end is not None and self.pilot_end < today:
+            return ProjectStatus.ENDED
+        return self.status
+
+    @property
+    def current_status_label(self) -> str:
+        return str(ProjectStatus(self.current_status()).label)
 
 
 # Direct foreign-key object permissions: django-guardian then filters by a join on an integer

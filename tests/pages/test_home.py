@@ -1,12 +1,14 @@
 """Each role's home page, in English and in French; the sign-in page for everyone else."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 
+from members.models import ProjectStatus
 from tests.pages.helpers import french, html, shows
 
 pytestmark = pytest.mark.django_db
@@ -180,3 +182,25 @@ def test_sign_in_page_explains_invitations_and_offers_no_sign_up(client):
     assert "Accounts are created by invitation" in page
     assert "/accounts/signup/" not in page
     assert "/accounts/password/reset/" in page
+
+
+def test_a_pilot_whose_period_is_over_shows_as_ended(client, side_a):
+    """A project still stored as a running pilot, whose pilot ended yesterday, reads "Ended" on
+    the officer's home, the project page and the indicator page; one still running does not."""
+    today = timezone.localdate()
+    ended, running = side_a.project, side_a.other_project
+    for project, end in ((ended, today - dt.timedelta(days=1)), (running, today)):
+        project.status = ProjectStatus.PILOT
+        project.pilot_start = today - dt.timedelta(days=400)
+        project.pilot_end = end
+        project.save()
+    client.force_login(side_a.officer)
+
+    home = html(client.get("/"))
+    ended_row = re.search(rf"{re.escape(ended.name)}.*?</tr>", home, re.S).group(0)
+    running_row = re.search(rf"{re.escape(running.name)}.*?</tr>", home, re.S).group(0)
+    assert ">Ended<" in ended_row and ">Pilot<" not in ended_row
+    assert ">Pilot<" in running_row
+    for url in (f"/projects/{ended.pk}/", f"/projects/{ended.pk}/indicators/"):
+        page = html(client.get(url))
+        assert "Ended" in page and "Pilot</dd>" not in page, url
