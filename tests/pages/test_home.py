@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -204,3 +205,10 @@ def test_a_pilot_whose_period_is_over_shows_as_ended(client, side_a):
     for url in (f"/projects/{ended.pk}/", f"/projects/{ended.pk}/indicators/"):
         page = html(client.get(url))
         assert "Ended" in page and "Pilot</dd>" not in page, url
+
+
+def test_every_page_names_its_icon(client):
+    page = html(client.get("/accounts/login/"))
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)
+    assert icon and icon.group(1).endswith("favicon.svg")
+    assert (Path(settings.BASE_DIR) / "static" / "favicon.svg").read_text().startswith("<svg")
