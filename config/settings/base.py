@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "guardian",
     "allauth",
     "allauth.account",
+    "django.forms",  # the form templates, for FORM_RENDERER below
     "common",
     "members",
     "community",
@@ -78,6 +79,9 @@ TEMPLATES = [
         },
     },
 ]
+# Form fields render with the project's template engine, so a field may use a template of
+# templates/ (the ballot's choices do).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Data --------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}

@@ -81,6 +81,8 @@ class YesNoBallotForm(BallotForm):
         label=_("Your vote"),
         choices=[(key, CHOICE_LABELS[key]) for key in YES_NO_ORDER],
         widget=forms.RadioSelect,
+        # The ballot's section heading says "Your vote" already: one heading per section.
+        template_name="governance/forms/ballot_choices.html",
     )
 
 

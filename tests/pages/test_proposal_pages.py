@@ -262,6 +262,17 @@ def test_a_resident_votes_yes_and_may_change_an_open_ballot(resident_client, sid
     assert Participation.objects.get(proposal=proposal).choice == "no"
 
 
+def test_the_ballot_section_says_your_vote_once(resident_client, side_a):
+    """The section heading names the ballot; its group of choices keeps the name for screen
+    readers only, instead of showing "Your vote" and then "Your vote:"."""
+    proposal = open_proposal(project=side_a.project)
+    page = html(resident_client.get(f"/proposals/{proposal.pk}/"))
+    assert '<h2 id="ballot-own">Your vote</h2>' in page
+    assert '<legend class="visually-hidden">Your vote</legend>' in page
+    assert "Your vote:" not in page
+    assert len(re.findall(r">Your vote<", page)) == 2  # the heading, and the hidden legend
+
+
 def test_a_yes_no_ballot_without_a_choice_is_refused_on_its_field(resident_client, side_a):
     proposal = open_proposal(project=side_a.project)
     response = vote(resident_client, proposal, {"choice": "maybe"})
