@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     serious,
     signed_in_context,
 )
+from tests.community.factories import adopted_scheme
 from tests.factories import (
     CityFactory,
     HouseholdFactory,
@@ -168,5 +169,48 @@ def test_choosing_a_language_changes_nothing_until_it_is_confirmed(browser, live
         resident.refresh_from_db()
         assert resident.language == "fr"
         screenshot(page, "journey-language-confirmed")
+    finally:
+        context.close()
+
+
+# For each word of the element's text: on how many lines it is drawn.
+LINES_PER_WORD = """element => {
+  const text = element.firstChild && element.firstChild.nodeType === 3
+    ? element.firstChild : element.querySelector('a, span').firstChild;
+  const words = [];
+  const pattern = /\\S+/g;
+  let match;
+  while ((match = pattern.exec(text.data))) {
+    const range = document.createRange();
+    range.setStart(text, match.index);
+    range.setEnd(text, match.index + match[0].length);
+    const tops = new Set(Array.from(range.getClientRects(), rect => Math.round(rect.top)));
+    words.push([match[0], tops.size]);
+  }
+  return words;
+}"""
+
+
+def test_a_scheme_name_never_breaks_inside_a_word_on_a_phone(browser, live_server, project):
+    name = "Solidaritätsbeitragsmodell für das Gemeinschaftshaus am Stadtpark"
+    adopted_scheme(project, name=name)
+    manager = make_manager(project)
+    context = signed_in_context(browser, live_server.url, manager, width=NARROW)
+    page = context.new_page()
+    try:
+        scheme = project.contribution_schemes.get()
+        for path, selector in (
+            (f"/projects/{project.pk}/contributions/", ".figure .value.name"),
+            (f"/schemes/{scheme.pk}/", "h1 .name"),
+        ):
+            page.goto(f"{live_server.url}{path}")
+            element = page.locator(selector).first
+            words = element.evaluate(LINES_PER_WORD)
+            assert [word for word, _lines in words] == name.split(), path
+            split = [word for word, lines in words if lines != 1]
+            assert not split, f"{path}: {split} broken across lines"
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{path}: the page is {overflow} px wider than the phone"
+        screenshot(page, "scheme-name-on-a-phone")
     finally:
         context.close()
