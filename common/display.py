@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 
 from django.utils.formats import number_format
+from django.utils.translation import ngettext
 
 
 def as_fraction(value: object) -> Fraction:
@@ -33,3 +34,20 @@ def percent_text(value: object) -> str:
     no-break space before the sign, so that a narrow screen does not leave it alone on a line)."""
     percent = round_half_even(as_fraction(value) * 100, 1)
     return f"{number_format(percent, decimal_pos=1, use_l10n=True)}\u00a0%"
+
+
+MINUTES_PER_HOUR = 60
+MINUTES_PER_DAY = 24 * MINUTES_PER_HOUR
+HOURS_UP_TO = 48  # "48 hours" reads better than "2 days" for a notice period
+
+
+def duration_text(minutes: int) -> str:
+    """A length of time in the unit people use for it: "90 minutes", "24 hours", "3 days"
+    (whole hours up to two days, whole days beyond; anything else in minutes)."""
+    if minutes and minutes % MINUTES_PER_HOUR == 0 and minutes <= HOURS_UP_TO * MINUTES_PER_HOUR:
+        hours = minutes // MINUTES_PER_HOUR
+        return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
+    if minutes and minutes % MINUTES_PER_DAY == 0:
+        days = minutes // MINUTES_PER_DAY
+        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes) % {"count": minutes}

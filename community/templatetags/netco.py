@@ -1,10 +1,12 @@
-"""Template filters for localised money and dates."""
+"""Template filters for localised money, dates and lengths of time."""
 
 from decimal import Decimal
 
 from babel.numbers import format_currency
 from django import template
 from django.utils.translation import get_language, to_locale
+
+from common.display import duration_text
 
 register = template.Library()
 
@@ -16,3 +18,9 @@ def money(cents: int | None, currency: str = "EUR") -> str:
         return "—"
     locale = to_locale(get_language() or "en")
     return format_currency(Decimal(cents) / 100, currency, locale=locale)
+
+
+@register.filter
+def duration(minutes: int | None) -> str:
+    """A number of minutes in people's units: ``1440|duration`` is "24 hours"."""
+    return "—" if minutes is None else duration_text(minutes)

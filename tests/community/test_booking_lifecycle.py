@@ -84,7 +84,7 @@ def test_a_member_cannot_cancel_after_the_cut_off(space, household, resident):
         booking_cancel(booking=booking, cancelled_by=resident, now=june(space, 4, 10, 1))
     assert exc_info.value.message_dict == {
         "start": [
-            "Bookings of this space can be cancelled up to 1440 minutes before they start; "
+            "Bookings of this space can be cancelled up to 24 hours before they start; "
             "please ask a manager."
         ]
     }

@@ -20,6 +20,7 @@ from community.bookings.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from community.bookings.services.bookings import booking_cancel
 from tests.community.factories import BookingFactory, SpaceFactory, local, open_daily, zone_of
 from tests.factories import HouseholdFactory
 from tests.pages.helpers import field_errors, html, shows
@@ -167,6 +168,26 @@ def test_homes_link_to_the_booking_pages(client, side_a):
 # --- The spaces of a project -------------------------------------------------------------
 
 
+def test_rules_are_written_in_hours_and_the_form_states_the_cancellation_cut_off(
+    resident_client, side_a, space, monday
+):
+    space.cancel_cutoff_minutes = 1440
+    space.checkin_required = True
+    space.checkin_grace_minutes = 90
+    space.save()
+
+    listing = html(resident_client.get(f"/projects/{side_a.project.pk}/spaces/"))
+    assert "up to 24 hours before the start" in listing
+    assert "required, within 90 minutes of the start" in listing
+    assert "1440" not in listing
+
+    form = html(
+        resident_client.get(f"/spaces/{space.pk}/book/?start={monday}T10:00&end={monday}T11:00")
+    )
+    assert "A booking lasts 30 minutes to 4 hours." in form
+    assert "You can cancel it up to 24 hours before the start; later, only a manager can." in form
+
+
 def test_space_list_shows_kind_capacity_rules_and_opening_hours(resident_client, side_a, space):
     space.quota_week_minutes = 240
     space.fee_per_hour_cents = 250
@@ -178,7 +199,7 @@ def test_space_list_shows_kind_capacity_rules_and_opening_hours(resident_client,
 
     assert f'<a href="/spaces/{space.pk}/">Common room</a>' in page
     assert "Common room" in page and "up to 12 people" in page
-    assert "30 to 240 minutes" in page
+    assert "30 minutes to 4 hours" in page
     assert "4 h per household" in page
     assert "€2.50 per hour" in page
     assert "A manager approves each booking" in page
@@ -332,7 +353,7 @@ def test_week_view_marks_closures_and_the_quota_used_up(resident_client, side_a,
 
     assert "Closed" in page
     assert "quota for this week is used up" in page
-    assert "0 of 60 minutes left" in page
+    assert "0 minutes of 1 hour left" in page
     assert book_links(page) == []
 
 
@@ -415,7 +436,7 @@ def test_a_space_needing_approval_says_the_booking_is_requested(resident_client,
     [
         ((11, 10), "end", "The booking must end after it starts."),
         ((6, 7), "start", "The space is not open for all of this period."),
-        ((10, 15), "end", "The longest booking is 240 minutes."),
+        ((10, 15), "end", "The longest booking is 4 hours."),
     ],
     ids=["end-before-start", "outside-opening-hours", "too-long"],
 )
@@ -647,7 +668,7 @@ def test_cancel_within_the_cut_off_shows_why_in_the_row(resident_client, side_a,
 
     response = hx(resident_client, "post", f"/bookings/{booking.pk}/cancel/")
 
-    assert "can be cancelled up to 2880 minutes before" in html(response)
+    assert "can be cancelled up to 48 hours before" in html(response)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
 
@@ -1130,6 +1151,41 @@ def test_week_view_runs_a_constant_number_of_queries(
     assert response.status_code == 200
     page = html(response)
     assert page.count('class="slot booked"') + page.count('class="slot mine"') == count
+
+
+def test_a_cancelled_booking_leaves_upcoming_and_its_calendar_link(
+    resident_client, side_a, space, monday
+):
+    kept = BookingFactory(space=space, household=side_a.household, start=at(space, monday, 19))
+    cancelled = BookingFactory(space=space, household=side_a.household, start=at(space, monday, 9))
+    booking_cancel(booking=cancelled, cancelled_by=side_a.resident_user)
+
+    page = html(resident_client.get("/bookings/mine/"))
+
+    upcoming, past = page.split("Past</h2>")
+    assert f'id="booking-{kept.pk}"' in upcoming and f'id="booking-{cancelled.pk}"' in past
+    assert f'href="/bookings/{kept.pk}.ics"' in page
+    assert f'href="/bookings/{cancelled.pk}.ics"' not in page
+
+
+def test_inside_the_cut_off_the_row_says_why_it_cannot_be_cancelled_and_whom_to_ask(
+    resident_client, side_a, space
+):
+    space.cancel_cutoff_minutes = 1440
+    space.save()
+    soon = timezone.now() + dt.timedelta(hours=3)
+    booking = BookingFactory(
+        space=space, household=side_a.household, start=soon, end=soon + dt.timedelta(hours=1)
+    )
+
+    page = html(resident_client.get("/bookings/mine/"))
+
+    row = page[page.index(f'id="booking-{booking.pk}"') :].split("</li>")[0]
+    assert "Cancel booking" not in row
+    assert (
+        "Bookings of this space can be cancelled up to 24 hours before they start; "
+        "please ask a manager." in row
+    )
 
 
 @pytest.mark.parametrize("count", [3, 60])

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from common.display import duration_text
 from community.bookings.models import (
     BLOCKING_STATUSES,
     Booking,
@@ -160,15 +161,15 @@ def check_space_timing(
     if minutes < space.min_duration_minutes:
         raise ValidationError(
             {
-                "end": _("The shortest booking is %(minutes)s minutes.")
-                % {"minutes": space.min_duration_minutes}
+                "end": _("The shortest booking is %(duration)s.")
+                % {"duration": duration_text(space.min_duration_minutes)}
             }
         )
     if minutes > space.max_duration_minutes:
         raise ValidationError(
             {
-                "end": _("The longest booking is %(minutes)s minutes.")
-                % {"minutes": space.max_duration_minutes}
+                "end": _("The longest booking is %(duration)s.")
+                % {"duration": duration_text(space.max_duration_minutes)}
             }
         )
     if attendees > space.capacity:

@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.display import duration_text
 from common.validation import Conflict
 from community.bookings.models import (
     BLOCKING_STATUSES,
@@ -288,6 +289,21 @@ def _offer_to_waitlist(*, space: Space, start: dt.datetime, end: dt.datetime, no
     return waitlist_promote(space=space, start=start, end=end, now=now)
 
 
+def check_cancel_deadline(
+    *, booking: Booking, space: Space, now: dt.datetime, by_manager: bool = False
+) -> str | None:
+    """Why the household may no longer cancel this booking itself, and whom to ask, or None
+    while it may: up to the space's cut-off before the start. A manager always may."""
+    if by_manager or now <= booking.start - dt.timedelta(minutes=space.cancel_cutoff_minutes):
+        return None
+    if space.cancel_cutoff_minutes:
+        return _(
+            "Bookings of this space can be cancelled up to %(duration)s before they start; "
+            "please ask a manager."
+        ) % {"duration": duration_text(space.cancel_cutoff_minutes)}
+    return _("This booking has started; it can no longer be cancelled.")
+
+
 @transaction.atomic
 def booking_cancel(
     *,
@@ -309,16 +325,9 @@ def booking_cancel(
             _("This booking cannot be cancelled any more: it is %(status)s.")
             % {"status": booking.get_status_display()}
         )
-    cutoff = dt.timedelta(minutes=space.cancel_cutoff_minutes)
-    if not by_manager and now > booking.start - cutoff:
-        if space.cancel_cutoff_minutes:
-            message = _(
-                "Bookings of this space can be cancelled up to %(minutes)s minutes before "
-                "they start; please ask a manager."
-            ) % {"minutes": space.cancel_cutoff_minutes}
-        else:
-            message = _("This booking has started; it can no longer be cancelled.")
-        raise ValidationError({"start": message})
+    refusal = check_cancel_deadline(booking=booking, space=space, now=now, by_manager=by_manager)
+    if refusal:
+        raise ValidationError({"start": refusal})
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = now
     booking.cancelled_by = cancelled_by

@@ -19,6 +19,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.display import duration_text
 from common.validation import Conflict
 from community.bookings.models import Booking, BookingStatus, Space
 from community.bookings.services.bookings import lock_space
@@ -53,8 +54,8 @@ def booking_check_in(*, booking: Booking, user: User, now: dt.datetime | None = 
     if now < booking.start - CHECKIN_OPENS_BEFORE:
         raise ValidationError(
             {
-                "start": _("Check-in opens %(minutes)s minutes before the start.")
-                % {"minutes": int(CHECKIN_OPENS_BEFORE.total_seconds() // 60)}
+                "start": _("Check-in opens %(duration)s before the start.")
+                % {"duration": duration_text(int(CHECKIN_OPENS_BEFORE.total_seconds() // 60))}
             }
         )
     if now >= booking.end:

@@ -24,10 +24,15 @@ from common.forms import submit
 from common.validation import Conflict
 from community.bookings.calendars import booking_calendar
 from community.bookings.forms.bookings import BookingForm, SlotForm, local_input_value
-from community.bookings.models import Booking, BookingStatus, Space
+from community.bookings.models import BLOCKING_STATUSES, Booking, BookingStatus, Space
 from community.bookings.schedule import Interval
 from community.bookings.selectors.bookings import booking_list_for_user
-from community.bookings.services.bookings import SlotTaken, booking_cancel, booking_create
+from community.bookings.services.bookings import (
+    SlotTaken,
+    booking_cancel,
+    booking_create,
+    check_cancel_deadline,
+)
 from community.bookings.services.checkin import CHECKIN_OPENS_BEFORE, booking_check_in
 from community.bookings.services.series import (
     SeriesConflict,
@@ -268,6 +273,7 @@ class BookingRow:
     booking: Booking
     can_cancel: bool
     can_check_in: bool
+    cancel_refusal: str = ""  # why the household may no longer cancel it, and whom to ask
     error: str = ""
 
 
@@ -279,9 +285,12 @@ def _row(booking: Booking, now: dt.datetime, error: str = "") -> BookingRow:
         and booking.checked_in_at is None
         and booking.start - CHECKIN_OPENS_BEFORE <= now < booking.end
     )
+    upcoming = booking.is_blocking and booking.end > now
+    refusal = check_cancel_deadline(booking=booking, space=space, now=now) if upcoming else None
     return BookingRow(
         booking=booking,
-        can_cancel=booking.is_blocking and booking.start > now,
+        can_cancel=upcoming and refusal is None,
+        cancel_refusal=refusal or "",
         can_check_in=can_check_in,
         error=error,
     )
@@ -306,10 +315,18 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     context = {
         **_feed_context(request, household),
         "project": household.project,
-        "upcoming": [_row(b, now) for b in bookings.filter(end__gt=now).order_by("start", "pk")],
+        # A cancelled or rejected booking is no longer upcoming: it is listed with the past.
+        "upcoming": [
+            _row(b, now)
+            for b in bookings.filter(end__gt=now, status__in=BLOCKING_STATUSES).order_by(
+                "start", "pk"
+            )
+        ],
         "past": [
             _row(b, now)
-            for b in bookings.filter(end__lte=now).order_by("-start", "-pk")[:PAST_BOOKINGS_SHOWN]
+            for b in bookings.exclude(end__gt=now, status__in=BLOCKING_STATUSES).order_by(
+                "-start", "-pk"
+            )[:PAST_BOOKINGS_SHOWN]
         ],
         "past_shown": PAST_BOOKINGS_SHOWN,
     }
