@@ -4,9 +4,11 @@ keyboard alone. Each journey leaves screenshots in test-artifacts/screenshots/.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
 from tests.browser.conftest import (
     NARROW,
@@ -17,7 +19,7 @@ from tests.browser.conftest import (
     serious,
     signed_in_context,
 )
-from tests.community.factories import adopted_scheme
+from tests.community.factories import BookingFactory, SpaceFactory, adopted_scheme, open_daily
 from tests.factories import (
     CityFactory,
     HouseholdFactory,
@@ -212,5 +214,35 @@ def test_a_scheme_name_never_breaks_inside_a_word_on_a_phone(browser, live_serve
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{path}: the page is {overflow} px wider than the phone"
         screenshot(page, "scheme-name-on-a-phone")
+    finally:
+        context.close()
+
+
+def test_after_cancelling_a_booking_focus_stays_on_its_row(browser, live_server, project):
+    """An in-page action keeps the keyboard where it acted: the cancelled booking's row, not
+    the top of the page."""
+    household = HouseholdFactory(project=project, unit_label="5D")
+    resident = make_resident_user(household)
+    space = SpaceFactory(project=project, name="Guest room")
+    open_daily(space, "00:00", "24:00")
+    start = timezone.now() + dt.timedelta(days=3)
+    booking = BookingFactory(
+        space=space, household=household, start=start, end=start + dt.timedelta(hours=2)
+    )
+    context = signed_in_context(browser, live_server.url, resident, width=NARROW)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # "Cancel this booking?"
+    try:
+        page.goto(f"{live_server.url}/bookings/mine/")
+        cancel = page.locator(f"#booking-{booking.pk}").get_by_role("button", name="Cancel booking")
+        cancel.focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            f"document.activeElement && document.activeElement.id === 'booking-{booking.pk}'"
+        )
+        row = page.locator(f"#booking-{booking.pk}")
+        assert "Cancelled" in row.inner_text()
+        assert row.get_by_role("button", name="Cancel booking").count() == 0
+        screenshot(page, "journey-cancel-focus")
     finally:
         context.close()
