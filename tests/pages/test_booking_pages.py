@@ -651,7 +651,9 @@ def test_cancel_through_htmx_returns_the_row(resident_client, side_a, space, mon
 
     page = html(response)
     assert "<html" not in page
-    assert page.startswith(f'<li class="card booking" id="booking-{booking.pk}">')
+    assert page.startswith(
+        f'<li class="card booking" id="booking-{booking.pk}" tabindex="-1" data-focus-after-swap>'
+    )
     assert "Cancelled" in page
     assert "Cancel booking" not in page
     booking.refresh_from_db()
@@ -751,7 +753,9 @@ def test_approve_through_htmx_returns_the_row(manager_client, side_a, pending):
 
     page = html(response)
     assert "<html" not in page
-    assert page.startswith(f'<li class="card booking" id="pending-{pending.pk}">')
+    assert page.startswith(
+        f'<li class="card booking" id="pending-{pending.pk}" tabindex="-1" data-focus-after-swap>'
+    )
     assert "Confirmed" in page
     assert "Approve</button>" not in page
     pending.refresh_from_db()

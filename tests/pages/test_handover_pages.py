@@ -403,7 +403,9 @@ def test_a_dispute_opens_a_note_the_manager_sees_and_resolves(
     response = hx(client, f"/maintenance/{note.pk}/resolve/")
 
     row = html(response)
-    assert row.startswith(f'<li class="card note" id="note-{note.pk}">')
+    assert row.startswith(
+        f'<li class="card note" id="note-{note.pk}" tabindex="-1" data-focus-after-swap>'
+    )
     assert "Resolved on" in row and "Mark as resolved" not in row
     note.refresh_from_db()
     assert note.resolved_by == side_a.manager
