@@ -636,8 +636,8 @@ def test_my_bookings_lists_upcoming_and_past_with_calendar_links(
     assert f'id="booking-{upcoming.pk}"' in page
     assert f'id="booking-{past.pk}"' in page
     assert f'id="booking-{neighbours.pk}"' not in page
-    assert page.index(f'id="booking-{upcoming.pk}"') < page.index("Past</h2>")
-    assert page.index("Past</h2>") < page.index(f'id="booking-{past.pk}"')
+    assert page.index(f'id="booking-{upcoming.pk}"') < page.index("Past and cancelled</h2>")
+    assert page.index("Past and cancelled</h2>") < page.index(f'id="booking-{past.pk}"')
     assert f'href="/bookings/{upcoming.pk}.ics"' in page
     assert f"/calendars/household/{side_a.household.feed_token}.ics" in page
     assert "Choir" in page
@@ -1166,7 +1166,7 @@ def test_a_cancelled_booking_leaves_upcoming_and_its_calendar_link(
 
     page = html(resident_client.get("/bookings/mine/"))
 
-    upcoming, past = page.split("Past</h2>")
+    upcoming, past = page.split("Past and cancelled</h2>")
     assert f'id="booking-{kept.pk}"' in upcoming and f'id="booking-{cancelled.pk}"' in past
     assert f'href="/bookings/{kept.pk}.ics"' in page
     assert f'href="/bookings/{cancelled.pk}.ics"' not in page
