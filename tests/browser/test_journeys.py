@@ -246,3 +246,33 @@ def test_after_cancelling_a_booking_focus_stays_on_its_row(browser, live_server,
         screenshot(page, "journey-cancel-focus")
     finally:
         context.close()
+
+
+def test_an_invalid_field_is_marked_by_its_border_and_tied_to_its_message(
+    browser, live_server, project
+):
+    """WCAG 3.3.1 and 1.4.11: the refused field says so to a screen reader (aria-invalid, its
+    message in aria-describedby) and to the eye (a border of 3:1 or more, not colour alone)."""
+    resident = make_resident_user(HouseholdFactory(project=project, unit_label="6E"))
+    space = SpaceFactory(project=project, name="Workshop", max_duration_minutes=60)
+    open_daily(space, "00:00", "24:00")
+    context = signed_in_context(browser, live_server.url, resident, width=NARROW)
+    page = context.new_page()
+    try:
+        day = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+        page.goto(f"{live_server.url}/spaces/{space.pk}/book/?start={day}T10:00&end={day}T14:00")
+        page.get_by_role("button", name="Book").first.click()
+        page.wait_for_selector('[aria-invalid="true"]')
+        field = page.locator('[aria-invalid="true"]').first
+        described = field.get_attribute("aria-describedby") or ""
+        messages = [page.locator(f"#{name}").inner_text() for name in described.split()]
+        assert any("longest booking is 1 hour" in text for text in messages), messages
+        border = field.evaluate(
+            "element => ({width: parseFloat(getComputedStyle(element).borderTopWidth),"
+            " colour: getComputedStyle(element).borderTopColor})"
+        )
+        assert border["width"] >= 2
+        assert contrast(rgb(border["colour"]), (255, 255, 255)) >= 3
+        screenshot(page, "journey-invalid-field")
+    finally:
+        context.close()
