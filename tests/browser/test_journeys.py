@@ -248,11 +248,10 @@ def test_after_cancelling_a_booking_focus_stays_on_its_row(browser, live_server,
         context.close()
 
 
-def test_an_invalid_field_is_marked_by_its_border_and_tied_to_its_message(
-    browser, live_server, project
-):
-    """WCAG 3.3.1 and 1.4.11: the refused field says so to a screen reader (aria-invalid, its
-    message in aria-describedby) and to the eye (a border of 3:1 or more, not colour alone)."""
+def test_a_refused_form_leads_to_its_fields_and_marks_each_one(browser, live_server, project):
+    """WCAG 3.3.1 and 1.4.11: a summary at the top of the refused form takes the focus and links
+    to each field; the field says so to a screen reader (aria-invalid, its message in
+    aria-describedby) and to the eye (a border of 3:1 or more, not colour alone)."""
     resident = make_resident_user(HouseholdFactory(project=project, unit_label="6E"))
     space = SpaceFactory(project=project, name="Workshop", max_duration_minutes=60)
     open_daily(space, "00:00", "24:00")
@@ -263,7 +262,15 @@ def test_an_invalid_field_is_marked_by_its_border_and_tied_to_its_message(
         page.goto(f"{live_server.url}/spaces/{space.pk}/book/?start={day}T10:00&end={day}T14:00")
         page.get_by_role("button", name="Book").first.click()
         page.wait_for_selector('[aria-invalid="true"]')
+        # The form's summary of errors takes the focus; its link leads to the field.
+        page.wait_for_function("document.activeElement.classList.contains('error-summary')")
+        summary = page.locator(".error-summary")
+        assert "This form has 1 problem:" in summary.inner_text()
         field = page.locator('[aria-invalid="true"]').first
+        link = summary.get_by_role("link").first
+        assert link.get_attribute("href") == f"#{field.get_attribute('id')}"
+        link.click()
+        assert page.evaluate("document.activeElement.id") == field.get_attribute("id")
         described = field.get_attribute("aria-describedby") or ""
         messages = [page.locator(f"#{name}").inner_text() for name in described.split()]
         assert any("longest booking is 1 hour" in text for text in messages), messages
