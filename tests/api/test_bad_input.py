@@ -3,10 +3,13 @@
 import datetime
 
 import pytest
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
+from common.display import duration_text
 from members.services import invitation_create
 from tests.api.conftest import row_counts
+from tests.community.factories import SpaceFactory, open_daily
 from tests.conftest import api_client_for
 
 pytestmark = pytest.mark.django_db
@@ -361,3 +364,40 @@ def test_me_lists_the_open_roles(side_a, who):
         assert [(r["kind"], r["project"], r["city"]) for r in roles] == [
             ("resident", side_a.project.pk, None)
         ]
+
+
+@pytest.mark.parametrize(
+    "language", ["es", "ca", "fr", "de", "it", "nl", "sl", "hr", "nb", "ro", "hu", "el"]
+)
+def test_api_errors_speak_the_language_the_client_asks_for(side_a, api_client, language):
+    """A client that sends Accept-Language reads the API's errors in that language: ours from
+    our catalogue, a booking rule's with its length in words ("4 hours")."""
+    refused = api_client.post(
+        "/api/v1/auth/token/",
+        {"email": side_a.manager.email, "password": "wrong horse battery"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    with translation.override(language):
+        expected = translation.gettext("Unable to sign in with these credentials.")
+        length = duration_text(240)
+    assert refused.status_code == 400
+    assert refused.json()["non_field_errors"] == [expected]
+    assert expected != "Unable to sign in with these credentials."
+    assert refused["Content-Language"] == language
+
+    space = SpaceFactory(project=side_a.project, max_duration_minutes=240)
+    open_daily(space, "00:00", "24:00")
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=2)
+    too_long = api_client_for(side_a.resident_user).post(
+        "/api/v1/bookings/",
+        {
+            "space": space.pk,
+            "start": start.isoformat(),
+            "end": (start + datetime.timedelta(hours=6)).isoformat(),
+        },
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert too_long.status_code == 400, too_long.json()
+    assert length in " ".join(too_long.json()["end"])
