@@ -604,6 +604,8 @@ class CompareForm(forms.Form):
 
 class ChargeRunForm(forms.Form):
     month = MonthField(label=_("Month to charge"))
+    # Set by the confirmation the page asks for when charging the month has consequences.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class PaymentForm(forms.Form):

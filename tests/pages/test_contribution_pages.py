@@ -14,7 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from community.money.models import (
     Budget,
@@ -26,6 +26,7 @@ from community.money.models import (
     PaymentSource,
     SchemeStatus,
 )
+from community.money.selectors.ledger import households_charged_on_expired_income
 from community.money.services.charges import charges_run
 from community.money.services.payments import payment_record
 from members.models import IncomeAccess, IncomeAccessLog, IncomeDeclaration
@@ -575,7 +576,13 @@ def test_running_a_month_charges_it_once_and_shows_the_run(manager_client, books
 
     refused = manager_client.post(url, {"month": month_text(next_month)})
     set_budget(books.project, next_month, 200_000)
-    first = manager_client.post(url, {"month": month_text(next_month)}, follow=True)
+    # A month that has not begun is charged only once the manager has read what that means.
+    asked = manager_client.post(url, {"month": month_text(next_month)})
+    assert "has not begun: every household will be charged for it in advance." in html(asked)
+    assert not ChargeRun.objects.filter(month=next_month).exists()
+    first = manager_client.post(
+        url, {"month": month_text(next_month), "confirmed": "on"}, follow=True
+    )
     again = manager_client.post(url, {"month": month_text(next_month)}, follow=True)
 
     assert field_errors(html(refused), "month") == ["This month has no approved budget."]
@@ -587,6 +594,27 @@ def test_running_a_month_charges_it_once_and_shows_the_run(manager_client, books
     assert "was charged already: here is its run." in html(again)
     assert Charge.objects.filter(month=next_month).count() == 2
     assert [c.amount_cents for c in again.context["charges"]] == [100_000, 100_000]
+
+
+def test_charging_households_on_expired_incomes_says_how_many_first(manager_client, books, side_a):
+    month = books.month
+    books.project.income_validity_months = 1
+    books.project.save()
+    Charge.objects.filter(household__project=books.project, month=month).delete()
+    ChargeRun.objects.filter(project=books.project, month=month).delete()
+    expired = households_charged_on_expired_income(project=books.project, month=month)
+    assert expired >= 1
+    url = f"/projects/{books.project.pk}/charges/"
+
+    asked = html(manager_client.post(url, {"month": month_text(month)}))
+
+    assert f"Before you charge {formats.date_format(month, 'YEAR_MONTH_FORMAT')}:" in asked
+    assert f"{expired} household" in asked and "income declaration" in asked
+    assert "has not begun" not in asked  # this month has
+    assert not ChargeRun.objects.filter(project=books.project, month=month).exists()
+    confirmed = manager_client.post(url, {"month": month_text(month), "confirmed": "on"})
+    assert confirmed.status_code == 302
+    assert ChargeRun.objects.filter(project=books.project, month=month).count() == 1
 
 
 # --- Payments --------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext
 
-from common.months import last_of_month
+from common.months import add_months, last_of_month
 from community.money.models import (
     IN_FORCE,
     Budget,
@@ -39,7 +39,7 @@ from community.money.models import (
     Payment,
     SchemeStatus,
 )
-from members.models import Household, HousingProject, ProjectStatus
+from members.models import Household, HousingProject, IncomeDeclaration, ProjectStatus
 from members.selectors import AnyUser, managed_project_list, member_project_list, own_household_ids
 
 RUNNING_STATUSES = (ProjectStatus.PILOT, ProjectStatus.ACTIVE)
@@ -118,6 +118,23 @@ def households_living_in_month(*, project: HousingProject, month: dt.date) -> Qu
         Household.objects.filter(project=project, move_in__lte=last_of_month(month))
         .filter(Q(move_out__isnull=True) | Q(move_out__gte=month))
         .order_by("pk")
+    )
+
+
+def households_charged_on_expired_income(*, project: HousingProject, month: dt.date) -> int:
+    """How many households living in ``month`` would be charged from an income declaration
+    older than the project's validity (the latest valid one counts, however old: DESIGN.md §3),
+    so that a manager about to charge the month sees it. One query."""
+    latest = (
+        IncomeDeclaration.objects.filter(household=OuterRef("pk"), valid_from__lte=month)
+        .order_by("-valid_from", "-declared_at", "-pk")
+        .values("valid_from")[:1]
+    )
+    return (
+        households_living_in_month(project=project, month=month)
+        .annotate(latest_from=Subquery(latest))
+        .filter(latest_from__lte=add_months(month, -project.income_validity_months))
+        .count()
     )
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from common.months import add_months, first_of_month
 from community.money.contribution_methods import ContributionResult, compute_contributions
-from community.money.models import BudgetStatus, Charge, ChargeRun
+from community.money.models import Budget, BudgetStatus, Charge, ChargeRun, ContributionScheme
 from community.money.selectors.household_facts import Presence, month_facts, presence, prorate
 from community.money.selectors.ledger import (
     budget_for_month,
@@ -74,6 +74,24 @@ def _month_charges(
     return charges
 
 
+def check_charges_run(
+    *, project: HousingProject, month: dt.date
+) -> tuple[ContributionScheme, Budget]:
+    """The scheme and the approved budget charging ``month`` needs, or a ``ValidationError`` on
+    the month saying what is missing. The run checks it again under the project's lock; a page
+    checks it first, before asking a manager to confirm the run's consequences."""
+    check_month(month)
+    if month > _latest_month_to_charge(project):
+        raise ValidationError({"month": _("This month cannot be charged yet.")})
+    scheme = scheme_in_force(project=project, on=month)
+    if scheme is None:
+        raise ValidationError({"month": _("No contribution scheme is in force in this month.")})
+    budget = budget_for_month(project=project, month=month)
+    if budget is None or budget.status != BudgetStatus.APPROVED:
+        raise ValidationError({"month": _("This month has no approved budget.")})
+    return scheme, budget
+
+
 @transaction.atomic
 def charges_run(
     *, project: HousingProject, month: dt.date, triggered_by: User | None = None
@@ -95,14 +113,7 @@ def charges_run(
     done = ChargeRun.objects.filter(project=project, month=month).first()
     if done is not None:
         return done
-    if month > _latest_month_to_charge(project):
-        raise ValidationError({"month": _("This month cannot be charged yet.")})
-    scheme = scheme_in_force(project=project, on=month)
-    if scheme is None:
-        raise ValidationError({"month": _("No contribution scheme is in force in this month.")})
-    budget = budget_for_month(project=project, month=month)
-    if budget is None or budget.status != BudgetStatus.APPROVED:
-        raise ValidationError({"month": _("This month has no approved budget.")})
+    scheme, budget = check_charges_run(project=project, month=month)
 
     households = list(households_living_in_month(project=project, month=month))
     days_lived = {household.pk: presence(household, month) for household in households}

@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from common.access import done
 from common.forms import submit
@@ -30,9 +31,10 @@ from community.money.selectors.ledger import (
     charge_list_for_user,
     charge_run_list_for_user,
     household_balances,
+    households_charged_on_expired_income,
     payment_list_for_user,
 )
-from community.money.services.charges import charges_run
+from community.money.services.charges import charges_run, check_charges_run
 from community.money.services.payments import payment_record, payments_import_csv
 from community.money.views.shared import managed_project, project_today, render_page
 from members.models import HousingProject
@@ -54,11 +56,18 @@ def charge_run_list(request: HttpRequest, pk: int) -> HttpResponse:
     run it already has."""
     project = managed_project(request, pk)
     runs = charge_run_list_for_user(user=request.user).filter(project=project)
+    consequences: list[str] = []
     if request.method == "POST":
         form = ChargeRunForm(request.POST)
         if form.is_valid():
             month = form.cleaned_data["month"]
             existed = runs.filter(month=month).exists()
+            checked = existed or submit(
+                form, lambda: check_charges_run(project=project, month=month)
+            )
+            if checked and not existed and not form.cleaned_data["confirmed"]:
+                consequences = _charge_run_consequences(project, month)
+        if form.is_valid() and not consequences:
             run = submit(
                 form,
                 lambda: charges_run(project=project, month=month, triggered_by=request.user),
@@ -79,8 +88,38 @@ def charge_run_list(request: HttpRequest, pk: int) -> HttpResponse:
                 return done(request, _month_charges_url(project, month))
     else:
         form = ChargeRunForm(initial={"month": first_of_month(project_today(project))})
-    context = {"form": form, "runs": list(runs.order_by("-month", "-pk"))}
+    context = {
+        "form": form,
+        "runs": list(runs.order_by("-month", "-pk")),
+        "consequences": consequences,
+        "confirm_month": form.cleaned_data["month"] if consequences else None,
+    }
     return render_page(request, project, "charge_runs.html", context)
+
+
+def _charge_run_consequences(project: HousingProject, month: dt.date) -> list[str]:
+    """What charging the month would do that a manager should agree to first: charging a
+    month that has not begun, and charging households from expired income declarations."""
+    label = formats.date_format(month, "YEAR_MONTH_FORMAT")
+    consequences = []
+    if month > first_of_month(project_today(project)):
+        consequences.append(
+            _("%(month)s has not begun: every household will be charged for it in advance.")
+            % {"month": label}
+        )
+    expired = households_charged_on_expired_income(project=project, month=month)
+    if expired:
+        consequences.append(
+            ngettext(
+                "%(count)s household's income declaration has expired: it will be charged "
+                "from that old declaration.",
+                "%(count)s households' income declarations have expired: they will be "
+                "charged from those old declarations.",
+                expired,
+            )
+            % {"count": expired}
+        )
+    return consequences
 
 
 @login_required
