@@ -67,6 +67,13 @@ def save_validated(instance: ModelT, *, exclude: list[str] | None = None) -> Mod
     return instance
 
 
+def violated_constraint(exc: IntegrityError) -> str | None:
+    """The name of the database constraint an ``IntegrityError`` broke (PostgreSQL says it;
+    another database may not, and then this is None)."""
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None)
+
+
 def field_error(field: str, message: str, code: str | None = None) -> ValidationError:
     """A ValidationError on one field that keeps its code (a dict of messages would drop it)."""
     return ValidationError({field: ValidationError(message, code=code)})

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.display import duration_text
-from common.validation import Conflict
+from common.validation import Conflict, violated_constraint
 from community.bookings.models import (
     BLOCKING_STATUSES,
     Booking,
@@ -262,15 +262,10 @@ def booking_create(
     except IntegrityError as exc:
         # The exclusion constraint: someone got there first (a write that bypassed the lock).
         # Any other integrity error is a bug or a vanished row, not a taken slot: let it show.
-        if _violated_constraint(exc) != NO_OVERLAP_CONSTRAINT:
+        if violated_constraint(exc) != NO_OVERLAP_CONSTRAINT:
             raise
         raise SlotTaken(next_free=space_next_free(space=space, after=start)) from exc
     return booking
-
-
-def _violated_constraint(exc: IntegrityError) -> str | None:
-    diag = getattr(exc.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None)
 
 
 def _reload_for_change(booking: Booking) -> tuple[Space, Booking]:

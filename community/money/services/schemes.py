@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.months import last_of_month
-from common.validation import Conflict, save_validated
+from common.validation import Conflict, save_validated, violated_constraint
 from community.money.contribution_parameters import scheme_parameters_normalised
 from community.money.models import IN_FORCE, Charge, ChargeRun, ContributionScheme, SchemeStatus
 from community.money.services.shared import lock_project
@@ -28,11 +28,6 @@ logger = logging.getLogger(__name__)
 
 # The PostgreSQL exclusion constraint of migration community 0011.
 NO_OVERLAP_CONSTRAINT = "scheme_adopted_no_overlap"
-
-
-def _violated_constraint(exc: IntegrityError) -> str | None:
-    diag = getattr(exc.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None)
 
 
 def _check_proposal(scheme: ContributionScheme) -> None:
@@ -174,7 +169,7 @@ def scheme_adopt(
             scheme.save()
     except IntegrityError as exc:
         # Only reachable past the project lock by a write that skipped this service.
-        if _violated_constraint(exc) == NO_OVERLAP_CONSTRAINT:
+        if violated_constraint(exc) == NO_OVERLAP_CONSTRAINT:
             raise ValidationError(
                 {"valid_from": _("Another scheme is in force in this period.")}
             ) from exc
