@@ -20,6 +20,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from common.calendars import calendar_response
+from common.validation import validate_plausible_date
 
 DIGITS = r"[0-9]+"  # an object's id in a route: "bookings/cancel-away/" is not one
 
@@ -47,6 +48,10 @@ class AwareDateTimeField(serializers.DateTimeField):
     same wall clock means different instants in the server's zone and the project's."""
 
     default_error_messages = {"naive": _("Give times with their time zone.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_plausible_date)
 
     def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
         if timezone.is_naive(value):

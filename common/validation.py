@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -9,6 +10,29 @@ from django.db import IntegrityError, models, router, transaction
 from django.utils.translation import gettext_lazy as _
 
 ModelT = TypeVar("ModelT", bound=models.Model)
+
+# The years a project's bookings, closures, budgets and payments can carry. A year beyond them is
+# a typo, and date arithmetic on it (a day later, a week's Monday) leaves Python's range.
+PLAUSIBLE_YEARS = range(2000, 2101)
+# No amount of a housing project comes near this (a hundred billion units of any currency); a
+# larger one is a typo, and sums of such amounts would leave PostgreSQL's 64-bit integers.
+MAX_AMOUNT_CENTS = 10**13
+
+
+def validate_plausible_date(value: dt.date) -> None:
+    """Refuses a date or date-time outside ``PLAUSIBLE_YEARS`` (year 1, year 9999 …)."""
+    if value.year not in PLAUSIBLE_YEARS:
+        raise ValidationError(
+            _("Give a date between the years %(first)s and %(last)s."),
+            code="implausible_date",
+            params={"first": PLAUSIBLE_YEARS[0], "last": PLAUSIBLE_YEARS[-1]},
+        )
+
+
+def validate_amount_cents(value: int) -> None:
+    """Refuses an amount no project could mean (see ``MAX_AMOUNT_CENTS``)."""
+    if abs(value) > MAX_AMOUNT_CENTS:
+        raise ValidationError(_("This amount is too large."), code="amount_too_large")
 
 
 class Conflict(Exception):

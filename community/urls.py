@@ -1,4 +1,5 @@
-from django.urls import path
+from django.urls import path, register_converter
+from django.urls.converters import IntConverter
 
 from community import views
 from community.bookings.views import approvals as views_approvals
@@ -12,6 +13,20 @@ from community.money.views import budgets_schemes as money_budgets_schemes
 from community.money.views import charges_payments as money_charges_payments
 from community.money.views import households as money_households
 from community.monitoring import views as monitoring
+
+
+class Year(IntConverter):
+    """Four digits: a longer number is no year, and answers 404 before date arithmetic."""
+
+    regex = "[0-9]{4}"
+
+
+class MonthNumber(IntConverter):
+    regex = "[0-9]{1,2}"
+
+
+register_converter(Year, "year")
+register_converter(MonthNumber, "month")
 
 urlpatterns = [
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
@@ -173,7 +188,7 @@ urlpatterns = [
     ),
     path("projects/<int:pk>/charges/", money_charges_payments.charge_run_list, name="charge_runs"),
     path(
-        "projects/<int:pk>/charges/<int:year>/<int:month>/",
+        "projects/<int:pk>/charges/<year:year>/<month:month>/",
         money_charges_payments.charge_month,
         name="charge_month",
     ),

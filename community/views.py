@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from members import selectors
+from members.forms import HouseholdSearchForm
 
 
 @login_required
@@ -21,7 +22,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = {"project": project, "can_manage": can_manage, "can_monitor": can_monitor}
     if can_manage:
-        search = request.GET.get("q", "").strip()
+        search = HouseholdSearchForm(request.GET).cleaned_search()
         households = (
             selectors.household_list_for_user(user=request.user)
             .filter(project=project)

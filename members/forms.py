@@ -12,6 +12,14 @@ from common.forms import DateInput, MoneyField
 from members.models import Household, Resident
 
 
+class HouseholdSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search by unit or resident name"), required=False, max_length=200)
+
+    def cleaned_search(self) -> str:
+        """The words searched for; none when the input is not text (a NUL byte, say)."""
+        return self.cleaned_data["q"].strip() if self.is_valid() else ""
+
+
 class HouseholdForm(forms.ModelForm):
     class Meta:
         model = Household

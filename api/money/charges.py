@@ -20,7 +20,7 @@ from api.money.base import MonthField, ProjectInput, WritesOfManagers
 from community.money.models import Charge, ChargeRun
 from community.money.selectors.ledger import charge_list_for_user, charge_run_list_for_user
 from community.money.services.charges import charges_run
-from members.models import Household
+from members.models import Household, HousingProject
 from members.selectors import income_declarations_read
 
 # Keys of a charge's breakdown that tell a household's income (community.contributions lines).
@@ -206,3 +206,6 @@ class ChargeRunViewSet(
     permission_classes = AUTHENTICATED
     lookup_value_regex = DIGITS
     selector = charge_run_list_for_user
+
+    def scope_of(self, instance: ChargeRun) -> HousingProject:
+        return instance.project

@@ -25,7 +25,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.months import last_of_month
-from common.validation import ConstraintErrorsOnFields
+from common.validation import (
+    ConstraintErrorsOnFields,
+    validate_amount_cents,
+    validate_plausible_date,
+)
 from community.money.contribution_parameters import METHOD_LABELS, Method
 from members.models import HousingProject
 
@@ -63,7 +67,9 @@ class Budget(ConstraintErrorsOnFields, models.Model):
         on_delete=models.CASCADE,
         related_name="budgets",
     )
-    month = models.DateField(_("month"), validators=[validate_first_of_month])
+    month = models.DateField(
+        _("month"), validators=[validate_plausible_date, validate_first_of_month]
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=BudgetStatus.choices, default=BudgetStatus.APPROVED
     )
@@ -110,7 +116,7 @@ class BudgetLine(ConstraintErrorsOnFields, models.Model):
     )
     category = models.CharField(_("category"), max_length=16, choices=BudgetCategory.choices)
     label = models.CharField(_("label"), max_length=120, blank=True)
-    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    amount_cents = models.BigIntegerField(_("amount (cents)"), validators=[validate_amount_cents])
 
     constraint_fields = {
         "budget_line_amount_non_negative": "amount_cents",
@@ -179,12 +185,14 @@ class ContributionScheme(ConstraintErrorsOnFields, models.Model):
     name = models.CharField(_("name"), max_length=160)
     method = models.CharField(_("method"), max_length=16, choices=SchemeMethod.choices)
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
-    valid_from = models.DateField(_("valid from"), validators=[validate_first_of_month])
+    valid_from = models.DateField(
+        _("valid from"), validators=[validate_plausible_date, validate_first_of_month]
+    )
     valid_to = models.DateField(
         _("valid to"),
         null=True,
         blank=True,
-        validators=[validate_last_of_month],
+        validators=[validate_plausible_date, validate_last_of_month],
         help_text=_("The last day it applies; empty while it has no end."),
     )
     status = models.CharField(
@@ -279,7 +287,9 @@ class ChargeRun(ConstraintErrorsOnFields, models.Model):
         on_delete=models.CASCADE,
         related_name="charge_runs",
     )
-    month = models.DateField(_("month"), validators=[validate_first_of_month])
+    month = models.DateField(
+        _("month"), validators=[validate_plausible_date, validate_first_of_month]
+    )
     scheme = models.ForeignKey(
         ContributionScheme,
         verbose_name=_("scheme"),
@@ -333,8 +343,10 @@ class Charge(ConstraintErrorsOnFields, models.Model):
         on_delete=models.PROTECT,
         related_name="charges",
     )
-    month = models.DateField(_("month"), validators=[validate_first_of_month])
-    amount_cents = models.BigIntegerField(_("amount (cents)"))
+    month = models.DateField(
+        _("month"), validators=[validate_plausible_date, validate_first_of_month]
+    )
+    amount_cents = models.BigIntegerField(_("amount (cents)"), validators=[validate_amount_cents])
     scheme = models.ForeignKey(
         ContributionScheme,
         verbose_name=_("scheme"),
@@ -392,8 +404,8 @@ class Payment(ConstraintErrorsOnFields, models.Model):
         on_delete=models.PROTECT,
         related_name="payments",
     )
-    amount_cents = models.BigIntegerField(_("amount (cents)"))
-    paid_on = models.DateField(_("paid on"))
+    amount_cents = models.BigIntegerField(_("amount (cents)"), validators=[validate_amount_cents])
+    paid_on = models.DateField(_("paid on"), validators=[validate_plausible_date])
     reference = models.CharField(_("reference"), max_length=140, blank=True)
     payer_name = models.CharField(_("payer"), max_length=140, blank=True)
     source = models.CharField(

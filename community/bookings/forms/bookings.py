@@ -16,6 +16,7 @@ from django.utils.dates import WEEKDAYS, WEEKDAYS_ABBR
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import MoneyField
+from common.validation import validate_plausible_date
 from community.bookings.models import Recurrence, Space, SpaceKind
 from community.bookings.services.series import MAX_OCCURRENCES, SeriesMode
 from community.bookings.services.spaces import SPACE_EDITABLE
@@ -36,6 +37,7 @@ class LocalDateTimeField(forms.DateTimeField):
     or repeats is refused on the field (Django's ``from_current_timezone``)."""
 
     widget = LocalDateTimeInput
+    default_validators = [validate_plausible_date]
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("input_formats", [LOCAL_INPUT_FORMAT, "%Y-%m-%dT%H:%M:%S"])

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.validation import Conflict, save_validated
+from common.validation import Conflict, save_validated, validate_amount_cents
 from community.money.models import Budget, BudgetCategory, BudgetLine, BudgetStatus, ChargeRun
 from community.money.selectors.ledger import budget_for_month
 from community.money.services.shared import check_month, lock_project
@@ -58,6 +58,11 @@ def budget_set(
             errors[prefix + "amount_cents"] = [_("Give a whole number of cents.")]
         elif amount < 0:
             errors[prefix + "amount_cents"] = [_("An amount cannot be negative.")]
+        else:
+            try:
+                validate_amount_cents(amount)
+            except ValidationError as exc:
+                errors[prefix + "amount_cents"] = exc.messages
     if errors:
         raise ValidationError(errors)
     new_lines = [

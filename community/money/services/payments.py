@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from common.validation import save_validated
+from common.validation import MAX_AMOUNT_CENTS, PLAUSIBLE_YEARS, save_validated
 from community.money.models import Payment, PaymentSource
 from community.money.services.shared import lock_project, project_today
 from members.models import (
@@ -127,15 +127,20 @@ def parse_amount_cents(text: str) -> int:
     ):
         raise ValueError(not_an_amount)
     cents = int("".join(groups)) * 100 + int(decimals.ljust(2, "0") or 0)
+    if cents > MAX_AMOUNT_CENTS:
+        raise ValueError(_("“%(value)s” is too large an amount.") % {"value": text})
     return -cents if sign == "-" else cents
 
 
 def _parse_date(text: str) -> dt.date:
     for pattern in _DATE_FORMATS:
         try:
-            return dt.datetime.strptime(text.strip(), pattern).date()  # noqa: DTZ007 - a date
+            day = dt.datetime.strptime(text.strip(), pattern).date()  # noqa: DTZ007 - a date
         except ValueError:
             continue
+        if day.year not in PLAUSIBLE_YEARS:
+            raise ValueError(_("“%(value)s” is not a plausible date.") % {"value": text})
+        return day
     raise ValueError(
         _("“%(value)s” is not a date (YYYY-MM-DD, DD/MM/YYYY or DD.MM.YYYY).") % {"value": text}
     )
@@ -145,9 +150,11 @@ def _read_text(file: str | bytes | IO) -> str:
     content = file.read() if hasattr(file, "read") else file
     if isinstance(content, bytes):
         try:
-            return content.decode("utf-8-sig")
+            content = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ValidationError({"file": _("The file is not UTF-8 text.")}) from exc
+    if "\x00" in content:  # no text file holds one, and PostgreSQL's text refuses it
+        raise ValidationError({"file": _("The file is not a CSV text file.")})
     return content.removeprefix("\ufeff")
 
 

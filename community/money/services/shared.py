@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.validation import validate_plausible_date
 from members.models import HousingProject
 
 
@@ -26,6 +27,10 @@ def lock_project(project: HousingProject) -> HousingProject:
 def check_month(month: dt.date, field_name: str = "month") -> None:
     if not isinstance(month, dt.date) or month.day != 1:
         raise ValidationError({field_name: _("Give the first day of a month.")})
+    try:
+        validate_plausible_date(month)
+    except ValidationError as exc:
+        raise ValidationError({field_name: exc.messages}) from exc
 
 
 def project_today(project: HousingProject) -> dt.date:
