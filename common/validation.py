@@ -29,6 +29,22 @@ def validate_plausible_date(value: dt.date) -> None:
         )
 
 
+# Characters that reorder the text around them (U+202E turns "fdp.exe" into "exe.pdf"): a name
+# holding one can impersonate another in every list, e-mail and export it appears in.
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def validate_no_bidi_controls(value: str) -> None:
+    """Refuses a name with an invisible character that changes the direction of text."""
+    if BIDI_CONTROLS.intersection(value):
+        raise ValidationError(
+            _("Remove the invisible characters that change the direction of the text."),
+            code="bidi_control",
+        )
+
+
 def validate_amount_cents(value: int) -> None:
     """Refuses an amount no project could mean (see ``MAX_AMOUNT_CENTS``)."""
     if abs(value) > MAX_AMOUNT_CENTS:

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import DateInput, MoneyField
+from common.validation import validate_no_bidi_controls
 from members.models import Household, Resident
 
 
@@ -111,8 +112,15 @@ class InvitationAcceptForm(forms.Form):
     """What accepting needs: an account (unless signed in) and a birth year (unless the manager
     already recorded the resident)."""
 
-    first_name = forms.CharField(label=_("First name"), max_length=80)
-    last_name = forms.CharField(label=_("Last name"), max_length=80, required=False)
+    first_name = forms.CharField(
+        label=_("First name"), max_length=80, validators=[validate_no_bidi_controls]
+    )
+    last_name = forms.CharField(
+        label=_("Last name"),
+        max_length=80,
+        required=False,
+        validators=[validate_no_bidi_controls],
+    )
     birth_year = forms.IntegerField(label=_("Birth year"), min_value=1900)
     password = forms.CharField(
         label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})

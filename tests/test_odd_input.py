@@ -12,6 +12,7 @@ from django.test import Client
 from community.bookings.models import Booking, SpaceClosure, WaitlistEntry
 from community.money.models import Budget, Payment
 from community.money.services.charges import charges_run
+from members.models import Household, Resident
 from tests.community.factories import SpaceFactory, adopted_scheme, open_daily, set_budget
 from tests.conftest import api_client_for
 
@@ -199,3 +200,36 @@ def test_a_charge_run_is_read_and_a_20_digit_id_is_unknown(side_a):
     page.force_login(side_a.manager)
     for path in (f"/projects/{huge}/charges/", f"/projects/{side_a.project.pk}/charges/{huge}/1/"):
         assert page.get(path).status_code == 404, path
+
+
+RIGHT_TO_LEFT_OVERRIDE = "\u202e"
+
+
+def test_a_name_that_turns_text_around_is_refused_on_its_field(side_a):
+    manager = quiet(api_client_for(side_a.manager))
+    households, residents = Household.objects.count(), Resident.objects.count()
+    cases = [
+        (
+            "/api/v1/residents/",
+            {
+                "household": side_a.household.pk,
+                "first_name": f"Ana{RIGHT_TO_LEFT_OVERRIDE}lirbA",
+                "birth_year": 1980,
+            },
+            "first_name",
+        ),
+        (
+            "/api/v1/households/",
+            {
+                "project": side_a.project.pk,
+                "unit_label": f"9{RIGHT_TO_LEFT_OVERRIDE}Z",
+                "move_in": "2024-01-01",
+            },
+            "unit_label",
+        ),
+    ]
+    for path, body, field in cases:
+        answer = manager.post(path, body, format="json")
+        assert answer.status_code == 400, answer.content
+        assert "direction of the text" in answer.json()[field][0]
+    assert (Household.objects.count(), Resident.objects.count()) == (households, residents)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.tokens import new_feed_token
-from common.validation import ConstraintErrorsOnFields
+from common.validation import ConstraintErrorsOnFields, validate_no_bidi_controls
 from members.models import HousingProject
 
 MINUTES_PER_DAY = 24 * 60
@@ -48,7 +48,7 @@ class Space(ConstraintErrorsOnFields, models.Model):
         on_delete=models.CASCADE,
         related_name="spaces",
     )
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, validators=[validate_no_bidi_controls])
     kind = models.CharField(_("kind"), max_length=16, choices=SpaceKind.choices)
     description = models.TextField(_("description"), blank=True)
     capacity = models.PositiveIntegerField(_("capacity (people)"), default=10)

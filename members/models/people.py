@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.tokens import new_feed_token
-from common.validation import ConstraintErrorsOnFields
+from common.validation import ConstraintErrorsOnFields, validate_no_bidi_controls
 from members.models.places import City, HousingProject
 
 EARLIEST_BIRTH_YEAR = 1900
@@ -89,7 +89,7 @@ class Household(ConstraintErrorsOnFields, models.Model):
         on_delete=models.PROTECT,
         related_name="households",
     )
-    unit_label = models.CharField(_("unit"), max_length=40)
+    unit_label = models.CharField(_("unit"), max_length=40, validators=[validate_no_bidi_controls])
     unit_area_m2 = models.DecimalField(
         _("unit size (m²)"),
         max_digits=7,
@@ -170,8 +170,12 @@ class Resident(ConstraintErrorsOnFields, models.Model):
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="residents"
     )
-    first_name = models.CharField(_("first name"), max_length=80)
-    last_name = models.CharField(_("last name"), max_length=80, blank=True)
+    first_name = models.CharField(
+        _("first name"), max_length=80, validators=[validate_no_bidi_controls]
+    )
+    last_name = models.CharField(
+        _("last name"), max_length=80, blank=True, validators=[validate_no_bidi_controls]
+    )
     birth_year = models.PositiveSmallIntegerField(
         _("birth year"),
         validators=[MinValueValidator(EARLIEST_BIRTH_YEAR), MaxValueValidator(9999)],

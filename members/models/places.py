@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from common.disclosure import DEFAULT_K, MIN_K
-from common.validation import ConstraintErrorsOnFields
+from common.validation import ConstraintErrorsOnFields, validate_no_bidi_controls
 
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())
 
@@ -28,7 +28,7 @@ def validate_time_zone(value: str) -> None:
 
 
 class City(ConstraintErrorsOnFields, models.Model):
-    name = models.CharField(_("name"), max_length=120)
+    name = models.CharField(_("name"), max_length=120, validators=[validate_no_bidi_controls])
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     country_code = models.CharField(
         _("country code"),
@@ -121,7 +121,7 @@ class HousingProject(ConstraintErrorsOnFields, models.Model):
     city = models.ForeignKey(
         City, verbose_name=_("city"), on_delete=models.PROTECT, related_name="projects"
     )
-    name = models.CharField(_("name"), max_length=160)
+    name = models.CharField(_("name"), max_length=160, validators=[validate_no_bidi_controls])
     slug = models.SlugField(_("slug"), max_length=80)
     kind = models.CharField(_("kind"), max_length=32, choices=ProjectKind.choices)
     address = models.CharField(_("address"), max_length=255, blank=True)
