@@ -44,8 +44,8 @@ class TokenApi(APIView):
 
 
 class RoleOutput(serializers.ModelSerializer):
-    project_name = serializers.CharField(source="project.name", default=None)
-    city_name = serializers.CharField(source="city.name", default=None)
+    project_name = serializers.CharField(source="project.name", default=None, allow_null=True)
+    city_name = serializers.CharField(source="city.name", default=None, allow_null=True)
 
     class Meta:
         model = Role

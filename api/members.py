@@ -133,8 +133,10 @@ class ResidentViewSet(ServiceViewSet):
 
 class IncomeDeclarationSerializer(serializers.ModelSerializer):
     currency = serializers.CharField(source="household.project.city.currency", read_only=True)
+    # Every status is read; a declaration states only none or submitted, as verifying is a
+    # manager's separate action (``verify``).
     evidence_status = serializers.ChoiceField(
-        choices=[EvidenceStatus.NONE, EvidenceStatus.SUBMITTED], default=EvidenceStatus.NONE
+        choices=EvidenceStatus.choices, default=EvidenceStatus.NONE
     )
 
     class Meta:
@@ -162,10 +164,12 @@ class IncomeDeclarationSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         restrict_related(self, household=selectors.household_list_for_user)
 
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["evidence_status"] = instance.evidence_status
-        return data
+    def validate_evidence_status(self, value: str) -> str:
+        if value not in (EvidenceStatus.NONE, EvidenceStatus.SUBMITTED):
+            raise serializers.ValidationError(
+                _("A declaration is sent without evidence or with evidence submitted.")
+            )
+        return value
 
 
 class IncomeVerificationSerializer(serializers.Serializer):

@@ -26,6 +26,7 @@ from api.governance.base import (
 )
 from governance.models import (
     AgendaItem,
+    ConsentPhase,
     Decision,
     DecisionClass,
     Meeting,
@@ -56,6 +57,10 @@ class ProposalSerializer(serializers.ModelSerializer):
     )
     decision = serializers.SerializerMethodField()
     outcome_text = serializers.SerializerMethodField()
+    # Blank outside a consent round: said so in the schema (its BlankEnum) too.
+    consent_phase = serializers.ChoiceField(
+        choices=ConsentPhase.choices, allow_blank=True, read_only=True
+    )
 
     class Meta:
         model = Proposal
