@@ -210,22 +210,26 @@ def test_a_resident_cancels_a_booking_and_finds_it_with_the_past(journey, reside
 # --- c. Voting, by each method ---------------------------------------------------------------
 
 
-def cast(page, method: str, language: str) -> str:
-    """Fill in the ballot as a person would; returns the choice the page should then show."""
+def cast(page, method: str, language: str) -> list[str]:
+    """Fill in the ballot as a person would; returns the choices the recorded vote then names,
+    in their order."""
     with translation.override(language):
-        if method == VotingMethod.YES_NO:
-            page.get_by_role("radio", name=str(CHOICE_LABELS["yes"])).check()
-            return str(CHOICE_LABELS["yes"])
-        if method == VotingMethod.CONSENT:
-            page.get_by_role("radio", name=str(CHOICE_LABELS["consent"])).check()
-            return str(CHOICE_LABELS["consent"])
+        if method in (VotingMethod.YES_NO, VotingMethod.CONSENT):
+            label = str(CHOICE_LABELS["yes" if method == VotingMethod.YES_NO else "consent"])
+            page.get_by_role("radio", name=label).check()
+            return [label]
     if method == VotingMethod.APPROVAL:
         page.get_by_role("checkbox", name=OPTIONS[0]).check()
         page.get_by_role("checkbox", name=OPTIONS[2]).check()
-        return OPTIONS[0]
+        return [OPTIONS[0], OPTIONS[2]]
     for option, rank in zip(OPTIONS, ("2", "1", "3"), strict=True):
         page.get_by_label(option, exact=True).select_option(rank)
-    return OPTIONS[1]
+    return [OPTIONS[1], OPTIONS[0], OPTIONS[2]]
+
+
+def assert_names_in_order(text: str, names: list[str]) -> None:
+    places = [text.find(name) for name in names]
+    assert -1 not in places and places == sorted(places), (names, text)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -247,13 +251,12 @@ def test_a_resident_votes_by_each_method_and_sees_the_vote_recorded(
     assert page.get_by_role("heading", level=1).inner_text().strip().endswith(proposal.title)
     trip.step("ballot")
 
-    shown = cast(page, method, language)
+    chosen = cast(page, method, language)
     trip.step("filled")
     page.get_by_role("button", name=button).click()
-    page.wait_for_load_state()
     assert vote_in in trip.status()
-    ballot = page.locator("section.ballot")
-    assert shown in ballot.inner_text(), ballot.inner_text()
+    # The ballot's own line says what was recorded, the choices in the order given.
+    assert_names_in_order(page.locator("section.ballot > p").first.inner_text(), chosen)
     assert proposal.participations.count() == 1
     trip.step("recorded")
 
@@ -296,3 +299,124 @@ def test_a_resident_declares_income_and_sees_it_saved(journey, resident, languag
     trip.open(f"/households/{household.pk}/income/")
     assert re.search(amount, page.locator("section.card dl").inner_text())
     trip.step("declarations")
+
+
+# --- The keyboard alone ----------------------------------------------------------------------
+
+# Where the keyboard is: the element, and whether it shows that it has the focus (WCAG 2.4.7).
+FOCUS = """() => {
+  const element = document.activeElement;
+  const style = getComputedStyle(element);
+  return {
+    tag: element.tagName.toLowerCase(),
+    text: (element.innerText || element.value || '').trim().slice(0, 60),
+    visible: element.matches(':focus-visible')
+      && style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+  };
+}"""
+BOOK_BUTTON = "element.matches('#booking-panel form .actions button[type=submit]')"
+
+
+def tab_to(page, wanted: str, *, limit: int = 60, key: str = "Tab") -> int:
+    """Press Tab until the focused ``element`` meets the JavaScript condition ``wanted``;
+    how many presses it took. The element reached must show its focus."""
+    test = f"() => {{ const element = document.activeElement; return Boolean({wanted}); }}"
+    for presses in range(1, limit + 1):
+        page.keyboard.press(key)
+        if page.evaluate(test):
+            focus = page.evaluate(FOCUS)
+            assert focus["visible"], f"{focus['tag']} {focus['text']!r} shows no focus"
+            return presses
+    raise AssertionError(f"{wanted} not reached in {limit} presses of {key}")
+
+
+def test_a_chosen_slot_is_at_most_four_tab_presses_from_book(browser, live_server, resident):
+    """The form's heading takes the focus; the chosen slot's time and the optional fields wait
+    behind disclosures, so "Book" comes within four presses of Tab."""
+    day = in_days(2).isoformat()
+    context = signed_in_context(browser, live_server.url, resident.user, width=NARROW)
+    page = context.new_page()
+    try:
+        page.goto(
+            f"{live_server.url}/spaces/{resident.space.pk}/book/?start={day}T10:00&end={day}T11:00"
+        )
+        page.wait_for_function("document.activeElement.id === 'booking-form-heading'")
+        presses = tab_to(page, BOOK_BUTTON, limit=10)
+        screenshot(page, "tab-stops-to-book", folder="book-by-keyboard")
+        assert presses <= 4, presses
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_resident_books_with_the_keyboard_alone(journey, resident, language):
+    space, day = resident.space, in_days(2)
+    trip = journey("book-by-keyboard", language)
+    page = trip.page
+    trip.open(f"/spaces/{space.pk}/?week={day.isoformat()}")
+    trip.step("week")
+
+    # The week's first free hour of that day, then Enter: the form opens beside the week.
+    tab_to(page, f"element.matches('a.slot-button[href*=\"start={day.isoformat()}T08\"]')")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.activeElement.id === 'booking-form-heading'")
+    trip.step("form")
+
+    assert tab_to(page, BOOK_BUTTON, limit=10) <= 4
+    trip.step("book-focused")
+    page.keyboard.press("Enter")
+    assert space.name in trip.status()
+    booking = Booking.objects.get(household=resident.household)
+    assert booking.start.astimezone(timezone.get_fixed_timezone(60)).hour == 8
+    trip.step("booked")
+
+    with translation.override(language):
+        mine = _("My bookings")
+    tab_to(page, f"element.tagName === 'A' && element.innerText.trim() === {mine!r}")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("/bookings/mine/"))
+    assert space.name in page.locator(f"#booking-{booking.pk}").inner_text()
+    trip.step("my-bookings")
+
+
+def vote_by_keyboard(page, method: str) -> None:
+    """Reach each choice with Tab, and choose it with Space or by typing its rank."""
+    if method in (VotingMethod.YES_NO, VotingMethod.CONSENT):
+        first = "yes" if method == VotingMethod.YES_NO else "consent"
+        tab_to(page, f"element.type === 'radio' && element.value === {first!r}")
+        page.keyboard.press("Space")
+        assert page.evaluate("document.activeElement.checked")
+    elif method == VotingMethod.APPROVAL:
+        for option in (OPTIONS[0], OPTIONS[2]):
+            tab_to(page, f"element.type === 'checkbox' && element.value === {option!r}")
+            page.keyboard.press("Space")
+            assert page.evaluate("document.activeElement.checked")
+    else:
+        for index, rank in enumerate(("2", "1", "3")):
+            tab_to(page, f"element.tagName === 'SELECT' && element.name === 'own-rank_{index}'")
+            page.keyboard.type(rank)
+            assert page.evaluate("document.activeElement.value") == rank
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("method", list(VotingMethod))
+def test_a_resident_votes_with_the_keyboard_alone(journey, resident, language, method):
+    options = OPTIONS if method in (VotingMethod.APPROVAL, VotingMethod.RANKED) else ()
+    proposal = open_proposal(project=resident.project, method=method, options=options)
+    if method == VotingMethod.CONSENT:
+        consent_phase_advance(proposal=consent_phase_advance(proposal=proposal))
+    trip = journey(f"vote-by-keyboard-{method}", language)
+    page = trip.page
+    with translation.override(language):
+        button = _("Give my position") if method == VotingMethod.CONSENT else _("Cast my ballot")
+        vote_in = _("Your vote is in.")
+    trip.open(f"/proposals/{proposal.pk}/")
+    trip.step("ballot")
+
+    vote_by_keyboard(page, method)
+    tab_to(page, f"element.tagName === 'BUTTON' && element.innerText.trim() === {button!r}")
+    trip.step("cast-focused")
+    page.keyboard.press("Enter")
+    assert vote_in in trip.status()
+    assert proposal.participations.count() == 1
+    trip.step("recorded")
