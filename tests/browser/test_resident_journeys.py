@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import formats, timezone, translation
@@ -247,8 +248,12 @@ def test_a_resident_votes_by_each_method_and_sees_the_vote_recorded(
     with translation.override(language):
         button = _("Give my position") if method == VotingMethod.CONSENT else _("Cast my ballot")
         vote_in = _("Your vote is in.")
+    with translation.override(language), timezone.override(ZoneInfo("Europe/Madrid")):
+        closes = formats.date_format(timezone.localtime(proposal.closes_at), "DATETIME_FORMAT")
     trip.open(f"/proposals/{proposal.pk}/")
     assert page.get_by_role("heading", level=1).inner_text().strip().endswith(proposal.title)
+    # When the vote closes, the language's way: "9 décembre 2026 20:15", "Dec. 9, 2026, 8:15 p.m."
+    assert closes in page.locator("main").inner_text(), closes
     trip.step("ballot")
 
     chosen = cast(page, method, language)
