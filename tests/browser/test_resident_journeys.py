@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import formats, timezone, translation
@@ -29,7 +28,7 @@ from tests.browser.conftest import (
     screenshot,
     signed_in_context,
 )
-from tests.community.factories import BookingFactory, SpaceFactory, open_daily
+from tests.community.factories import BookingFactory, SpaceFactory, local, open_daily, zone_of
 from tests.factories import CityFactory, HouseholdFactory, ProjectFactory, make_resident_user
 from tests.governance.factories import open_proposal
 
@@ -169,9 +168,8 @@ def test_a_resident_books_a_free_slot_and_finds_it_in_my_bookings(journey, resid
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_resident_cancels_a_booking_and_finds_it_with_the_past(journey, resident, language):
-    start = timezone.make_aware(
-        dt.datetime.combine(in_days(3), dt.time(10)), timezone.get_fixed_timezone(60)
-    )
+    day = in_days(3)
+    start = local(resident.space, day.year, day.month, day.day, 10)
     booking = BookingFactory(
         space=resident.space, household=resident.household, start=start, fee_cents=250
     )
@@ -248,7 +246,7 @@ def test_a_resident_votes_by_each_method_and_sees_the_vote_recorded(
     with translation.override(language):
         button = _("Give my position") if method == VotingMethod.CONSENT else _("Cast my ballot")
         vote_in = _("Your vote is in.")
-    with translation.override(language), timezone.override(ZoneInfo("Europe/Madrid")):
+    with translation.override(language), timezone.override(zone_of(resident.space)):
         closes = formats.date_format(timezone.localtime(proposal.closes_at), "DATETIME_FORMAT")
     trip.open(f"/proposals/{proposal.pk}/")
     assert page.get_by_role("heading", level=1).inner_text().strip().endswith(proposal.title)
@@ -372,7 +370,7 @@ def test_a_resident_books_with_the_keyboard_alone(journey, resident, language):
     page.keyboard.press("Enter")
     assert space.name in trip.status()
     booking = Booking.objects.get(household=resident.household)
-    assert booking.start.astimezone(timezone.get_fixed_timezone(60)).hour == 8
+    assert booking.start.astimezone(zone_of(space)).hour == 8
     trip.step("booked")
 
     with translation.override(language):
