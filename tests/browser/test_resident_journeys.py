@@ -347,6 +347,13 @@ def test_a_chosen_slot_is_at_most_four_tab_presses_from_book(browser, live_serve
         presses = tab_to(page, BOOK_BUTTON, limit=10)
         screenshot(page, "tab-stops-to-book", folder="book-by-keyboard")
         assert presses <= 4, presses
+
+        # The times are one Enter away: back to "Change time", open it, and the start is next.
+        tab_to(page, "element.matches('.change-time > summary')", limit=10, key="Shift+Tab")
+        page.keyboard.press("Enter")
+        assert page.locator("details.change-time").evaluate("details => details.open")
+        tab_to(page, "element.name === 'start'", limit=1)
+        screenshot(page, "change-time-open", folder="book-by-keyboard")
     finally:
         context.close()
 
