@@ -402,6 +402,71 @@ def test_booking_from_the_week_view_through_the_form(resident_client, side_a, sp
     assert "Your booking" in followed
 
 
+def disclosure(page: str, name: str) -> tuple[str, str] | None:
+    """The opening tag and the content of the form's ``<details class="name">``, if any."""
+    found = re.search(rf'(<details class="{name}"[^>]*>)(.*?)</details>', page, re.DOTALL)
+    return (found.group(1), found.group(2)) if found else None
+
+
+def test_a_chosen_slot_is_a_sentence_with_its_times_and_options_behind_disclosures(
+    resident_client, space, monday
+):
+    """A few keystrokes to "Book": the times and the optional fields are there, filled in and
+    sent with the form, but folded away until asked for."""
+    page = html(
+        resident_client.get(f"/spaces/{space.pk}/book/?start={monday}T10:00&end={monday}T11:00")
+    )
+
+    weekday = monday.strftime("%A")
+    assert re.search(rf'<p class="chosen-slot"><strong>{weekday} [^<]+, 10 a\.m\.–11 a\.m\.<', page)
+    opening, times = disclosure(page, "change-time")
+    assert opening == '<details class="change-time">'  # closed
+    assert f'value="{monday}T10:00"' in times and f'value="{monday}T11:00"' in times
+    opening, options = disclosure(page, "more-options")
+    assert opening == '<details class="more-options">'
+    assert 'name="note"' in options and 'name="recurrence"' in options
+    # Between the heading and "Book": the time's disclosure, the people, the options.
+    form = page[page.index('id="booking-form-heading"') : page.rindex(">Book</button>")]
+    assert 'name="attendees"' in form and "</details>" in form
+
+
+def test_without_a_chosen_slot_the_times_are_asked_first(resident_client, space):
+    page = html(resident_client.get(f"/spaces/{space.pk}/book/"))
+
+    assert "chosen-slot" not in page and disclosure(page, "change-time") is None
+    assert 'name="start"' in page and 'name="end"' in page
+
+
+def test_a_refused_time_is_shown_open_with_its_error_not_as_a_sentence(
+    resident_client, space, monday
+):
+    page = html(
+        resident_client.post(
+            f"/spaces/{space.pk}/book/",
+            booking_data(space, at(space, monday, 10), at(space, monday, 21)),
+        )
+    )
+
+    assert "chosen-slot" not in page and disclosure(page, "change-time") is None
+    assert field_errors(page, "end")
+    assert re.search(r'<input[^>]*name="end"[^>]*aria-invalid="true"', page)
+
+
+def test_a_refused_option_opens_the_options_and_keeps_the_chosen_slot(
+    resident_client, space, monday
+):
+    page = html(
+        resident_client.post(
+            f"/spaces/{space.pk}/book/", {**series(space, monday, "free_only"), "occurrences": ""}
+        )
+    )
+
+    assert '<p class="chosen-slot">' in page
+    assert disclosure(page, "change-time")[0] == '<details class="change-time">'
+    assert disclosure(page, "more-options")[0] == '<details class="more-options" open>'
+    assert field_errors(page, "occurrences") == ["This field is required."]
+
+
 def test_booking_without_javascript_redirects_to_the_week(resident_client, space, monday):
     response = resident_client.post(
         f"/spaces/{space.pk}/book/",

@@ -101,6 +101,23 @@ class BookingForm(forms.Form):
         self.fields["end"].widget.attrs.update(step=step)
         self.fields["attendees"].widget.attrs.update(max=space.capacity)
 
+    def chosen_slot(self) -> tuple[dt.datetime, dt.datetime] | None:
+        """The slot asked for, when its start and end are both valid and in order: given in
+        the link to the form, or sent back without an error on either."""
+        if self.is_bound:
+            if self.errors.get("start") or self.errors.get("end"):
+                return None
+            start, end = self.cleaned_data.get("start"), self.cleaned_data.get("end")
+        else:
+            try:
+                start = self.fields["start"].clean(self.initial.get("start"))
+                end = self.fields["end"].clean(self.initial.get("end"))
+            except forms.ValidationError:
+                return None
+        if start is None or end is None or end <= start:
+            return None
+        return start, end
+
     @property
     def is_series(self) -> bool:
         return bool(self.cleaned_data.get("recurrence"))

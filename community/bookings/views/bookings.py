@@ -59,8 +59,12 @@ PAST_BOOKINGS_SHOWN = 20
 
 
 def _when(booking: Booking, zone: ZoneInfo) -> str:
+    return _period_text(booking.start, booking.end, zone)
+
+
+def _period_text(start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> str:
     """ "Monday 17 November 2025, 19:00–21:00" in the active language, on the space's clock."""
-    start, end = booking.start.astimezone(zone), booking.end.astimezone(zone)
+    start, end = start.astimezone(zone), end.astimezone(zone)
     until = formats.time_format(end, "TIME_FORMAT")
     if end.date() != start.date():
         until = f"{formats.date_format(end, 'DATE_FORMAT')} {until}"
@@ -94,7 +98,12 @@ def _next_free_choices(
 
 
 def _render_booking_form(request: HttpRequest, space: Space, context: dict) -> HttpResponse:
+    """The booking panel, alone for htmx or in its page. A chosen slot is shown as a sentence,
+    its times behind "Change time", so that the person reaches "Book" in a few keystrokes."""
     context = {"space": space, "project": space.project, **context}
+    slot = context["form"].chosen_slot()
+    if slot is not None:
+        context["chosen"] = _period_text(*slot, project_time_zone(space.project))
     if request.htmx:
         return render(request, "community/bookings/_booking_panel.html", context)
     return render(request, "community/bookings/booking_form.html", context)
