@@ -174,6 +174,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- Client addresses --------------------------------------------------------------------
+# How many proxies in front of the app add themselves to X-Forwarded-For (a load balancer: 1).
+# The sign-in limits count per client address; an address the client wrote itself is not read.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXIES
+
 # --- REST API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -190,8 +196,16 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    # Only the token endpoint is throttled (AnonRateThrottle): its rate is the one set.
-    "DEFAULT_THROTTLE_RATES": {"anon": "100/hour"},
+    # Signed-in clients, per user; the token endpoint, per client address (anon) and per
+    # account (sign_in_account). Addresses are read behind TRUSTED_PROXIES proxies only: with
+    # none, a forged X-Forwarded-For is ignored.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_SIGN_IN_RATE_PER_ADDRESS", default="100/hour"),
+        "sign_in_account": env("API_SIGN_IN_RATE_PER_ACCOUNT", default="10/hour"),
+        "user": env("API_RATE_PER_USER", default="5000/hour"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "NETCO Commons API",

@@ -1,0 +1,91 @@
+"""Every door that takes a password counts the guesses: the API's token sign-in per client
+address and per account (a forged X-Forwarded-For changes neither), the admin's sign-in through
+the site's rate-limited one; and signed-in API clients have a rate too."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
+
+from tests.conftest import api_client_for
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "/api/v1/auth/token/"
+PASSWORD = "correct horse battery"  # UserFactory's
+
+
+@pytest.fixture
+def rates(monkeypatch):
+    """Small limits, so that a test reaches them in a few requests (each throttle reads its rate
+    from this dict when it is made, once per request)."""
+
+    def set_rates(**rates: str) -> None:
+        for scope, rate in rates.items():
+            monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, rate)
+
+    return set_rates
+
+
+def test_guesses_at_one_account_are_limited_from_any_address(rates):
+    rates(sign_in_account="3/hour", anon="1000/hour")
+    user = UserFactory()
+    client = APIClient()
+    answers = [
+        client.post(
+            TOKEN,
+            {"email": user.email.upper(), "password": f"guess {n}"},
+            REMOTE_ADDR=f"10.0.0.{n}",
+        ).status_code
+        for n in range(3)
+    ]
+    assert answers == [400, 400, 400]
+    refused = client.post(
+        TOKEN, {"email": user.email, "password": PASSWORD}, REMOTE_ADDR="10.9.9.9"
+    )
+    assert refused.status_code == 429
+    assert "Retry-After" in refused
+    other = UserFactory()
+    assert client.post(TOKEN, {"email": other.email, "password": PASSWORD}).status_code == 200
+
+
+def test_a_forged_forwarded_for_does_not_reset_the_address_limit(rates):
+    rates(anon="3/hour", sign_in_account="1000/hour")
+    client = APIClient()
+    answers = [
+        client.post(
+            TOKEN,
+            {"email": f"someone{n}@example.org", "password": "guess"},
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        ).status_code
+        for n in range(4)
+    ]
+    assert answers == [400, 400, 400, 429]
+
+
+def test_signed_in_api_clients_are_limited(rates, side_a):
+    rates(user="3/hour")
+    client = api_client_for(side_a.resident_user)
+    answers = [client.get("/api/v1/me/").status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    # Limits are per user: a neighbour is not slowed down by another's use.
+    assert api_client_for(side_a.manager).get("/api/v1/me/").status_code == 200
+
+
+def test_the_admin_sign_in_is_the_sites_rate_limited_one(side_a):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client = Client()
+    form = client.get("/admin/login/")
+    assert form.status_code == 302
+    assert form["Location"].startswith("/accounts/login/?next=")
+    guess = client.post("/admin/login/", {"username": admin.email, "password": "guess"})
+    assert guess.status_code == 302  # the admin's own form takes no password at all
+    assert "_auth_user_id" not in client.session
+    client.force_login(admin)
+    assert client.get("/admin/").status_code == 200
+    resident = Client()
+    resident.force_login(side_a.resident_user)
+    assert resident.get("/admin/login/").status_code == 403
