@@ -7,24 +7,11 @@ from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
+from api.throttling import AnonRateThrottle, SignInAccountThrottle
 from members.models import Role
 from members.selectors import role_list_for_user
-
-
-class SignInAccountThrottle(SimpleRateThrottle):
-    """Password guesses at one account, from any number of addresses (rate ``sign_in_account``).
-    The address limit (``anon``) stops one client guessing at many accounts."""
-
-    scope = "sign_in_account"
-
-    def get_cache_key(self, request, view) -> str | None:
-        email = request.data.get("email") if hasattr(request.data, "get") else None
-        if not isinstance(email, str) or not email.strip():
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": email.strip().lower()}
 
 
 class TokenApi(APIView):

@@ -199,7 +199,7 @@ REST_FRAMEWORK = {
     # Signed-in clients, per user; the token endpoint, per client address (anon) and per
     # account (sign_in_account). Addresses are read behind TRUSTED_PROXIES proxies only: with
     # none, a forged X-Forwarded-For is ignored.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_SIGN_IN_RATE_PER_ADDRESS", default="100/hour"),
         "sign_in_account": env("API_SIGN_IN_RATE_PER_ACCOUNT", default="10/hour"),
