@@ -7,9 +7,10 @@ from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from api.throttling import AnonRateThrottle, SignInAccountThrottle
+from api.throttling import SignInAccountThrottle
 from members.models import Role
 from members.selectors import role_list_for_user
 

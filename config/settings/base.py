@@ -108,9 +108,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "common.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}}
 
 # --- Accounts ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
@@ -199,7 +197,7 @@ REST_FRAMEWORK = {
     # Signed-in clients, per user; the token endpoint, per client address (anon) and per
     # account (sign_in_account). Addresses are read behind TRUSTED_PROXIES proxies only: with
     # none, a forged X-Forwarded-For is ignored.
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_SIGN_IN_RATE_PER_ADDRESS", default="100/hour"),
         "sign_in_account": env("API_SIGN_IN_RATE_PER_ACCOUNT", default="10/hour"),

@@ -25,9 +25,7 @@ def _redis_url_of_this_worker(url: str) -> str:
 
 
 REDIS_URL = _redis_url_of_this_worker(env("REDIS_URL", default="redis://127.0.0.1:6379/0"))
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-}
+CACHES = {"default": {"BACKEND": "common.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}}
 CELERY_BROKER_URL = REDIS_URL
 # Tests queue tasks through the broker only where a worker is started for them.
 CELERY_TASK_ALWAYS_EAGER = True
