@@ -4,13 +4,13 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from api.throttling import SignInAccountThrottle
+from api.tokens import token_expires_at, token_issue, token_list_for_user, tokens_revoke
 from members.models import Role
 from members.selectors import role_list_for_user
 
@@ -28,6 +28,7 @@ class TokenApi(APIView):
 
     class TokenOutput(serializers.Serializer):
         token = serializers.CharField()
+        expires_at = serializers.DateTimeField()
 
     @extend_schema(request=Input, responses=TokenOutput)
     def post(self, request):
@@ -40,8 +41,36 @@ class TokenApi(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Unable to sign in with these credentials.")]}
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response(self.TokenOutput({"token": token.key}).data)
+        token = token_issue(user=user)
+        return Response(self.TokenOutput(token_output(token)).data)
+
+
+def token_output(token) -> dict:
+    return {"token": token.key, "expires_at": token_expires_at(token)}
+
+
+class TokensApi(APIView):
+    """The signed-in user's API tokens: when each was issued and expires (not the secret), and
+    revoking them all (signing out every client that holds one)."""
+
+    class TokenInfo(serializers.Serializer):
+        created = serializers.DateTimeField()
+        expires_at = serializers.DateTimeField()
+        ends_with = serializers.CharField(help_text=_("The token's last four characters."))
+
+    @extend_schema(responses=TokenInfo(many=True))
+    def get(self, request):
+        tokens = token_list_for_user(user=request.user)
+        rows = [
+            {"created": t.created, "expires_at": token_expires_at(t), "ends_with": t.key[-4:]}
+            for t in tokens
+        ]
+        return Response(self.TokenInfo(rows, many=True).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        tokens_revoke(user=request.user)
+        return Response(status=204)
 
 
 class RoleOutput(serializers.ModelSerializer):

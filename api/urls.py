@@ -6,7 +6,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api.accounts import MeApi, TokenApi
+from api.accounts import MeApi, TokenApi, TokensApi
 from api.bookings.bookings import BookingViewSet
 from api.bookings.handover import (
     BookingCancelAwayApi,
@@ -62,6 +62,7 @@ router.register("pilot-goals", PilotGoalViewSet, basename="pilot-goal")
 
 urlpatterns = [
     path("auth/token/", TokenApi.as_view(), name="api-token"),
+    path("auth/tokens/", TokensApi.as_view(), name="api-tokens"),
     path("me/", MeApi.as_view(), name="api-me"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -4,6 +4,7 @@ With nothing set, the app runs on SQLite with Celery in eager mode and the conso
 backend. ``DATABASE_URL`` and ``REDIS_URL`` switch to PostgreSQL and Redis.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -179,9 +180,10 @@ TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXIES
 
 # --- REST API ----------------------------------------------------------------------------
+API_TOKEN_LIFETIME = dt.timedelta(days=env.int("API_TOKEN_LIFETIME_DAYS", default=30))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
