@@ -8,7 +8,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_WORKERS ?= 2
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo install install-dev messages test lint services
+.PHONY: demo install install-dev messages test lint services lock audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,16 @@ messages: install-dev
 	for lang in en es ca fr de it nl sl hr nb ro hu el; do \
 	  $(BIN)/python manage.py makemessages --locale $$lang --ignore '.venv/*' --ignore 'tests/*' --ignore 'node_modules/*' --no-obsolete; \
 	done
+
+# The runtime dependencies as a fresh install resolves them, pinned in requirements.lock.
+lock: $(BIN)/python
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv && .lock-venv/bin/pip install --quiet .
+	{ sed -n '1,2p' requirements.lock; .lock-venv/bin/pip freeze --exclude-editable | grep -v '^netco'; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock && rm -rf .lock-venv
+
+# Known vulnerabilities in the pinned dependencies (pip-audit, PyPI's advisory database). A
+# dependency that could not be checked (the database unreachable) fails the target too.
+audit: install-dev
+	@$(BIN)/pip-audit --requirement requirements.lock --no-deps --disable-pip --strict \
+	  --progress-spinner off \
+	  || { echo "audit NOT passed: a vulnerability was found, or the advisory database could not be reached"; exit 1; }
