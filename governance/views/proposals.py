@@ -298,15 +298,20 @@ def _consent_context(
             objections=standing_objection_list(proposal=proposal),
             initial={"text": proposal.text},
         )
+    entry_form = (
+        (bound.get("entry") or RoundEntryForm(prefix="entry"))
+        if in_round and state.in_electorate
+        else None
+    )
     return {
+        # in the page's order, for the round's summary of errors
+        "forms": [*answer_forms.values(), entry_form, amendment_form],
         "entries": [
             {"entry": e, "mine": e.voter_id == my_voter, "answer_form": answer_forms.get(e.pk)}
             for e in entries
         ],
         "objections": [{"objection": o, "mine": o.voter_id == my_voter} for o in objections],
-        "entry_form": (bound.get("entry") or RoundEntryForm(prefix="entry"))
-        if in_round and state.in_electorate
-        else None,
+        "entry_form": entry_form,
         "amendment_form": amendment_form,
         "can_advance": can_manage
         and is_open
