@@ -579,6 +579,8 @@ class RetireForm(forms.Form):
         required=False,
         help_text=_("Empty: the last month charged under it (or never in force, if none)."),
     )
+    # Set by the confirmation the page asks for, once it has said what retiring means.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_valid_to(self) -> dt.date | None:
         month = self.cleaned_data.get("valid_to")
