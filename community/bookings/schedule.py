@@ -8,6 +8,7 @@ that spans a daylight-saving change keeps its true length.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
@@ -34,6 +35,15 @@ def at_local_minute(day: dt.date, minute: int, zone: ZoneInfo) -> dt.datetime:
         return local_midnight(day + dt.timedelta(days=1), zone).astimezone(dt.UTC)
     naive = dt.datetime.combine(day, dt.time(minute // 60, minute % 60))
     return naive.replace(tzinfo=zone).astimezone(dt.UTC)
+
+
+def on_grid(moment: dt.datetime, space, zone: ZoneInfo) -> dt.datetime:
+    """The first moment at or after ``moment`` on the space's grid (counted from local
+    midnight, as the booking rules count it)."""
+    local = moment.astimezone(zone)
+    minute = local.hour * 60 + local.minute + (1 if local.second or local.microsecond else 0)
+    minute = math.ceil(minute / space.slot_minutes) * space.slot_minutes
+    return at_local_minute(local.date(), minute, zone)
 
 
 def local_days(start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> list[dt.date]:

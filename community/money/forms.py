@@ -8,7 +8,7 @@ in percent as exact decimal strings, months as ``YYYY-MM`` (an ``<input type="mo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -525,6 +525,10 @@ class SchemeForms:
                 initial=band_initial(parameters.get("bands", ())), prefix="bands"
             )
 
+    def __iter__(self) -> Iterator[forms.BaseForm | forms.BaseFormSet]:
+        """The forms and formset shown, in the page's order (for its summary of errors)."""
+        return iter(f for f in (self.scheme, self.parameters, self.bands) if f is not None)
+
     def is_valid(self) -> bool:
         forms_valid = [self.parameters.is_valid()]
         if self.scheme is not None:
@@ -575,6 +579,8 @@ class RetireForm(forms.Form):
         required=False,
         help_text=_("Empty: the last month charged under it (or never in force, if none)."),
     )
+    # Set by the confirmation the page asks for, once it has said what retiring means.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_valid_to(self) -> dt.date | None:
         month = self.cleaned_data.get("valid_to")

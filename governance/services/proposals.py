@@ -434,6 +434,19 @@ def _review_due(proposal: Proposal, decided: dt.datetime) -> dt.date | None:
     )
 
 
+def check_proposal_close(*, proposal: Proposal, now: dt.datetime | None = None) -> bool:
+    """Whether a manager may close the proposal now: False when it is not open; a ``Conflict``
+    when it is a count of votes whose time is not up. Closing checks it again under the
+    proposal's lock; a page checks it first, before asking a manager to confirm."""
+    now = now or timezone.now()
+    if proposal.status != ProposalStatus.OPEN:
+        return False
+    # A count of votes must not end while people are still entitled to vote.
+    if proposal.closes_at > now and proposal.rules["method"] != VotingMethod.CONSENT:
+        raise Conflict(_("Only a consent round can be closed before its time."))
+    return True
+
+
 def proposal_close(
     *,
     proposal: Proposal,
@@ -447,13 +460,10 @@ def proposal_close(
     now = now or timezone.now()
     with transaction.atomic():
         proposal = _locked(proposal)
-        if proposal.status != ProposalStatus.OPEN:
+        if proposal.closes_at > now and not early:
             return None
-        if proposal.closes_at > now:
-            if not early:
-                return None
-            if proposal.rules["method"] != VotingMethod.CONSENT:
-                raise Conflict(_("Only a consent round can be closed before its time."))
+        if not check_proposal_close(proposal=proposal, now=now):
+            return None
         counted = proposal_count(proposal=proposal)
         proposal.status = ProposalStatus.CLOSED
         proposal.closed_at = now
@@ -489,6 +499,7 @@ def proposals_close_due(*, now: dt.datetime | None = None) -> int:
 
 
 __all__ = [
+    "check_proposal_close",
     "consent_phase_advance",
     "electorate_weight",
     "proposal_amend",

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from common.access import done, require
@@ -77,6 +78,7 @@ from governance.services.ballots import (
     user_can_record_paper_ballots,
 )
 from governance.services.proposals import (
+    check_proposal_close,
     consent_phase_advance,
     proposal_amend,
     proposal_close,
@@ -298,15 +300,20 @@ def _consent_context(
             objections=standing_objection_list(proposal=proposal),
             initial={"text": proposal.text},
         )
+    entry_form = (
+        (bound.get("entry") or RoundEntryForm(prefix="entry"))
+        if in_round and state.in_electorate
+        else None
+    )
     return {
+        # in the page's order, for the round's summary of errors
+        "forms": [*answer_forms.values(), entry_form, amendment_form],
         "entries": [
             {"entry": e, "mine": e.voter_id == my_voter, "answer_form": answer_forms.get(e.pk)}
             for e in entries
         ],
         "objections": [{"objection": o, "mine": o.voter_id == my_voter} for o in objections],
-        "entry_form": (bound.get("entry") or RoundEntryForm(prefix="entry"))
-        if in_round and state.in_electorate
-        else None,
+        "entry_form": entry_form,
         "amendment_form": amendment_form,
         "can_advance": can_manage
         and is_open
@@ -316,10 +323,15 @@ def _consent_context(
 
 
 def _render_detail(
-    request: HttpRequest, proposal: Proposal, *, bound: dict[str, Any] | None = None
+    request: HttpRequest,
+    proposal: Proposal,
+    *,
+    bound: dict[str, Any] | None = None,
+    close_consequences: list[str] | None = None,
 ) -> HttpResponse:
     """The proposal's page; ``bound`` holds a posted form that was refused, by its prefix, so
-    that it shows again with its errors where it was."""
+    that it shows again with its errors where it was; ``close_consequences`` what closing the
+    consent round now means, for a manager to confirm it."""
     bound = bound or {}
     now = timezone.now()
     project = proposal.project
@@ -379,6 +391,7 @@ def _render_detail(
         context["consent"] = _consent_context(
             proposal=proposal, state=state, can_manage=can_manage, is_open=is_open, bound=bound
         )
+        context["consent"]["close_consequences"] = close_consequences or []
     with timezone.override(project_time_zone(project)):
         return render(request, "governance/proposals/proposal_detail.html", context)
 
@@ -556,10 +569,17 @@ def consent_phase_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def proposal_close_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Close a consent round now (a count of votes closes only at its time)."""
+    """Close a consent round now (a count of votes closes only at its time), in two steps: the
+    page says first what closing means, then the confirmed form closes it."""
     proposal = _managed_proposal(request, pk)
     try:
-        decision = proposal_close(proposal=proposal, early=True)
+        if request.POST.get("confirmed") == "on":
+            decision = proposal_close(proposal=proposal, early=True)
+        elif check_proposal_close(proposal=proposal):
+            consequences = _close_round_consequences(proposal)
+            return _render_detail(request, proposal, close_consequences=consequences)
+        else:
+            decision = None
     except Conflict as exc:
         _error_message(request, exc)
         return done(request, _detail_url(proposal))
@@ -568,6 +588,38 @@ def proposal_close_view(request: HttpRequest, pk: int) -> HttpResponse:
         return done(request, _detail_url(proposal))
     messages.success(request, _("The round is closed and its decision recorded."))
     return done(request, reverse("proposal_results", args=[proposal.pk]))
+
+
+def _close_round_consequences(proposal: Proposal) -> list[str]:
+    """What closing a consent round now means: the voters who have not given their position
+    lose the chance to, before the time the round was to end."""
+    turnout = proposal_turnout(proposal=proposal)
+    missing = turnout["electorate"] - turnout["voted"]
+    consequences = []
+    if missing:
+        consequences.append(
+            ngettext(
+                "%(count)s of the %(electorate)s voters has not given a position yet and will "
+                "no longer be able to.",
+                "%(count)s of the %(electorate)s voters have not given a position yet and will "
+                "no longer be able to.",
+                missing,
+            )
+            % {"count": missing, "electorate": turnout["electorate"]}
+        )
+    if proposal.closes_at > timezone.now():
+        closes_at = timezone.localtime(proposal.closes_at, project_time_zone(proposal.project))
+        consequences.append(
+            _("The round was to close on %(date)s.")
+            % {"date": formats.date_format(closes_at, "DATETIME_FORMAT")}
+        )
+    consequences.append(
+        _(
+            "The decision is taken on the positions given so far: it passes if no objection "
+            "stands and the quorum is met."
+        )
+    )
+    return consequences
 
 
 @login_required

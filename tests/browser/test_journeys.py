@@ -272,3 +272,63 @@ def test_a_refused_form_leads_to_its_fields_and_marks_each_one(browser, live_ser
         screenshot(page, "journey-invalid-field")
     finally:
         context.close()
+
+
+def test_a_refused_scheme_sums_up_its_forms_and_its_bands(browser, live_server, project):
+    """One summary for the scheme's form, its parameters and its table of bands: each refused
+    band field is a link to it, marked invalid and described by its message."""
+    manager = make_manager(project)
+    context = signed_in_context(browser, live_server.url, manager, width=NARROW)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/projects/{project.pk}/schemes/new/?method=income_bands")
+        page.locator("#id_name").fill("")
+        page.locator("#id_bands-0-to_cents").fill("ten")
+        page.get_by_role("button", name="Save the draft").click()
+        page.wait_for_function("document.activeElement.classList.contains('error-summary')")
+        summary = page.locator(".error-summary")
+        assert "This form has 2 problems:" in summary.inner_text()
+        targets = [link.get_attribute("href") for link in summary.get_by_role("link").all()]
+        assert targets == ["#id_name", "#id_bands-0-to_cents"]
+
+        summary.get_by_role("link").nth(1).click()
+        assert page.evaluate("document.activeElement.id") == "id_bands-0-to_cents"
+        field = page.locator("#id_bands-0-to_cents")
+        assert field.get_attribute("aria-invalid") == "true"
+        described = field.get_attribute("aria-describedby") or ""
+        messages = [page.locator(f"#{name}").inner_text() for name in described.split()]
+        assert "Enter a number." in messages, messages
+        screenshot(page, "journey-scheme-bands-refused")
+        assert_no_serious_violations(page, "scheme-bands-refused")
+    finally:
+        context.close()
+
+
+def test_a_laundrys_week_and_a_retirements_confirmation_pass_axe(browser, live_server, project):
+    household = HouseholdFactory(project=project, unit_label="7F")
+    resident = make_resident_user(household)
+    laundry = SpaceFactory(project=project, name="Laundry", units=3, min_duration_minutes=60)
+    open_daily(laundry, "08:00", "13:00")
+    monday = timezone.localdate() + dt.timedelta(days=7 - timezone.localdate().weekday())
+    for unit in (1, 2):
+        start = dt.datetime.combine(monday, dt.time(9), tzinfo=dt.UTC)
+        BookingFactory(space=laundry, unit=unit, start=start, end=start + dt.timedelta(hours=2))
+    scheme = adopted_scheme(project)
+    context = signed_in_context(browser, live_server.url, resident, width=NARROW)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/spaces/{laundry.pk}/?week={monday}")
+        assert "1 of 3 free" in page.content()
+        assert_no_serious_violations(page, "laundry-week")
+        context.close()
+
+        context = signed_in_context(browser, live_server.url, make_manager(project), width=NARROW)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/schemes/{scheme.pk}/")
+        page.get_by_role("button", name="Retire this scheme").click()
+        # The confirmation takes the focus, as a refused form's summary does.
+        page.wait_for_function("document.activeElement.getAttribute('role') === 'alert'")
+        assert "Before you retire" in page.locator('[role="alert"]').inner_text()
+        assert_no_serious_violations(page, "retire-confirmation")
+    finally:
+        context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from community.bookings.selectors.availability import (
     BlockedReason,
     space_availability,
     space_free_intervals,
+    space_slot_runs,
     spaces_free,
 )
 from community.bookings.services.bookings import booking_create
@@ -543,3 +545,120 @@ def test_spaces_free_finds_a_free_unit_of_a_shared_space(project):
     assert spaces_free(project=project, start=start, end=end, now=before(space)) == [space]
     BookingFactory(space=space, unit=2, start=start + HOUR, end=end + HOUR)
     assert spaces_free(project=project, start=start, end=end, now=before(space)) == []
+
+
+# --- A space of several units, slot by slot ---------------------------------------------------
+
+
+@pytest.fixture
+def laundry(project):
+    """Three machines, open 8:00–13:00, booked an hour at least."""
+    space = SpaceFactory(
+        project=project, name="Laundry", kind=SpaceKind.LAUNDRY, units=3, min_duration_minutes=60
+    )
+    open_daily(space, "08:00", "13:00")
+    return fresh(space)
+
+
+def wash(space, unit: int, start_hour: int, end_hour: int, minute: int = 0, end_minute: int = 0):
+    return BookingFactory(
+        space=space,
+        unit=unit,
+        start=local(space, 2026, 12, 2, start_hour, minute),
+        end=local(space, 2026, 12, 2, end_hour, end_minute),
+    )
+
+
+def runs_of(space):
+    start, end = day(space, 2)
+    slots = space_slot_runs(space=space, start=start, end=end, now=before(space))
+    return [
+        (run.start.astimezone(ZONE).strftime("%H:%M"), run.end.astimezone(ZONE).strftime("%H:%M"))
+        + (run.free_units,)
+        for run in slots.runs
+    ]
+
+
+ZONE = ZoneInfo("Europe/Madrid")
+
+
+def test_each_slot_counts_the_machines_free_with_one_two_and_three_busy(laundry):
+    wash(laundry, 1, 8, 11)  # one busy from 8, a second from 9, all three from 10
+    wash(laundry, 2, 9, 11)
+    wash(laundry, 3, 10, 11)
+
+    assert runs_of(laundry) == [
+        ("08:00", "09:00", 2),
+        ("09:00", "10:00", 1),
+        ("10:00", "11:00", 0),
+        ("11:00", "13:00", 3),  # slots alike are one run
+    ]
+
+
+def test_a_gap_shorter_than_a_booking_is_no_free_machine(laundry):
+    wash(laundry, 1, 8, 9, end_minute=30)  # machine 1 free 9:30–10:00 only: too short
+    wash(laundry, 1, 10, 13)
+    wash(laundry, 2, 8, 13)
+
+    runs = runs_of(laundry)
+
+    assert runs == [("08:00", "13:00", 1)]  # machine 3 the whole morning, never machine 1
+
+
+def test_a_slot_that_a_booking_touches_is_not_free_on_that_machine(laundry):
+    wash(laundry, 1, 9, 10, minute=15, end_minute=15)
+
+    assert runs_of(laundry) == [
+        ("08:00", "09:00", 3),
+        ("09:00", "11:00", 2),  # 9:15–10:15 takes machine 1 from both slots
+        ("11:00", "13:00", 3),
+    ]
+
+
+def test_the_booking_a_run_proposes_stays_on_one_free_machine(laundry):
+    wash(laundry, 1, 8, 10)
+    wash(laundry, 2, 8, 9)  # machine 2 free from 9, machine 3 all morning
+    start, end = day(laundry, 2)
+
+    runs = space_slot_runs(space=laundry, start=start, end=end, now=before(laundry)).runs
+
+    assert runs[0].free_units == 1 and runs[0].book_until == local(laundry, 2026, 12, 2, 13, 0)
+
+
+def test_the_slots_mark_what_the_household_may_not_book(laundry, household):
+    laundry.advance_days = 2
+    now = local(laundry, 2026, 11, 30, 11, 0)  # 2 December from 11:00 is too far ahead
+    start, end = day(laundry, 2)
+
+    runs = space_slot_runs(space=laundry, start=start, end=end, household=household, now=now).runs
+
+    assert [(run.free_units, run.blocked_reason) for run in runs] == [
+        (3, ""),
+        (3, BlockedReason.TOO_FAR_AHEAD),
+    ]
+
+
+@pytest.mark.parametrize("count", [3, 90])
+def test_the_slots_are_counted_in_a_constant_number_of_queries(
+    laundry, household, count, django_assert_max_num_queries
+):
+    laundry.quota_week_minutes = 600
+    laundry.save()
+    for n in range(count):
+        BookingFactory(
+            space=laundry,
+            unit=n % 3 + 1,
+            start=local(laundry, 2026, 12, 1, 8, 0)
+            + dt.timedelta(days=n // 15, minutes=60 * (n // 3 % 5)),
+        )
+    start, end = day(laundry, 1)
+    end += dt.timedelta(days=6)
+
+    # opening hours, closures, blocking bookings, the household's quota use, lottery windows
+    with django_assert_max_num_queries(5):
+        slots = space_slot_runs(
+            space=laundry, start=start, end=end, household=household, now=before(laundry)
+        )
+
+    # all three machines busy: 8–9 on the first day; or the whole morning of six days
+    assert sum(run.free_units == 0 for run in slots.runs) == max(1, count // 15)

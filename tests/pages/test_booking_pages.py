@@ -1293,3 +1293,160 @@ def test_the_approval_queue_runs_a_constant_number_of_queries(
         response = manager_client.get(url)
 
     assert html(response).count('class="card booking"') == 30
+
+
+# --- A laundry of several machines, slot by slot ---------------------------------------------
+
+
+@pytest.fixture
+def laundry(side_a):
+    """Three machines, open 8:00–13:00, booked an hour at least."""
+    space = SpaceFactory(
+        project=side_a.project,
+        name="Laundry",
+        kind=SpaceKind.LAUNDRY,
+        units=3,
+        capacity=1,
+        min_duration_minutes=60,
+        max_duration_minutes=180,
+    )
+    open_daily(space, "08:00", "13:00")
+    return space
+
+
+def slot_lines(page: str, day: int = 0) -> list[str]:
+    """The lines of one day of the week view, as text."""
+    section = page.split('<section class="day')[day + 1].split("</section>")[0]
+    items = re.findall(r'<li class="slot[^"]*">(.*?)</li>', section, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", unescape(item)).split()) for item in items]
+
+
+def test_a_laundrys_week_says_how_many_machines_are_free_in_each_slot(
+    resident_client, side_a, laundry, monday
+):
+    neighbours = [HouseholdFactory(project=side_a.project) for _ in range(3)]
+    for unit, (household, hour) in enumerate(zip(neighbours, (8, 9, 10), strict=True), start=1):
+        BookingFactory(
+            space=laundry,
+            household=household,
+            unit=unit,
+            start=at(laundry, monday, hour),
+            end=at(laundry, monday, 11),
+        )
+    BookingFactory(
+        space=laundry,
+        household=side_a.household,
+        unit=1,
+        start=at(laundry, monday, 12),
+        end=at(laundry, monday, 13),
+    )
+
+    page = html(resident_client.get(f"/spaces/{laundry.pk}/?week={monday}"))
+
+    assert slot_lines(page) == [
+        "8 a.m.–9 a.m. 2 of 3 free · Book",
+        "9 a.m.–10 a.m. 1 of 3 free · Book",
+        "10 a.m.–11 a.m. 0 of 3 free",
+        "11 a.m.–noon 3 of 3 free · Book",
+        "noon–1 p.m. Your booking · unit 1 of the space",
+        "noon–1 p.m. 2 of 3 free · Book",
+    ]
+    # The other households' bookings are in the counts, not listed one by one.
+    assert "Booked" not in page
+    assert slot_lines(page, day=1) == ["8 a.m.–1 p.m. 3 of 3 free · Book"]
+
+
+def test_choosing_a_summed_up_slot_books_a_free_machine(resident_client, side_a, laundry, monday):
+    for unit in (1, 2):
+        BookingFactory(
+            space=laundry,
+            household=side_a.neighbour,
+            unit=unit,
+            start=at(laundry, monday, 8),
+            end=at(laundry, monday, 10),
+        )
+    page = html(resident_client.get(f"/spaces/{laundry.pk}/?week={monday}"))
+    link = book_links(page)[0]
+    proposed = parse_qs(urlparse(link).query)
+
+    form = html(resident_client.get(link))
+    response = resident_client.post(
+        f"/spaces/{laundry.pk}/book/",
+        booking_data(
+            laundry,
+            at(laundry, monday, 8),
+            at(laundry, monday, 10),
+            attendees="1",
+        ),
+    )
+
+    # Machine 3 is free all morning: the slot proposes from 8 as long as a booking may run.
+    assert proposed == {"start": [f"{monday}T08:00"], "end": [f"{monday}T11:00"]}
+    assert f'value="{monday}T08:00"' in form
+    assert response.status_code == 302
+    booking = Booking.objects.get(space=laundry, household=side_a.household)
+    assert booking.unit == 3
+
+
+def test_a_gap_too_short_to_book_is_not_listed(resident_client, side_a, space, monday):
+    space.min_duration_minutes = 60
+    space.save()
+    for start, end in ((8, 12), (13, 22)):
+        BookingFactory(
+            space=space,
+            household=side_a.neighbour,
+            start=at(space, monday, start),
+            end=at(space, monday, end, 30) if start == 8 else at(space, monday, end),
+        )
+
+    page = html(resident_client.get(f"/spaces/{space.pk}/?week={monday}"))
+
+    # Free 12:30–13:00 only: half the shortest booking.
+    assert "Too short to book" not in page
+    assert [line.split(" ", 1)[0] for line in slot_lines(page)] == ["8", "1"]
+    assert all("Free" not in line for line in slot_lines(page))
+
+
+def test_a_laundrys_slots_in_a_sliver_are_not_free(resident_client, side_a, laundry, monday):
+    for unit in (1, 2, 3):
+        BookingFactory(
+            space=laundry,
+            household=side_a.neighbour,
+            unit=unit,
+            start=at(laundry, monday, 8),
+            end=at(laundry, monday, 12, 30),
+        )
+
+    page = html(resident_client.get(f"/spaces/{laundry.pk}/?week={monday}"))
+
+    # 12:30–13:00 fits no booking: the last slot, noon–1 p.m., has no machine free.
+    assert slot_lines(page) == ["8 a.m.–1 p.m. 0 of 3 free"]
+    assert "Too short to book" not in page
+
+
+@pytest.mark.parametrize("count", [3, 60])
+@pytest.mark.parametrize("role", ["resident_user", "manager"])
+def test_a_laundrys_week_runs_a_constant_number_of_queries(
+    client, side_a, laundry, monday, count, role, django_assert_max_num_queries
+):
+    laundry.quota_week_minutes = 100 * 60
+    laundry.save()
+    for n in range(count):
+        day = monday + dt.timedelta(days=n % 7)
+        start = at(laundry, day, 8) + dt.timedelta(minutes=60 * (n // 21))
+        BookingFactory(
+            space=laundry,
+            household=[side_a.household, side_a.neighbour][n % 2],
+            unit=n // 7 % 3 + 1,
+            start=start,
+            end=start + dt.timedelta(minutes=60),
+        )
+    client.force_login(getattr(side_a, role))
+    url = f"/spaces/{laundry.pk}/?week={monday}"
+    client.get(url)
+
+    with django_assert_max_num_queries(WEEK_QUERIES):
+        response = client.get(url)
+
+    assert response.status_code == 200
+    assert "of 3 free" in html(response)

@@ -477,7 +477,9 @@ def test_adopting_a_draft_that_overlaps_the_scheme_in_force_shows_why(manager_cl
 
 
 def test_retiring_the_scheme_in_force_then_adopting_the_draft(manager_client, books):
-    retired = manager_client.post(f"/schemes/{books.scheme.pk}/retire/", {"valid_to": ""})
+    retired = manager_client.post(
+        f"/schemes/{books.scheme.pk}/retire/", {"valid_to": "", "confirmed": "on"}
+    )
     adopted = manager_client.post(f"/schemes/{books.draft.pk}/adopt/", follow=True)
 
     assert retired.status_code == 302
@@ -488,6 +490,58 @@ def test_retiring_the_scheme_in_force_then_adopting_the_draft(manager_client, bo
     assert books.draft.status == SchemeStatus.ADOPTED
     assert books.draft.adopted_by_id is not None
     assert "“Solidarity draft” is adopted." in html(adopted)
+
+
+def test_retiring_says_first_what_it_means_and_changes_nothing(manager_client, books, side_a):
+    url = f"/schemes/{books.scheme.pk}/retire/"
+    after = formats.date_format(books.month + dt.timedelta(days=31), "YEAR_MONTH_FORMAT")
+
+    asked = html(manager_client.post(url, {"valid_to": ""}))
+
+    books.scheme.refresh_from_db()
+    assert books.scheme.status == SchemeStatus.ADOPTED and books.scheme.valid_to is None
+    assert "Before you retire Scheme:" in asked
+    assert f"No month from {after} on will be charged under it." in asked
+    # Side A's two households, with no scheme adopted to follow it.
+    assert f"No other scheme is adopted from {after}: the 2 households living in" in asked
+    assert '<input type="hidden" name="confirmed" value="on">' in asked
+
+    confirmed = manager_client.post(url, {"valid_to": "", "confirmed": "on"})
+
+    assert confirmed.status_code == 302
+    books.scheme.refresh_from_db()
+    assert books.scheme.status == SchemeStatus.RETIRED
+
+
+def test_retiring_names_the_scheme_adopted_to_follow(manager_client, books, side_a):
+    books.scheme.valid_to = dt.date(2099, 12, 31)
+    books.scheme.save()
+    adopted_scheme(side_a.project, valid_from=dt.date(2100, 1, 1), name="Next one")
+
+    asked = html(
+        manager_client.post(f"/schemes/{books.scheme.pk}/retire/", {"valid_to": "2099-12"})
+    )
+
+    assert "From January 2100 the 2 households living in the project are charged under" in asked
+    assert "Next one instead." in asked
+    books.scheme.refresh_from_db()
+    assert books.scheme.status == SchemeStatus.ADOPTED
+
+
+@pytest.mark.parametrize("who", ["resident", "other_manager"])
+def test_a_scheme_is_retired_by_its_projects_managers_only(client, books, side_a, side_b, who):
+    user = side_a.resident_user if who == "resident" else side_b.manager
+    client.force_login(user)
+
+    asked = client.post(f"/schemes/{books.scheme.pk}/retire/", {"valid_to": ""})
+    confirmed = client.post(
+        f"/schemes/{books.scheme.pk}/retire/", {"valid_to": "", "confirmed": "on"}
+    )
+
+    expected = 403 if who == "resident" else 404
+    assert (asked.status_code, confirmed.status_code) == (expected, expected)
+    books.scheme.refresh_from_db()
+    assert books.scheme.status == SchemeStatus.ADOPTED
 
 
 def test_a_scheme_cannot_end_before_a_month_charged_under_it(manager_client, books):

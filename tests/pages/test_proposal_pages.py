@@ -457,7 +457,7 @@ def test_a_consent_round_from_questions_to_decision(client, side_a):
     vote(resident, proposal, {"choice": "consent"})
 
     manager = login(client, side_a.manager)
-    response = manager.post(f"{url}round/close/")
+    response = manager.post(f"{url}round/close/", {"confirmed": "on"})
     assert response["Location"] == f"/proposals/{proposal.pk}/results/"
     page = html(manager.get(response["Location"]))
     assert "Consented" in page and "The roof needs repair first." in page
@@ -651,12 +651,72 @@ def test_a_household_secret_ballot_cast_by_a_partner(client, side_a):
     assert 'name="own-choice"' not in page
 
 
-def test_withdrawing_and_closing_early_ask_for_a_second_step(manager_client, side_a):
+def test_withdrawing_asks_for_a_second_step(manager_client, side_a):
     proposal = open_proposal(project=side_a.project, method=VotingMethod.CONSENT)
     page = html(manager_client.get(f"/proposals/{proposal.pk}/"))
-    for action in ("withdraw/", "round/close/"):
-        confirm = page.split(f'action="/proposals/{proposal.pk}/{action}"')[0].rsplit("<details", 1)
-        assert len(confirm) == 2 and "<summary>" in confirm[1], action
+    confirm = page.split(f'action="/proposals/{proposal.pk}/withdraw/"')[0].rsplit("<details", 1)
+    assert len(confirm) == 2 and "<summary>" in confirm[1]
+
+
+def test_closing_a_round_early_says_first_who_can_no_longer_take_part(client, side_a):
+    voters = voters_of(side_a.project, 3)  # with the two households of side A: 5 voters
+    proposal = open_proposal(project=side_a.project, method=VotingMethod.CONSENT)
+    consent_phase_advance(proposal=proposal)
+    consent_phase_advance(proposal=proposal)
+    for user in voters[:2]:
+        vote(login(client, user), proposal, {"choice": "consent"})
+    manager = login(client, side_a.manager)
+    url = f"/proposals/{proposal.pk}/round/close/"
+
+    asked = manager.post(url)
+
+    page = html(asked)
+    assert asked.status_code == 200
+    assert "Before you close the round:" in page
+    assert "3 of the 5 voters have not given a position yet and will no longer be able to." in page
+    closes = formats.date_format(
+        timezone.localtime(proposal.closes_at, ZoneInfo(side_a.city.time_zone)), "DATETIME_FORMAT"
+    )
+    assert f"The round was to close on {closes}." in page
+    assert '<input type="hidden" name="confirmed" value="on">' in page
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.OPEN
+    assert not Decision.objects.filter(proposal=proposal).exists()
+
+    closed = manager.post(url, {"confirmed": "on"})
+
+    assert closed["Location"] == f"/proposals/{proposal.pk}/results/"
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.CLOSED
+    assert Decision.objects.get(proposal=proposal).electorate_size == 5
+
+
+def test_a_count_of_votes_cannot_be_closed_early_even_confirmed(manager_client, side_a):
+    proposal = open_proposal(project=side_a.project)
+    url = f"/proposals/{proposal.pk}/round/close/"
+
+    for data in ({}, {"confirmed": "on"}):
+        page = html(manager_client.post(url, data, follow=True))
+        assert "Only a consent round can be closed before its time." in page
+        assert "Before you close the round:" not in page
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.OPEN
+
+
+@pytest.mark.parametrize("who", ["resident", "officer", "other_manager"])
+def test_only_the_projects_managers_may_close_a_round(client, side_a, side_b, who):
+    user = {"resident": side_a.resident_user, "officer": side_a.officer}.get(who, side_b.manager)
+    proposal = open_proposal(project=side_a.project, method=VotingMethod.CONSENT)
+    login(client, user)
+
+    statuses = {
+        client.post(f"/proposals/{proposal.pk}/round/close/", data).status_code
+        for data in ({}, {"confirmed": "on"})
+    }
+
+    assert statuses == {403 if who == "resident" else 404}
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.OPEN
 
 
 def test_ranked_results_show_each_round(client, side_a):

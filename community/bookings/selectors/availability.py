@@ -9,9 +9,10 @@ at its start before it is taken off the open time.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -35,6 +36,7 @@ from community.bookings.schedule import (
     covers,
     merge,
     minutes_from_local_midnight,
+    on_grid,
     opening_intervals,
     overlap_minutes,
     project_zone,
@@ -98,10 +100,10 @@ def unit_free_intervals(
 
 def _units_free(
     space: Space, start: dt.datetime, end: dt.datetime
-) -> tuple[list[Interval], list[list[Interval]]]:
-    """The space's closures touching [start, end), and each unit's free intervals there (open,
-    not closed, clear of blocking bookings and their buffers). Three queries: opening hours,
-    closures, blocking bookings."""
+) -> tuple[list[Interval], list[Interval], list[list[Interval]]]:
+    """The space's closures touching [start, end), its open time there (opening hours less
+    the closures), and each unit's free intervals (open, clear of blocking bookings and their
+    buffers). Three queries: opening hours, closures, blocking bookings."""
     buffer = dt.timedelta(minutes=space.buffer_minutes)
     rows = space_opening_rows(space=space)
     closures = space_closures(space=space, start=start, end=end)
@@ -112,7 +114,7 @@ def _units_free(
         unit_free_intervals(open_intervals=open_now, blocking=blocking, unit=unit, buffer=buffer)
         for unit in range(1, space.units + 1)
     ]
-    return closures, per_unit
+    return closures, open_now, per_unit
 
 
 def space_free_intervals(*, space: Space, start: dt.datetime, end: dt.datetime) -> list[Interval]:
@@ -121,7 +123,7 @@ def space_free_intervals(*, space: Space, start: dt.datetime, end: dt.datetime) 
     Opening hours, closures, other bookings and buffers are respected; rules that depend on the
     household (quota, advance window) are the caller's, or ``space_availability``'s.
     """
-    _closures, per_unit = _units_free(space, _utc(start), _utc(end))
+    _closures, _open, per_unit = _units_free(space, _utc(start), _utc(end))
     return merge(interval for intervals in per_unit for interval in intervals)
 
 
@@ -435,7 +437,7 @@ def space_availability(
     ``select_related("project__city")`` or its time zone costs two more.
     """
     start, end, now = _utc(start), _utc(end), _utc(now or timezone.now())
-    closures, per_unit = _units_free(space, start, end)
+    closures, _open, per_unit = _units_free(space, start, end)
     counts = _free_unit_counts(per_unit)
 
     advance_limit = now + dt.timedelta(days=space.advance_days)
@@ -476,6 +478,122 @@ def space_availability(
         quota=quota,
         closures=closures,
     )
+
+
+# --- A space of several units, slot by slot ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotRun:
+    """Consecutive booking slots of a space (each as long as its shortest booking, on its
+    grid) with the same number of its ``units`` free for the whole of each slot.
+
+    ``blocked_reason`` is as a ``FreeInterval``'s; ``book_until`` is how long a booking from
+    ``start`` may run on one unit free there (None when no unit is free).
+    """
+
+    start: dt.datetime
+    end: dt.datetime
+    free_units: int
+    units: int
+    blocked_reason: str = ""
+    book_until: dt.datetime | None = None
+
+    @property
+    def bookable(self) -> bool:
+        return self.free_units > 0 and not self.blocked_reason
+
+
+def _slots(
+    open_time: Iterable[Interval], length: dt.timedelta, first: dt.datetime, space: Space
+) -> list[Interval]:
+    """The booking slots of ``length`` laid on the open time from each open interval's first
+    moment on the grid (and not before ``first``); a remainder too short for a booking is none."""
+    zone = project_zone(space)
+    slots = []
+    for start, end in open_time:
+        moment = on_grid(max(start, first), space, zone)
+        while moment + length <= end:
+            slots.append((moment, moment + length))
+            moment += length
+    return slots
+
+
+@dataclass(frozen=True)
+class SpaceSlots:
+    """A space's slot runs over a period, with its closures there and the asking household's
+    quota periods (as in ``SpaceAvailability``)."""
+
+    runs: list[SlotRun]
+    quota: list[QuotaPeriod]
+    closures: list[Interval]
+
+
+def space_slot_runs(
+    *,
+    space: Space,
+    start: dt.datetime,
+    end: dt.datetime,
+    household: Household | None = None,
+    now: dt.datetime | None = None,
+) -> SpaceSlots:
+    """A space of several units (machines of a laundry) summed up slot by slot: how many units
+    are free for each whole slot from now on, consecutive slots alike joined into one run.
+
+    A free gap of a unit shorter than a slot is never counted: it cannot hold a booking. The
+    rules of the asking household are marked as in ``space_availability``. Queries: opening
+    hours, closures, blocking bookings, the household's quota use when the space sets a quota,
+    and the open lottery windows — whatever the number of bookings or units.
+    """
+    start, end, now = _utc(start), _utc(end), _utc(now or timezone.now())
+    closures, open_time, per_unit = _units_free(space, start, end)
+    length = dt.timedelta(
+        minutes=-(-space.min_duration_minutes // space.slot_minutes) * space.slot_minutes
+    )
+    advance_limit = now + dt.timedelta(days=space.advance_days)
+    quota = (
+        household_quota_periods(space=space, household=household, start=start, end=end)
+        if household is not None
+        else []
+    )
+    held = lottery_held_periods(space=space, start=start, end=end)
+    starts = [[interval[0] for interval in intervals] for intervals in per_unit]
+    zone = project_zone(space)
+
+    runs: list[SlotRun] = []
+    for slot_start, slot_end in _slots(open_time, length, now, space):
+        # The free interval of each unit holding the whole slot, if any.
+        holding_ends = []
+        for unit_starts, intervals in zip(starts, per_unit, strict=True):
+            index = bisect_right(unit_starts, slot_start) - 1
+            if index >= 0 and intervals[index][1] >= slot_end:
+                holding_ends.append(intervals[index][1])
+        free = len(holding_ends)
+        reason = ""
+        if free:
+            in_quota = [q for q in quota if q.start <= slot_start < q.end]
+            reason = str(_blocked_reason(space, slot_start, now, advance_limit, held, in_quota))
+        previous = runs[-1] if runs else None
+        if (
+            previous is not None
+            and previous.end == slot_start
+            and (previous.free_units, previous.blocked_reason) == (free, reason)
+            # a day of the week view starts a run of its own
+            and previous.start.astimezone(zone).date() == slot_start.astimezone(zone).date()
+        ):
+            runs[-1] = replace(previous, end=slot_end)
+            continue
+        runs.append(
+            SlotRun(
+                start=slot_start,
+                end=slot_end,
+                free_units=free,
+                units=space.units,
+                blocked_reason=reason,
+                book_until=max(holding_ends, default=None),
+            )
+        )
+    return SpaceSlots(runs=runs, quota=quota, closures=closures)
 
 
 # --- Which spaces are free ----------------------------------------------------------------------

@@ -4,7 +4,6 @@ a week and to the booking form, a refusal as one line of text."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -13,16 +12,7 @@ from django.urls import reverse
 from common.validation import Conflict
 from community.bookings.forms.bookings import local_input_value
 from community.bookings.models import Space
-from community.bookings.schedule import at_local_minute
-
-
-def on_grid(moment: dt.datetime, space: Space, zone: ZoneInfo) -> dt.datetime:
-    """The first moment at or after ``moment`` on the space's grid (counted from local
-    midnight, as the booking rules count it)."""
-    local = moment.astimezone(zone)
-    minute = local.hour * 60 + local.minute + (1 if local.second or local.microsecond else 0)
-    minute = math.ceil(minute / space.slot_minutes) * space.slot_minutes
-    return at_local_minute(local.date(), minute, zone)
+from community.bookings.schedule import on_grid
 
 
 def slot_proposal(

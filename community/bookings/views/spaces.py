@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -27,7 +27,9 @@ from community.bookings.schedule import local_midnight
 from community.bookings.selectors.availability import (
     BlockedReason,
     SpaceAvailability,
+    SpaceSlots,
     space_availability,
+    space_slot_runs,
     spaces_free,
 )
 from community.bookings.selectors.bookings import (
@@ -178,6 +180,8 @@ class WeekItem:
     label: str
     pending: bool = False
     url: str = ""
+    # How far a booking from the item's start may run (a free item; its end when None).
+    book_until: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,44 @@ def _booking_label(booking: Booking, *, mine: bool, can_manage: bool, units: int
     return label
 
 
+def _free_label(free_units: int, units: int, blocked_reason: str) -> str:
+    label = _("Free")
+    if units > 1:
+        label = _("%(free)s of %(units)s free") % {"free": free_units, "units": units}
+    if blocked_reason:
+        label = f"{label} · {BlockedReason(blocked_reason).label}"
+    return label
+
+
+def _interval_entries(
+    availability: SpaceAvailability, *, household: Household | None
+) -> list[WeekItem]:
+    """The free intervals of a space of one unit, from now on."""
+    entries = []
+    for interval in availability.intervals:
+        if interval.blocked_reason == BlockedReason.PAST:
+            continue
+        kind = "free" if interval.bookable and household is not None else "unavailable"
+        label = _free_label(interval.free_units, availability.units, interval.blocked_reason)
+        entries.append(WeekItem(kind, interval.start, interval.end, label))
+    return entries
+
+
+def _run_entries(slots: SpaceSlots, *, household: Household | None) -> list[WeekItem]:
+    """A space of several units slot by slot: how many units are free, not each unit's day."""
+    entries = []
+    for run in slots.runs:
+        label = _free_label(run.free_units, run.units, run.blocked_reason)
+        if not run.free_units:
+            kind = "booked"
+        elif run.bookable and household is not None:
+            kind = "free"
+        else:
+            kind = "unavailable"
+        entries.append(WeekItem(kind, run.start, run.end, label, book_until=run.book_until))
+    return entries
+
+
 def _week_days(
     *,
     space: Space,
@@ -206,13 +248,14 @@ def _week_days(
     monday: dt.date,
     today: dt.date,
     bookings: Iterable[Booking],
-    availability: SpaceAvailability,
+    free: list[WeekItem],
+    closures: Iterable[tuple[dt.datetime, dt.datetime]],
     household: Household | None,
     can_manage: bool,
 ) -> list[WeekDay]:
-    """Each day's bookings, closures and free intervals, cut at local midnight. A free interval
-    the household may book becomes a link to the form, opened on the rest of the interval from
-    that day on, as far as the longest booking allows."""
+    """Each day's bookings, closures and free times, cut at local midnight. A free time the
+    household may book becomes a link to the form, opened on the rest of it from that day on,
+    as far as the longest booking allows; one too short for any booking is not shown."""
     entries: list[WeekItem] = []
     for booking in bookings:
         mine = household is not None and booking.household_id == household.pk
@@ -225,24 +268,9 @@ def _week_days(
                 pending=booking.status == BookingStatus.PENDING,
             )
         )
-    entries += [WeekItem("closed", start, end, _("Closed")) for start, end in availability.closures]
-    for interval in availability.intervals:
-        if interval.blocked_reason == BlockedReason.PAST:
-            continue
-        label = _("Free")
-        if space.units > 1:
-            label = _("%(free)s of %(units)s free") % {
-                "free": interval.free_units,
-                "units": space.units,
-            }
-        if interval.bookable and household is not None:
-            kind = "free"
-        elif interval.bookable:
-            kind = "unavailable"
-        else:
-            kind = "unavailable"
-            label = f"{label} · {BlockedReason(interval.blocked_reason).label}"
-        entries.append(WeekItem(kind, interval.start, interval.end, label))
+    entries += [WeekItem("closed", start, end, _("Closed")) for start, end in closures]
+    entries += free
+    shortest = dt.timedelta(minutes=space.min_duration_minutes)
 
     days = []
     for offset in range(7):
@@ -254,19 +282,15 @@ def _week_days(
             if entry.start >= day_end or entry.end <= day_start:
                 continue
             start, end = max(entry.start, day_start), min(entry.end, day_end)
-            item = WeekItem(entry.kind, start, end, entry.label, pending=entry.pending)
+            item = replace(entry, start=start, end=end)
             if entry.kind == "free":
-                proposal = slot_proposal(space, zone, start, entry.end, entry.end - start)
+                until = entry.book_until or entry.end
+                proposal = slot_proposal(space, zone, start, until, until - start)
                 if proposal is None:
-                    item = WeekItem("unavailable", start, end, _("Too short to book"))
-                else:
-                    item = WeekItem(
-                        "free",
-                        start,
-                        end,
-                        entry.label,
-                        url=booking_form_url(space, zone, *proposal),
-                    )
+                    continue  # a sliver: no booking fits in it
+                item = replace(item, url=booking_form_url(space, zone, *proposal))
+            elif entry.kind == "unavailable" and entry.end - entry.start < shortest:
+                continue  # a sliver, though this household may not book it anyway
             items.append(item)
         items.sort(key=lambda item: (item.start, item.end))
         days.append(WeekDay(date=day, items=items, is_today=day == today))
@@ -275,7 +299,9 @@ def _week_days(
 
 @login_required
 def space_week(request: HttpRequest, pk: int) -> HttpResponse:
-    """A space's week: busy slots, closures, and free intervals to book."""
+    """A space's week: busy slots, closures, and free intervals to book. A space of several
+    units (a laundry's machines) is summed up slot by slot: how many are free, and the asking
+    household's own bookings."""
     space = visible_space(request, pk)
     project = space.project
     zone = project_time_zone(project)
@@ -285,18 +311,29 @@ def space_week(request: HttpRequest, pk: int) -> HttpResponse:
     monday = _monday(request.GET.get("week"), now, zone)
     start = local_midnight(monday, zone)
     end = local_midnight(monday + dt.timedelta(days=7), zone)
-    availability = space_availability(
-        space=space, start=start, end=end, household=household, now=now
-    )
+    bookings = space_booking_list(space=space, start=start, end=end)
+    availability: SpaceAvailability | SpaceSlots
+    if space.units > 1:
+        availability = space_slot_runs(
+            space=space, start=start, end=end, household=household, now=now
+        )
+        free = _run_entries(availability, household=household)
+        bookings = bookings.filter(household=household) if household else bookings.none()
+    else:
+        availability = space_availability(
+            space=space, start=start, end=end, household=household, now=now
+        )
+        free = _interval_entries(availability, household=household)
     days = _week_days(
         space=space,
         zone=zone,
         monday=monday,
         today=now.astimezone(zone).date(),
-        # Every household's bookings, as the week shows every busy slot: ``_week_days`` turns
-        # who booked each into a label before anything reaches the template.
-        bookings=space_booking_list(space=space, start=start, end=end),
-        availability=availability,
+        # Every household's bookings of a space of one unit, as the week shows every busy slot:
+        # ``_week_days`` turns who booked each into a label before anything reaches the template.
+        bookings=bookings,
+        free=free,
+        closures=availability.closures,
         household=household,
         can_manage=can_manage,
     )

@@ -78,14 +78,43 @@ def budget_list_for_user(*, user: AnyUser) -> QuerySet[Budget]:
 # --- Schemes -----------------------------------------------------------------------------
 
 
-def scheme_in_force(*, project: HousingProject, on: dt.date) -> ContributionScheme | None:
+def scheme_in_force(
+    *, project: HousingProject, on: dt.date, excluding: ContributionScheme | None = None
+) -> ContributionScheme | None:
     """The adopted scheme of the project in force on that day (at most one: the exclusion
-    constraint), or None. A retired scheme counts for the days it was in force."""
+    constraint), or None; other than ``excluding`` if given. A retired scheme counts for the
+    days it was in force."""
+    schemes = ContributionScheme.objects.filter(IN_FORCE, project=project, valid_from__lte=on)
+    if excluding is not None:
+        schemes = schemes.exclude(pk=excluding.pk)
     return (
-        ContributionScheme.objects.filter(IN_FORCE, project=project, valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        schemes.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
         .order_by("-valid_from", "-pk")
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class SchemeRetirement:
+    """What retiring a scheme to end on a day means: the first month no longer under it, the
+    households living in the project that month, and the scheme in force then instead."""
+
+    first_month_without: dt.date
+    households: int
+    replacement: ContributionScheme | None
+
+
+def scheme_retirement_facts(
+    *, scheme: ContributionScheme, valid_to: dt.date | None
+) -> SchemeRetirement:
+    """What retiring ``scheme`` to end on ``valid_to`` (None: withdrawn, never in force) means,
+    for a manager to confirm it. Two queries."""
+    month = scheme.valid_from if valid_to is None else valid_to + dt.timedelta(days=1)
+    month = month.replace(day=1)
+    return SchemeRetirement(
+        first_month_without=month,
+        households=households_living_in_month(project=scheme.project, month=month).count(),
+        replacement=scheme_in_force(project=scheme.project, on=month, excluding=scheme),
     )
 
 

@@ -212,6 +212,35 @@ def scheme_adopt_by_decision(*, decision) -> DecisionAdoption:
     return DecisionAdoption(adopted=adopted, refused=refused)
 
 
+def check_scheme_retire(
+    *, scheme: ContributionScheme, valid_to: dt.date | None = None
+) -> dt.date | None:
+    """The last day the scheme would be in force if retired with ``valid_to`` (by default the
+    end of the last month charged under it; None when it never applied and is withdrawn), or
+    a ``ValidationError`` on ``valid_to``. Retiring checks it again under the project's lock; a
+    page checks it first, before asking a manager to confirm what retiring means."""
+    if scheme.status != SchemeStatus.ADOPTED:
+        raise Conflict(_("Only an adopted scheme can be retired."))
+    last_charged = (
+        Charge.objects.filter(scheme=scheme).order_by("-month").values_list("month", flat=True)
+    ).first()
+    if valid_to is None:
+        return last_of_month(last_charged) if last_charged else None
+    _check_period(None, valid_to)
+    if valid_to < scheme.valid_from:
+        raise ValidationError({"valid_to": _("A scheme cannot end before it starts.")})
+    if scheme.valid_to is not None and valid_to > scheme.valid_to:
+        raise ValidationError({"valid_to": _("Retiring cannot extend a scheme.")})
+    if last_charged is not None and valid_to < last_of_month(last_charged):
+        raise ValidationError(
+            {
+                "valid_to": _("%(month)s was charged under this scheme: end after it.")
+                % {"month": last_charged.strftime("%Y-%m")}
+            }
+        )
+    return valid_to
+
+
 @transaction.atomic
 def scheme_retire(
     *, scheme: ContributionScheme, valid_to: dt.date | None = None
@@ -223,26 +252,7 @@ def scheme_retire(
     """
     lock_project(scheme.project)
     scheme = ContributionScheme.objects.select_for_update().get(pk=scheme.pk)
-    if scheme.status != SchemeStatus.ADOPTED:
-        raise Conflict(_("Only an adopted scheme can be retired."))
-    last_charged = (
-        Charge.objects.filter(scheme=scheme).order_by("-month").values_list("month", flat=True)
-    ).first()
-    if valid_to is None:
-        valid_to = last_of_month(last_charged) if last_charged else None
-    else:
-        _check_period(None, valid_to)
-        if valid_to < scheme.valid_from:
-            raise ValidationError({"valid_to": _("A scheme cannot end before it starts.")})
-        if scheme.valid_to is not None and valid_to > scheme.valid_to:
-            raise ValidationError({"valid_to": _("Retiring cannot extend a scheme.")})
-        if last_charged is not None and valid_to < last_of_month(last_charged):
-            raise ValidationError(
-                {
-                    "valid_to": _("%(month)s was charged under this scheme: end after it.")
-                    % {"month": last_charged.strftime("%Y-%m")}
-                }
-            )
+    valid_to = check_scheme_retire(scheme=scheme, valid_to=valid_to)
     scheme.status = SchemeStatus.RETIRED
     scheme.valid_to = valid_to
     scheme.retired_at = timezone.now()

@@ -3,6 +3,7 @@ editing, adopting and retiring them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from common.access import done
@@ -45,9 +47,11 @@ from community.money.selectors.ledger import (
     household_balances,
     scheme_in_force,
     scheme_list_for_user,
+    scheme_retirement_facts,
 )
 from community.money.services.budgets import budget_set
 from community.money.services.schemes import (
+    check_scheme_retire,
     scheme_adopt,
     scheme_create,
     scheme_retire,
@@ -347,16 +351,66 @@ def scheme_adopt_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def scheme_retire_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Retire a scheme in two steps: the period is checked and what retiring means is shown,
+    then the confirmed form retires it."""
     scheme = managed_scheme(request, pk)
     form = RetireForm(request.POST)
-    if form.is_valid():
-        try:
-            retired = submit(form, lambda: scheme_retire(scheme=scheme, **form.cleaned_data))
-        except Conflict as exc:
-            messages.error(request, exc.message)
-            return done(request, reverse("scheme_detail", args=[scheme.pk]))
-        if retired is not None:
-            messages.success(request, _("“%(name)s” is retired.") % {"name": scheme.name})
-            return done(request, reverse("scheme_detail", args=[scheme.pk]))
+    try:
+        if form.is_valid() and not form.cleaned_data["confirmed"]:
+            valid_to = form.cleaned_data["valid_to"]
+            # In a tuple: the end the scheme would have, None when it would be withdrawn.
+            checked = submit(form, lambda: (check_scheme_retire(scheme=scheme, valid_to=valid_to),))
+            if checked is not None:
+                consequences = _retirement_consequences(scheme, checked[0])
+                context = _scheme_detail_context(
+                    scheme, retire_form=form, consequences=consequences
+                )
+                return render_page(request, scheme.project, "scheme_detail.html", context)
+        elif form.is_valid():
+            valid_to = form.cleaned_data["valid_to"]
+            retired = submit(form, lambda: scheme_retire(scheme=scheme, valid_to=valid_to))
+            if retired is not None:
+                messages.success(request, _("“%(name)s” is retired.") % {"name": scheme.name})
+                return done(request, reverse("scheme_detail", args=[scheme.pk]))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return done(request, reverse("scheme_detail", args=[scheme.pk]))
     context = _scheme_detail_context(scheme, retire_form=form)
     return render_page(request, scheme.project, "scheme_detail.html", context)
+
+
+def _retirement_consequences(scheme: ContributionScheme, end: dt.date | None) -> list[str]:
+    """What retiring the scheme to end on ``end`` (None: withdrawn) means: from which month no
+    charge is made under it, and whether another scheme charges the households instead."""
+    facts = scheme_retirement_facts(scheme=scheme, valid_to=end)
+    month = formats.date_format(facts.first_month_without, "YEAR_MONTH_FORMAT")
+    if end is None:
+        consequences = [_("It was never in force: no month will be charged under it.")]
+    else:
+        consequences = [
+            _("No month from %(month)s on will be charged under it.") % {"month": month}
+        ]
+    values = {"month": month, "count": facts.households}
+    if facts.replacement is not None:
+        consequences.append(
+            ngettext(
+                "From %(month)s the %(count)s household living in the project is charged "
+                "under %(name)s instead.",
+                "From %(month)s the %(count)s households living in the project are charged "
+                "under %(name)s instead.",
+                facts.households,
+            )
+            % (values | {"name": facts.replacement.name})
+        )
+    else:
+        consequences.append(
+            ngettext(
+                "No other scheme is adopted from %(month)s: the %(count)s household living "
+                "in the project will not be charged until one is.",
+                "No other scheme is adopted from %(month)s: the %(count)s households living "
+                "in the project will not be charged until one is.",
+                facts.households,
+            )
+            % values
+        )
+    return consequences
