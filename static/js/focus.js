@@ -19,3 +19,9 @@ document.addEventListener("htmx:afterSettle", () => {
   row.removeAttribute("data-focus-after-swap");
   (row.querySelector('[role="alert"]') || row).focus();
 });
+
+/* A print button ([data-print]) prints the page: wired here, as the Content Security Policy
+   allows no script written in the page itself. */
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print]")) window.print();
+});

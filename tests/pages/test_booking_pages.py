@@ -1071,8 +1071,8 @@ def test_usage_report_shows_hours_per_unit(manager_client, side_a, space):
         page,
     )
     assert rows == [("1A", "3.0", "75 %"), ("1B", "1.0", "25 %")]
-    assert 'style="width: 100%"' in page
-    assert 'style="width: 33%"' in page
+    assert '<rect width="100.00"' in page
+    assert '<rect width="33.00"' in page
 
 
 # --- Who may open what -------------------------------------------------------------------
