@@ -12,7 +12,8 @@ COPY api ./api
 RUN pip install --no-cache-dir .
 COPY . .
 RUN pybabel compile --domain django --directory locale \
- && DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput
+ && DJANGO_SECRET_KEY=build-only BALLOT_SEALING_KEY=build-only-build-only-build-only-0 \
+    python manage.py collectstatic --noinput
 USER netco
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
