@@ -8,8 +8,11 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from governance.models import SecretChoice
+from governance.services.proposals import proposal_close
 from tests.browser.conftest import (
     NARROW,
     WIDE,
@@ -27,6 +30,7 @@ from tests.factories import (
     make_manager,
     make_resident_user,
 )
+from tests.governance.factories import open_proposal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -281,5 +285,35 @@ def test_a_refused_form_leads_to_its_fields_and_marks_each_one(browser, live_ser
         assert border["width"] >= 2
         assert contrast(rgb(border["colour"]), (255, 255, 255)) >= 3
         screenshot(page, "journey-invalid-field")
+    finally:
+        context.close()
+
+
+def test_a_secret_ballots_receipt_reaches_the_voter_and_never_the_database(
+    browser, live_server, project
+):
+    """The receipt code goes from the cast to the voter's page in their browser alone: no
+    session row beside the user's id holds it, since the close publishes it with the choice."""
+    voter = make_resident_user(HouseholdFactory(project=project, unit_label="2B"))
+    proposal = open_proposal(project=project, secret=True)
+    context = signed_in_context(browser, live_server.url, voter)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/proposals/{proposal.pk}/")
+        page.get_by_label("Yes", exact=True).check()
+        page.get_by_role("button", name="Cast my ballot").click()
+        code = page.locator(".receipt-code").inner_text()
+        assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", code)
+        screenshot(page, "journey-secret-receipt")
+        assert_no_serious_violations(page, "secret-receipt")
+        assert not any(code in str(s.get_decoded()) for s in Session.objects.all())
+        assert not SecretChoice.objects.exists()
+
+        page.reload()
+        assert page.locator(".receipt-code").count() == 0  # shown once
+
+        proposal_close(proposal=proposal, now=proposal.closes_at)
+        page.goto(f"{live_server.url}/proposals/{proposal.pk}/results/?code={code}")
+        assert page.locator("tr.found").inner_text().split() == [code, "Yes"]
     finally:
         context.close()
