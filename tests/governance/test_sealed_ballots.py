@@ -33,7 +33,7 @@ from governance.models import (
     SecretChoice,
     VotingMethod,
 )
-from governance.selectors.proposals import proposal_receipts
+from governance.selectors.proposals import proposal_receipts, proposal_results
 from governance.services.ballots import ballot_cast
 from governance.services.proposals import proposal_close, proposal_withdraw
 from governance.tasks import proposals_close_due_task
@@ -226,6 +226,15 @@ def test_a_changed_sealing_secret_stops_the_close_instead_of_miscounting():
     assert proposal_close(proposal=proposal, now=proposal.closes_at).tally["ballot_count"] == 1
 
 
+def test_a_secret_ballot_gives_no_live_count_even_if_one_was_asked_for():
+    proposal, users = _secret_ranked_vote()
+    ballot_cast(proposal=proposal, user=users[0], choice=RANKINGS[0])
+    Proposal.objects.filter(pk=proposal.pk).update(show_live_count=True)
+    proposal.refresh_from_db()
+    assert proposal_results(proposal=proposal) is None
+    assert not SecretChoice.objects.exists()
+
+
 def test_a_withdrawn_secret_vote_is_never_opened():
     proposal, users = _secret_ranked_vote()
     ballot_cast(proposal=proposal, user=users[0], choice=RANKINGS[0])
@@ -246,6 +255,9 @@ def test_the_migration_seals_the_choices_of_open_secret_votes_only():
 
     assert list(SecretChoice.objects.values_list("receipt", flat=True)) == ["DDDD-EEEE-FFFF"]
     assert SealedBallot.objects.get().proposal_id == proposal.pk
+    migration.unseal_open_secret_ballots(apps, None)  # migrating back loses no ballot
+    assert SecretChoice.objects.count() == 2 and not SealedBallot.objects.exists()
+    migration.seal_open_secret_choices(apps, None)
     decision = proposal_close(proposal=proposal, now=proposal.closes_at)
     assert decision.tally["ballot_count"] == 1
     assert SecretChoice.objects.get(receipt="AAAA-BBBB-CCCC").choice == RANKINGS[3]
