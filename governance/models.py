@@ -5,10 +5,13 @@ its ``rules`` so that the decision always says what the vote meant. The electora
 that moment (``Voter`` rows): move-ins and move-outs during the vote change neither who may vote
 nor the quorum base.
 
-Secret ballots keep two records that nothing links: ``Participation`` says that a voter took part
-(so nobody votes twice), ``SecretChoice`` holds a choice with a receipt code. A secret choice has
-a random UUID key, no foreign key to a voter and no time of its own, so neither ids in order nor
-timestamps match it to a participation.
+Secret ballots keep two records that nothing links, not even a database dump: ``Participation``
+says that a voter took part (so nobody votes twice); the choice is stored apart, first as a
+``SealedBallot`` (encrypted, during the vote), then as a ``SecretChoice`` (in clear, from the
+close). The voter's transaction writes only the participation and the sealed ballot; the close
+opens every sealed ballot in one transaction of its own and writes the choices in a shuffled
+order. So no row that outlives the vote shares a transaction id (``xmin``), a place on disk, a
+sequence value or a time with the voter's participation.
 """
 
 from __future__ import annotations
@@ -458,7 +461,7 @@ class Participation(models.Model):
         Proxy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     on_paper = models.BooleanField(_("paper ballot"), default=False)
-    # Open ballots only: the choice, changeable until the close (secret: in SecretChoice).
+    # Open ballots only: the choice, changeable until the close (secret: sealed, see SealedBallot).
     choice = models.JSONField(null=True, blank=True)
     cast_at = models.DateTimeField(default=timezone.now)
 
@@ -473,8 +476,47 @@ class Participation(models.Model):
         return f"{self.proposal} · {self.voter_id}"
 
 
+class SealedBallot(models.Model):
+    """A secret ballot during its vote: the choice, its receipt code and its weight, sealed.
+
+    Written in the voter's transaction beside the ``Participation``, so it shares that row's
+    ``xmin`` and follows the casting order on disk: it therefore holds nothing in clear that
+    survives the close. ``sealed`` is AES-GCM under a key derived for the proposal from
+    ``settings.BALLOT_SEALING_KEY``, which is not in the database (governance/sealing.py), and
+    every ballot of a proposal has the same length. The key is random (UUID4), there is no
+    time, no voter and no receipt. The close opens all of a proposal's sealed ballots at once,
+    writes them as ``SecretChoice`` rows in a shuffled order and deletes them
+    (``proposal_close``); a withdrawn vote's are deleted unopened. The sealing secret must
+    therefore stay the same while a secret vote is open, or its close cannot open the ballots.
+
+    Changing a secret ballot is refused (``ballot_cast``), and that is what keeps this simple:
+    the voter's transaction cannot find its own sealed ballot again, since nothing on it names
+    the voter. Allowing a change would mean a tag on each sealed ballot, an HMAC of the voter
+    under the same secret, so that the new ballot replaces the old one; the tag means nothing
+    without the secret and goes with the sealed ballot at the close, but every change would
+    again be a write in the voter's transaction, which is why the product does not offer it.
+    A live count of a secret ballot is refused as well (``Proposal.show_live_count``).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="sealed_ballots")
+    sealed = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("sealed ballot")
+        verbose_name_plural = _("sealed ballots")
+
+    def __str__(self) -> str:
+        return f"{self.proposal_id} · {self.pk}"
+
+
 class SecretChoice(models.Model):
-    """A secret ballot's choice, with nothing that leads back to the voter."""
+    """A secret ballot's choice after the close, with nothing that leads back to the voter.
+
+    All of a proposal's rows are written by its close, in one transaction (one ``xmin`` for all,
+    never a voter's) and in a random order (``secrets.SystemRandom``), under random UUID keys;
+    the row has no time and no foreign key but its proposal.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="secret_choices")

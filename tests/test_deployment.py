@@ -24,6 +24,7 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "commons.example.org",
     "DATABASE_URL": "postgres://netco@db.example.org:5432/netco",
     "REDIS_URL": "redis://cache.example.org:6379/0",
+    "BALLOT_SEALING_KEY": "a-sealing-secret-of-at-least-32-characters",
 }
 
 
@@ -45,12 +46,20 @@ def manage(*args: str, **environment: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY"])
+@pytest.mark.parametrize(
+    "missing", ["DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "BALLOT_SEALING_KEY"]
+)
 def test_production_refuses_to_start_without_its_servers_and_secret(missing):
     environment = {key: value for key, value in PRODUCTION.items() if key != missing}
     result = manage("check", **environment)
     assert result.returncode != 0
     assert missing in result.stderr
+
+
+def test_production_refuses_a_sealing_secret_shorter_than_32_characters():
+    result = manage("check", **{**PRODUCTION, "BALLOT_SEALING_KEY": "too-short"})
+    assert result.returncode != 0
+    assert "BALLOT_SEALING_KEY must be at least 32 characters" in result.stderr
 
 
 def test_production_passes_the_deployment_check_with_https_on_by_default():

@@ -6,6 +6,8 @@ terminates TLS keeps both; only one that serves plain HTTP on purpose (an intern
 them off, explicitly, with DJANGO_SECURE_SSL_REDIRECT=false and DJANGO_SECURE_HSTS_SECONDS=0.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
 
@@ -20,6 +22,12 @@ REDIS_URL = env("REDIS_URL")
 CACHES = {"default": {"BACKEND": "common.cache.FailOpenRedisCache", "LOCATION": REDIS_URL}}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = False
+
+# Seals secret ballots until their close (governance/sealing.py); it must not be in the database,
+# nor change while a secret vote is open. At least 32 characters, e.g. `openssl rand -base64 48`.
+BALLOT_SEALING_KEY = env("BALLOT_SEALING_KEY")
+if len(BALLOT_SEALING_KEY) < 32:
+    raise ImproperlyConfigured("BALLOT_SEALING_KEY must be at least 32 characters long.")
 
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

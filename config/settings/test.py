@@ -7,6 +7,7 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import env
 
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
+BALLOT_SEALING_KEY = "test-only-ballot-sealing-key"
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/netco_test")
 }

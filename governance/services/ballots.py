@@ -7,8 +7,10 @@ the second puts all casts for one voter — the voter, their proxy holder, a cha
 ballot, a hundred taps on a button — in a line, so the unique ``one_vote_per_voter`` constraint
 is never even reached by a second insert, and an open ballot's change is a plain update.
 
-A secret ballot writes two rows that nothing links: the ``Participation`` (who took part) and a
-``SecretChoice`` with a random key and a receipt code, handed to the voter once.
+A secret ballot writes the ``Participation`` (who took part) and a ``SealedBallot``: the choice
+and a receipt code, encrypted under the proposal's key, which is not in the database. The voter
+is handed the receipt code once, from memory; nothing in clear in this transaction says what
+they chose, and the close publishes the choices from a transaction of its own, shuffled.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
@@ -26,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from common.validation import Conflict, field_error
 from governance import rules as rules_module
-from governance import tally
+from governance import sealing, tally
 from governance.models import (
     ConsentPhase,
     Electorate,
@@ -36,7 +39,7 @@ from governance.models import (
     ProposalStatus,
     Proxy,
     RoundEntry,
-    SecretChoice,
+    SealedBallot,
     Voter,
     VotingMethod,
 )
@@ -251,12 +254,15 @@ def _cast(
     receipt = None
     if secret:
         receipt = receipt_code()
-        SecretChoice.objects.create(
+        ballot = sealing.Ballot(choice, receipt, voter.weight_numerator, voter.weight_denominator)
+        SealedBallot.objects.create(
             proposal=proposal,
-            choice=choice,
-            weight_numerator=voter.weight_numerator,
-            weight_denominator=voter.weight_denominator,
-            receipt=receipt,
+            sealed=sealing.seal(
+                secret=settings.BALLOT_SEALING_KEY,
+                proposal_id=proposal.pk,
+                options=proposal.options,
+                ballot=ballot,
+            ),
         )
     return BallotReceipt(
         proposal_id=proposal.pk,

@@ -5,16 +5,24 @@ UPDATE``) and does nothing unless the proposal is still in the state it expects,
 two beat ticks or a manager's button racing the schedule give one opening and one decision.
 Ballots hold the same row with ``FOR SHARE`` (governance/services/ballots.py): a ballot either
 commits before the close takes its lock, and is counted, or waits for it and is refused.
+
+The close of a secret ballot opens its sealed ballots in the same transaction as the count: every
+choice is decrypted, the list shuffled (``secrets.SystemRandom``), written as ``SecretChoice``
+rows in that order and the sealed ballots deleted. So all published choices carry the close's
+transaction id and lie on disk and in their keys in an order that has nothing to do with the
+order of the votes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q
@@ -24,7 +32,7 @@ from django.utils.translation import gettext as _
 from common.validation import Conflict, save_validated
 from community.money.services.schemes import scheme_adopt_by_decision
 from governance import rules as rules_module
-from governance import tally
+from governance import sealing, tally
 from governance.models import (
     AgendaItem,
     ConsentPhase,
@@ -37,6 +45,7 @@ from governance.models import (
     Proposal,
     ProposalStatus,
     ProposalVersion,
+    SealedBallot,
     SecretChoice,
     Voter,
     VotingMethod,
@@ -214,6 +223,8 @@ def proposal_withdraw(*, proposal: Proposal) -> Proposal:
     proposal.status = ProposalStatus.WITHDRAWN
     proposal.closed_at = timezone.now()
     proposal.save(update_fields=["status", "closed_at"])
+    # A withdrawn vote is never counted: its sealed ballots are never opened.
+    SealedBallot.objects.filter(proposal=proposal).delete()
     return proposal
 
 
@@ -425,6 +436,38 @@ def proposal_count(*, proposal: Proposal) -> rules_module.Count:
     )
 
 
+def _secret_ballots_unseal(proposal: Proposal) -> None:
+    """Publish a secret vote's choices: open every sealed ballot, shuffle, write, delete.
+
+    Runs inside the close's transaction, under its lock on the proposal, so no ballot comes in
+    meanwhile and a second close finds the proposal closed and nothing left to open. A ballot
+    that does not open (the sealing secret changed while the vote was open) stops the close:
+    counting without it would be a wrong decision.
+    """
+    sealed = SealedBallot.objects.filter(proposal=proposal)
+    ballots = [
+        sealing.unseal(
+            secret=settings.BALLOT_SEALING_KEY, proposal_id=proposal.pk, sealed=bytes(content)
+        )
+        for content in sealed.values_list("sealed", flat=True)
+    ]
+    secrets.SystemRandom().shuffle(ballots)
+    SecretChoice.objects.bulk_create(
+        (
+            SecretChoice(
+                proposal=proposal,
+                choice=ballot.choice,
+                weight_numerator=ballot.weight_numerator,
+                weight_denominator=ballot.weight_denominator,
+                receipt=ballot.receipt,
+            )
+            for ballot in ballots
+        ),
+        batch_size=1000,
+    )
+    sealed.delete()
+
+
 def _review_due(proposal: Proposal, decided: dt.datetime) -> dt.date | None:
     months = proposal.rules.get("review_months")
     if not months:
@@ -464,6 +507,8 @@ def proposal_close(
             return None
         if not check_proposal_close(proposal=proposal, now=now):
             return None
+        if proposal.rules.get("secret"):
+            _secret_ballots_unseal(proposal)
         counted = proposal_count(proposal=proposal)
         proposal.status = ProposalStatus.CLOSED
         proposal.closed_at = now

@@ -48,9 +48,6 @@ from governance.services.proxies import proxy_grant, proxy_revoke
 from members.access import member_project, project_time_zone
 from members.selectors import user_can_manage_project
 
-RECEIPTS_SESSION_KEY = "proposal_receipts"
-
-
 # --- Proxies ----------------------------------------------------------------------------------
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -90,7 +92,12 @@ from members.access import member_project, project_time_zone
 from members.models import Resident
 from members.selectors import user_can_manage_project
 
-RECEIPTS_SESSION_KEY = "proposal_receipts"
+# A secret ballot's receipt code goes from the cast to the page it leads back to in a signed
+# cookie of the voter's browser, scoped to that page, never in the session: a session is a row in
+# the database beside the user's id, and with the code published at the close it would name the
+# voter's choice.
+RECEIPTS_COOKIE = "ballot_receipts"
+RECEIPTS_COOKIE_AGE = 600  # seconds: the redirect follows at once
 
 
 # --- Access -----------------------------------------------------------------------------------
@@ -356,14 +363,8 @@ def _render_detail(
             proposal=proposal, state=state, method=method, bound=bound
         )
         paper_form = _paper_form(request=request, proposal=proposal, method=method, bound=bound)
-    receipts = []
-    if request.method == "GET":
-        # A receipt code is shown once, on the page the ballot leads back to.
-        receipts = request.session.get(RECEIPTS_SESSION_KEY, {}).get(str(proposal.pk), [])
-        if receipts:
-            stored = request.session[RECEIPTS_SESSION_KEY]
-            stored.pop(str(proposal.pk))
-            request.session.modified = True
+    # A receipt code is shown once, on the page the ballot leads back to.
+    receipts = _kept_receipts(request) if request.method == "GET" else []
     context = {
         "proposal": proposal,
         "project": project,
@@ -393,7 +394,10 @@ def _render_detail(
         )
         context["consent"]["close_consequences"] = close_consequences or []
     with timezone.override(project_time_zone(project)):
-        return render(request, "governance/proposals/proposal_detail.html", context)
+        response = render(request, "governance/proposals/proposal_detail.html", context)
+    if receipts:
+        response.delete_cookie(RECEIPTS_COOKIE, path=_detail_url(proposal), samesite="Lax")
+    return response
 
 
 def _decision_of(proposal: Proposal) -> Decision | None:
@@ -408,10 +412,36 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, _visible_proposal(request, pk))
 
 
-def _keep_receipt(request: HttpRequest, proposal: Proposal, label: str, code: str) -> None:
-    stored = request.session.get(RECEIPTS_SESSION_KEY, {})
-    stored.setdefault(str(proposal.pk), []).append({"label": label, "code": code})
-    request.session[RECEIPTS_SESSION_KEY] = stored
+def _receipts_salt(request: HttpRequest) -> str:
+    # Bound to the user: whoever signs in next on the same browser is not shown the code.
+    return f"{RECEIPTS_COOKIE}:{request.user.pk}"
+
+
+def _kept_receipts(request: HttpRequest) -> list[dict[str, str]]:
+    value = request.COOKIES.get(RECEIPTS_COOKIE)
+    if not value:
+        return []
+    try:
+        return signing.loads(value, salt=_receipts_salt(request), max_age=RECEIPTS_COOKIE_AGE)
+    except signing.BadSignature:
+        return []
+
+
+def _keep_receipt(
+    request: HttpRequest, response: HttpResponse, proposal: Proposal, label: str, code: str
+) -> HttpResponse:
+    """The response, carrying the receipt code to the proposal's page (with any not shown yet)."""
+    receipts = [*_kept_receipts(request), {"label": label, "code": code}]
+    response.set_cookie(
+        RECEIPTS_COOKIE,
+        signing.dumps(receipts, salt=_receipts_salt(request), compress=True),
+        max_age=RECEIPTS_COOKIE_AGE,
+        path=_detail_url(proposal),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 def _method(proposal: Proposal) -> str:
@@ -459,14 +489,15 @@ def ballot_cast_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         text = _("Your vote is in.")
     messages.success(request, text)
+    response = done(request, _detail_url(proposal))
     if receipt.receipt:
         label = (
             _("On behalf of %(name)s") % {"name": on_behalf_of.full_name}
             if on_behalf_of
             else _("Your ballot")
         )
-        _keep_receipt(request, proposal, label, receipt.receipt)
-    return done(request, _detail_url(proposal))
+        _keep_receipt(request, response, proposal, label, receipt.receipt)
+    return response
 
 
 @login_required
@@ -500,14 +531,16 @@ def paper_ballot_view(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_detail(request, proposal, bound={"paper": form})
     name = form.cleaned_data["resident"].full_name
     messages.success(request, _("The paper ballot of %(name)s is recorded.") % {"name": name})
+    response = done(request, _detail_url(proposal))
     if receipt.receipt:
         _keep_receipt(
             request,
+            response,
             proposal,
             _("Paper ballot of %(name)s: hand them this code") % {"name": name},
             receipt.receipt,
         )
-    return done(request, _detail_url(proposal))
+    return response
 
 
 @login_required

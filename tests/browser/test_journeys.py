@@ -8,8 +8,12 @@ import datetime as dt
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.utils import timezone
+from playwright.sync_api import expect
 
+from governance.models import SecretChoice
+from governance.services.proposals import proposal_close
 from tests.browser.conftest import (
     NARROW,
     WIDE,
@@ -25,6 +29,7 @@ from tests.factories import (
     make_manager,
     make_resident_user,
 )
+from tests.governance.factories import open_proposal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -226,9 +231,7 @@ def test_after_cancelling_a_booking_focus_stays_on_its_row(browser, live_server,
         cancel = page.locator(f"#booking-{booking.pk}").get_by_role("button", name="Cancel booking")
         cancel.focus()
         page.keyboard.press("Enter")
-        page.wait_for_function(
-            f"document.activeElement && document.activeElement.id === 'booking-{booking.pk}'"
-        )
+        expect(page.locator(f"#booking-{booking.pk}")).to_be_focused()
         row = page.locator(f"#booking-{booking.pk}")
         assert "Cancelled" in row.inner_text()
         assert row.get_by_role("button", name="Cancel booking").count() == 0
@@ -252,7 +255,7 @@ def test_a_refused_form_leads_to_its_fields_and_marks_each_one(browser, live_ser
         page.get_by_role("button", name="Book").first.click()
         page.wait_for_selector('[aria-invalid="true"]')
         # The form's summary of errors takes the focus; its link leads to the field.
-        page.wait_for_function("document.activeElement.classList.contains('error-summary')")
+        expect(page.locator(".error-summary")).to_be_focused()
         summary = page.locator(".error-summary")
         assert "This form has 1 problem:" in summary.inner_text()
         field = page.locator('[aria-invalid="true"]').first
@@ -285,7 +288,7 @@ def test_a_refused_scheme_sums_up_its_forms_and_its_bands(browser, live_server, 
         page.locator("#id_name").fill("")
         page.locator("#id_bands-0-to_cents").fill("ten")
         page.get_by_role("button", name="Save the draft").click()
-        page.wait_for_function("document.activeElement.classList.contains('error-summary')")
+        expect(page.locator(".error-summary")).to_be_focused()
         summary = page.locator(".error-summary")
         assert "This form has 2 problems:" in summary.inner_text()
         targets = [link.get_attribute("href") for link in summary.get_by_role("link").all()]
@@ -327,8 +330,38 @@ def test_a_laundrys_week_and_a_retirements_confirmation_pass_axe(browser, live_s
         page.goto(f"{live_server.url}/schemes/{scheme.pk}/")
         page.get_by_role("button", name="Retire this scheme").click()
         # The confirmation takes the focus, as a refused form's summary does.
-        page.wait_for_function("document.activeElement.getAttribute('role') === 'alert'")
+        expect(page.locator('[role="alert"]').first).to_be_focused()
         assert "Before you retire" in page.locator('[role="alert"]').inner_text()
         assert_no_serious_violations(page, "retire-confirmation")
+    finally:
+        context.close()
+
+
+def test_a_secret_ballots_receipt_reaches_the_voter_and_never_the_database(
+    browser, live_server, project
+):
+    """The receipt code goes from the cast to the voter's page in their browser alone: no
+    session row beside the user's id holds it, since the close publishes it with the choice."""
+    voter = make_resident_user(HouseholdFactory(project=project, unit_label="2B"))
+    proposal = open_proposal(project=project, secret=True)
+    context = signed_in_context(browser, live_server.url, voter)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/proposals/{proposal.pk}/")
+        page.get_by_label("Yes", exact=True).check()
+        page.get_by_role("button", name="Cast my ballot").click()
+        code = page.locator(".receipt-code").inner_text()
+        assert re.fullmatch(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", code)
+        screenshot(page, "journey-secret-receipt")
+        assert_no_serious_violations(page, "secret-receipt")
+        assert not any(code in str(s.get_decoded()) for s in Session.objects.all())
+        assert not SecretChoice.objects.exists()
+
+        page.reload()
+        assert page.locator(".receipt-code").count() == 0  # shown once
+
+        proposal_close(proposal=proposal, now=proposal.closes_at)
+        page.goto(f"{live_server.url}/proposals/{proposal.pk}/results/?code={code}")
+        assert page.locator("tr.found").inner_text().split() == [code, "Yes"]
     finally:
         context.close()

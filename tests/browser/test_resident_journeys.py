@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pytest
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from playwright.sync_api import expect
 
 from community.bookings.models import Booking, BookingStatus
 from governance.models import ConsentPhase, VotingMethod
@@ -343,7 +344,7 @@ def test_a_chosen_slot_is_at_most_four_tab_presses_from_book(browser, live_serve
         page.goto(
             f"{live_server.url}/spaces/{resident.space.pk}/book/?start={day}T10:00&end={day}T11:00"
         )
-        page.wait_for_function("document.activeElement.id === 'booking-form-heading'")
+        expect(page.locator("#booking-form-heading")).to_be_focused()
         presses = tab_to(page, BOOK_BUTTON, limit=10)
         screenshot(page, "tab-stops-to-book", folder="book-by-keyboard")
         assert presses <= 4, presses
@@ -369,7 +370,7 @@ def test_a_resident_books_with_the_keyboard_alone(journey, resident, language):
     # The week's first free hour of that day, then Enter: the form opens beside the week.
     tab_to(page, f"element.matches('a.slot-button[href*=\"start={day.isoformat()}T08\"]')")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.activeElement.id === 'booking-form-heading'")
+    expect(page.locator("#booking-form-heading")).to_be_focused()
     trip.step("form")
 
     assert tab_to(page, BOOK_BUTTON, limit=10) <= 4

@@ -11,7 +11,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from common.validation import Conflict
-from governance.models import Decision, Electorate, Participation, SecretChoice, Voter
+from governance.models import (
+    Decision,
+    Electorate,
+    Participation,
+    SealedBallot,
+    SecretChoice,
+    Voter,
+)
 from governance.services.ballots import BallotReceipt, ballot_cast
 from governance.services.proposals import proposal_close, proposal_create, proposal_open
 from governance.services.proxies import proxy_grant
@@ -42,7 +49,7 @@ def test_a_hundred_parallel_votes_of_one_voter_give_one_ballot(secret):
     assert Participation.objects.filter(proposal=proposal).count() == 1
     if secret:
         assert kinds(outcomes) == Counter({"BallotReceipt": 1, "Conflict": 99})
-        assert SecretChoice.objects.filter(proposal=proposal).count() == 1
+        assert SealedBallot.objects.filter(proposal=proposal).count() == 1
     else:  # an open ballot may change: every request is taken in turn, the last one counts
         assert kinds(outcomes) == Counter({"BallotReceipt": 100})
         assert sum(not o.changed for o in outcomes) == 1
@@ -69,6 +76,8 @@ def test_a_vote_racing_the_close_is_counted_before_it_or_refused():
     # Exactly the ballots that were accepted are in the decision; none came in after it.
     assert decision.tally["ballot_count"] == len(counted)
     assert SecretChoice.objects.filter(proposal=proposal).count() == len(counted)
+    assert {c.receipt for c in SecretChoice.objects.all()} == {o.receipt for o in counted}
+    assert not SealedBallot.objects.exists()
 
 
 def test_opening_and_closing_race_with_themselves_and_happen_once():
@@ -130,4 +139,4 @@ def test_a_hundred_vote_requests_of_one_voter_over_http_give_one_ballot():
 
     assert Counter(status for status, _body in outcomes) == Counter({201: 1, 409: 99})
     assert Participation.objects.filter(proposal=proposal).count() == 1
-    assert SecretChoice.objects.filter(proposal=proposal).count() == 1
+    assert SealedBallot.objects.filter(proposal=proposal).count() == 1

@@ -20,6 +20,7 @@ from governance.models import (
     Electorate,
     Participation,
     ProposalStatus,
+    SealedBallot,
     SecretChoice,
     Voter,
     VotingMethod,
@@ -254,8 +255,11 @@ def test_a_secret_ballot_keeps_no_link_between_voter_and_choice(side_a):
             "WHERE tc.table_name = 'governance_secretchoice' AND tc.constraint_type = 'FOREIGN KEY'"
         )
         assert [row[0] for row in cursor.fetchall()] == ["proposal_id"]
-    # Keys are random (UUID4), so their order tells nothing about the order of the votes.
-    assert {choice.pk.version for choice in SecretChoice.objects.all()} == {4}
+    # During the vote the choices are sealed: nothing in clear, one length for every ballot.
+    assert not SecretChoice.objects.exists()
+    sealed = [bytes(s) for s in SealedBallot.objects.values_list("sealed", flat=True)]
+    assert len(sealed) == 3 and len({len(s) for s in sealed}) == 1
+    assert not any(receipt.encode() in s for receipt in receipts for s in sealed)
 
     with pytest.raises(Conflict, match="secret"):
         ballot_cast(proposal=proposal, user=users[0], choice="no")
@@ -263,6 +267,10 @@ def test_a_secret_ballot_keeps_no_link_between_voter_and_choice(side_a):
     assert decision.tally["counts"]["yes"] == "2"
     published = dict(SecretChoice.objects.values_list("receipt", "choice"))
     assert published[receipts[1]] == "no"
+    # Keys are random (UUID4), so their order tells nothing about the order of the votes.
+    assert {choice.pk.version for choice in SecretChoice.objects.all()} == {4}
+    assert not SealedBallot.objects.exists()
+    assert close_now(proposal) is None and SecretChoice.objects.count() == 3
 
 
 def test_approval_and_ranked_choice_decide_among_options(side_a):
