@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from common.outbox import queue_after_commit
 from common.validation import Conflict, save_validated
 from members.income_log import income_access_log_write
 from members.models import (
@@ -327,9 +328,8 @@ def invitation_create(
     resident: Resident | None = None,
     language: str = "",
 ) -> Invitation:
-    """Invite a person into a household; the e-mail goes out once the transaction commits."""
-    from members.tasks import invitation_send_task
-
+    """Invite a person into a household; the e-mail goes out once the transaction commits (or,
+    with the broker down, once it is back: common.outbox)."""
     email = email.strip().lower()
     if resident is not None and resident.household_id != household.pk:
         raise ValidationError({"resident": _("This resident does not live in this household.")})
@@ -359,7 +359,7 @@ def invitation_create(
             expires_at=now + datetime.timedelta(days=settings.INVITATION_VALID_DAYS),
         )
     )
-    transaction.on_commit(lambda: invitation_send_task.delay(invitation.pk))
+    queue_after_commit("members.tasks.invitation_send_task", invitation.pk)
     return invitation
 
 

@@ -257,6 +257,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # limit stops one before it could be delivered twice while still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TASK_TIME_LIMIT = 540
+# A page that queues work does not wait long for a broker that is down: the work waits in the
+# outbox (common.outbox) instead.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TASK_SOFT_TIME_LIMIT = 480
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -306,6 +314,10 @@ CELERY_BEAT_SCHEDULE = {
     "decisions-review-remind": {
         "task": "governance.tasks.decisions_review_remind_task",
         "schedule": crontab(hour=7, minute=0),
+    },
+    "outbox-send-unsent": {
+        "task": "common.tasks.outbox_send_unsent_task",
+        "schedule": crontab(minute="*"),
     },
 }
 

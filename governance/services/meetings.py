@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from common.outbox import queue_after_commit
 from common.validation import Conflict, save_validated
 from governance.calendars import meeting_calendar
 from governance.models import (
@@ -157,9 +158,7 @@ def _check_chair(project: HousingProject, chair: User | None) -> None:
 
 
 def _queue_invitations(meeting_id: int) -> None:
-    from governance.tasks import meeting_invitations_send_task
-
-    transaction.on_commit(lambda: meeting_invitations_send_task.delay(meeting_id))
+    queue_after_commit("governance.tasks.meeting_invitations_send_task", meeting_id)
 
 
 @transaction.atomic
@@ -497,10 +496,7 @@ def minutes_publish(
     meeting.full_clean(exclude=["project", "chair"])
     meeting.save(update_fields=["minutes", "minutes_published_at", "minutes_notified_at"])
     if notify:
-        from governance.tasks import meeting_minutes_notify_task
-
-        meeting_id = meeting.pk
-        transaction.on_commit(lambda: meeting_minutes_notify_task.delay(meeting_id))
+        queue_after_commit("governance.tasks.meeting_minutes_notify_task", meeting.pk)
     return meeting
 
 

@@ -29,6 +29,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.outbox import queue_after_commit
 from common.validation import Conflict, save_validated
 from community.money.services.schemes import scheme_adopt_by_decision
 from governance import rules as rules_module
@@ -283,14 +284,8 @@ def proposal_open(
         on = timezone.localtime(now, rules_module.project_zone(proposal)).date()
         Voter.objects.bulk_create(_electorate(proposal, on))
         if notify:
-            transaction.on_commit(lambda: _notify("proposal_opened_notify_task", proposal.pk))
+            queue_after_commit("governance.tasks.proposal_opened_notify_task", proposal.pk)
     return True
-
-
-def _notify(task_name: str, object_id: int) -> None:
-    from governance import tasks  # the tasks import the services
-
-    getattr(tasks, task_name).delay(object_id)
 
 
 def proposals_open_due(*, now: dt.datetime | None = None) -> int:
@@ -352,7 +347,7 @@ def proposal_amend(
     version = ProposalVersion.objects.create(
         proposal=proposal, version=proposal.version, text=text, note=note, created_by=amended_by
     )
-    transaction.on_commit(lambda: _notify("proposal_amended_notify_task", version.pk))
+    queue_after_commit("governance.tasks.proposal_amended_notify_task", version.pk)
     return version
 
 
@@ -530,7 +525,7 @@ def proposal_close(
         # A contribution scheme put to this vote is adopted with the decision, or not at all.
         scheme_adopt_by_decision(decision=decision)
         if notify:
-            transaction.on_commit(lambda: _notify("decision_published_task", decision.pk))
+            queue_after_commit("governance.tasks.decision_published_task", decision.pk)
     return decision
 
 

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.outbox import queue_after_commit
 from common.validation import Conflict, save_validated
 from community.bookings.models import (
     BLOCKING_STATUSES,
@@ -151,7 +152,7 @@ def waitlist_promote(
         entry.booking = booking
         entry.save(update_fields=["status", "booking"])
         promoted.append(booking)
-        transaction.on_commit(_queue_promoted_notification(entry.pk))
+        queue_after_commit("community.bookings.tasks.waitlist_promoted_notify_task", entry.pk)
     return promoted
 
 
@@ -162,15 +163,6 @@ def waitlist_lapse_past(*, now: dt.datetime | None = None) -> int:
     return WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING, start__lte=now).update(
         status=WaitlistStatus.LAPSED
     )
-
-
-def _queue_promoted_notification(entry_id: int):
-    def queue() -> None:
-        from community.bookings.tasks import waitlist_promoted_notify_task
-
-        waitlist_promoted_notify_task.delay(entry_id)
-
-    return queue
 
 
 def waitlist_promoted_recipients(*, household: Household) -> list[User]:

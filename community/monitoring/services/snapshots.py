@@ -90,6 +90,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.disclosure import effective_k
+from common.outbox import queue_after_commit
 from community.money.selectors.affordability import median_ratio
 from community.monitoring.models import Indicator, IndicatorSnapshot
 from community.monitoring.protection import (
@@ -317,15 +318,6 @@ def indicator_snapshot_refresh(
     if not user.is_authenticated or not monitored_city_list(user=user).filter(pk=city.pk).exists():
         raise PermissionDenied(_("Only the city's officers can refresh its indicators."))
     months = _checked_months(city, months)
-    city_id = city.pk
     chosen = [month.isoformat() for month in months]
-
-    def queue() -> None:
-        from community.monitoring.tasks import (
-            indicator_snapshot_city_task,  # the tasks import this module
-        )
-
-        indicator_snapshot_city_task.delay(city_id, chosen)
-
-    transaction.on_commit(queue)
+    queue_after_commit("community.monitoring.tasks.indicator_snapshot_city_task", city.pk, chosen)
     return months
