@@ -31,7 +31,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -39,6 +39,7 @@ from django.views.decorators.http import require_http_methods
 from common.access import done, require, safe_next
 from common.charts import BarChart, LineChart, bar_chart, line_chart
 from common.csv_export import csv_response
+from common.display import short_month_text
 from common.forms import submit
 from common.months import add_months
 from community.monitoring.forms import DashboardForm, ExportForm, PilotGoalForm, ReportForm
@@ -105,10 +106,6 @@ def visible_goal(request: HttpRequest, pk: int) -> PilotGoal:
 # --- Drawing -----------------------------------------------------------------------------
 
 
-def _short_month(month: dt.date) -> str:
-    return formats.date_format(month, "M Y")
-
-
 def _target_of(
     goals: Sequence[GoalProgress], indicator: str, project_id: int | None
 ) -> float | None:
@@ -122,7 +119,7 @@ def _target_of(
 
 
 def trend_chart(trend: Trend, months: Sequence[dt.date], target: float | None = None) -> LineChart:
-    labels = [_short_month(month) for month in months]
+    labels = [short_month_text(month) for month in months]
     unit = trend.unit
     currency = trend.lines[0].figures[0].currency if trend.lines and months else "EUR"
     return line_chart(
