@@ -5,18 +5,20 @@ out: only the text a person reads is checked."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from common.display import number_symbols
 from governance.services.ballots import ballot_cast
 from governance.services.proposals import proposal_close
 from members.models import IncomeDeclaration
+from tests.community.factories import BookingFactory, SpaceFactory, local
 from tests.factories import IncomeDeclarationFactory
-from tests.governance.factories import open_proposal
+from tests.governance.factories import MeetingFactory, open_proposal
 from tests.pages.helpers import html
 from tests.pages.test_contribution_pages import Books, manager_pages
 
@@ -61,6 +63,26 @@ def pages(side_a) -> list[str]:
     ]
 
 
+@pytest.fixture
+def resident_pages(side_a) -> list[str]:
+    """A resident's bookings (one on a Saturday evening late in the year) and a meeting."""
+    space = SpaceFactory(project=side_a.project, name="Common room")
+    start = local(space, timezone.localdate().year + 1, 12, 19, 19, 0)
+    BookingFactory(
+        space=space,
+        household=side_a.household,
+        start=start,
+        end=start + dt.timedelta(hours=2),
+        fee_cents=123_450,
+    )
+    meeting = MeetingFactory(project=side_a.project, start=start + dt.timedelta(days=7))
+    return [
+        "/bookings/mine/",
+        f"/meetings/{meeting.pk}/",
+        f"/projects/{side_a.project.pk}/meetings/",
+    ]
+
+
 def written_with(language: str) -> tuple[str, str]:
     with translation.override(language):
         symbols = number_symbols()
@@ -68,13 +90,17 @@ def written_with(language: str) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_page_writes_figures_the_one_way_of_its_language(client, side_a, pages, language):
-    client.force_login(side_a.manager)
+def test_every_page_writes_figures_the_one_way_of_its_language(
+    client, side_a, pages, resident_pages, language
+):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     decimal, percent_suffix = written_with(language)
     space_before_sign = percent_suffix[:-1]  # "" in English, a no-break space in French
     percentages = 0
-    for url in pages:
+    visits = [(side_a.manager, url) for url in pages]
+    visits += [(side_a.resident_user, url) for url in resident_pages]
+    for user, url in visits:
+        client.force_login(user)
         response = client.get(url)
         assert response.status_code == 200, url
         page = html(response)
@@ -105,3 +131,19 @@ def test_the_pages_write_percentages_and_money_as_the_language_does(client, side
     assert "50.0%" in english[register] and "50,0\u00a0%" in french[register]  # turnout
     assert "€2,500.00" in english[household]
     assert "2\u202f500,00\u00a0€" in french[household]
+
+
+def test_a_booking_and_a_meeting_say_when_the_same_way(client, side_a, resident_pages):
+    """Both with the weekday, the long date and the times: "Sunday Dec. 19, …, 7 p.m.–9 p.m."
+    in English, "dimanche 19 décembre …, 19:00–21:00" in French."""
+    client.force_login(side_a.resident_user)
+    bookings, meeting, _meetings = resident_pages
+    english = text_of(html(client.get(bookings))) + text_of(html(client.get(meeting)))
+    assert re.search(r"[A-Z][a-z]+day Dec\. 19, \d{4}, 7 p\.m\.", english)
+    assert re.search(r"[A-Z][a-z]+day Dec\. 26, \d{4}, 7 p\.m\.", english)
+    assert "€1,234.50" in english
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    french = text_of(html(client.get(bookings))) + text_of(html(client.get(meeting)))
+    assert re.search(r"[a-z]+ 19 décembre \d{4}, 19:00", french)
+    assert re.search(r"[a-z]+ 26 décembre \d{4}, 19:00", french)
+    assert "1\u202f234,50\u00a0€" in french
