@@ -22,6 +22,7 @@ from babel.numbers import format_currency, parse_pattern
 from django.utils.translation import get_language, ngettext, to_locale
 
 SAMPLE = 50  # a number whose writing shows where a pattern puts its signs
+_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(8)}
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,10 @@ def percent_text(value: object, places: int = 1) -> str:
     ``places`` decimals: "84.4%" in English, "84,4 %" in French (a no-break space, so that a
     narrow screen does not leave the sign alone on a line). Axis ticks use ``places=0``."""
     symbols = number_symbols()
-    percent = round_half_even(as_fraction(value) * 100, places)
+    if isinstance(value, Decimal | int):  # exact already: no Fraction (a dashboard has many)
+        percent = (Decimal(value) * 100).quantize(_QUANTUM[places], rounding=ROUND_HALF_EVEN)
+    else:
+        percent = round_half_even(as_fraction(value) * 100, places)
     return f"{symbols.percent_prefix}{decimal_text(percent)}{symbols.percent_suffix}"
 
 
@@ -104,9 +108,15 @@ def money_text(cents: int | Decimal, currency: str = "EUR") -> str:
 
 
 def short_month_text(month: dt.date) -> str:
-    """A month in a table's head or on a chart's axis: "Dec 2026", "déc. 2026", "2026. dec."
-    (in sentences a month is ``YEAR_MONTH_FORMAT``: "December 2026")."""
-    return format_skeleton("yMMM", month, locale=number_symbols().locale)
+    """A month heading a column of a series of months, or on a chart's axis: "Dec 2026",
+    "déc. 2026", "2026. dec." (elsewhere, in sentences and in a table's cells, a month is
+    ``YEAR_MONTH_FORMAT``: "December 2026")."""
+    return _short_month(get_language() or "en", month.year, month.month)
+
+
+@lru_cache(maxsize=1024)
+def _short_month(language: str, year: int, month: int) -> str:
+    return format_skeleton("yMMM", dt.date(year, month, 1), locale=_symbols_of(language).locale)
 
 
 MINUTES_PER_HOUR = 60

@@ -71,7 +71,7 @@ from community.monitoring.services.pilot_goals import (
     pilot_goal_update,
 )
 from community.monitoring.services.snapshots import indicator_snapshot_refresh
-from community.templatetags.indicators import figure_text, month_label, value_text
+from community.templatetags.indicators import figure_text, value_text
 from members.models import City, HousingProject
 from members.selectors import observed_city_list
 
@@ -197,7 +197,7 @@ def _labels(board: Dashboard) -> dict[str, list[str]]:
     """The column names each cell of the dashboard's tables carries for the phone layout."""
     return {
         "key_labels": [indicator_short_label(code) for code in board.indicators],
-        "compared_labels": [month_label(month) for month in board.compared_months],
+        "compared_labels": [short_month_text(month) for month in board.compared_months],
     }
 
 
