@@ -45,7 +45,7 @@ from common.months import add_months
 from community.monitoring.forms import DashboardForm, ExportForm, PilotGoalForm, ReportForm
 from community.monitoring.models import Indicator, IndicatorUnit, PilotGoal
 from community.monitoring.selectors.dashboards import (
-    EXPORT_COLUMNS,
+    EXPORT_HEADER,
     WINDOWS,
     Dashboard,
     GoalProgress,
@@ -335,7 +335,7 @@ def _export(
     if fmt == "csv":
         return csv_response(
             filename=f"{filename}.csv",
-            header=EXPORT_COLUMNS,
+            header=EXPORT_HEADER,
             rows=(
                 [
                     row["city"],

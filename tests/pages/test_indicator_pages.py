@@ -580,6 +580,16 @@ def test_the_city_csv_is_tidy_and_hides_suppressed_values(client, board):
     assert not any(row[5] == "true" and row[4] for row in rows[1:])
 
 
+def test_the_city_csv_has_a_french_header_and_the_same_plain_rows(french_client, board):
+    french_client.force_login(board.officer)
+
+    response = french_client.get(f"/cities/{board.city.pk}/indicators/export.csv")
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][0] == "Ville" and rows[0][2:] == ["Mois", "Indicateur", "Valeur", "Masqué"]
+    assert [board.city.name, "", "2025-06", OVERBURDEN, "0.3125", "false"] in rows
+
+
 def test_the_city_json_has_the_same_rows_and_takes_a_period_and_an_indicator(client, board):
     client.force_login(board.officer)
 
