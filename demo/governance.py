@@ -3,7 +3,7 @@ general assemblies with their agenda, attendance, published minutes and decided 
 assembly to come, and one open vote of each method before it.
 
 Everything goes through the services (so the demo obeys the same rules as the pages) with the
-e-mails off. Fixed strings are translated into the city's language. A second run adds nothing:
+e-mails off. Its content is in the city's language (``demo.texts``). A second run adds nothing:
 the classes are written when the project has none, the past assemblies when it has no past
 meeting, the coming one when it has none ahead; the dates follow the current month, so the
 demo always has a meeting to come.
@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
+from demo.texts import local
 from governance.models import (
     AttendanceStatus,
     Electorate,
@@ -59,15 +59,15 @@ class ClassPlan:
 
 CLASS_PLANS = (
     ClassPlan(
-        _lazy("Everyday"),
-        _lazy("Day-to-day matters: a simple majority of the households voting."),
+        local("Everyday"),
+        local("Day-to-day matters: a simple majority of the households voting."),
         VotingMethod.YES_NO,
         Electorate.HOUSEHOLD,
         {"threshold_numerator": 1, "threshold_denominator": 2, "min_notice_days": 3},
     ),
     ClassPlan(
-        _lazy("Budget over threshold"),
-        _lazy("Spending above the managers' limit: two thirds of the votes, half of the "
+        local("Budget over threshold"),
+        local("Spending above the managers' limit: two thirds of the votes, half of the "
               "households taking part."),
         VotingMethod.YES_NO,
         Electorate.HOUSEHOLD,
@@ -82,15 +82,15 @@ CLASS_PLANS = (
         },
     ),
     ClassPlan(
-        _lazy("Admitting a household"),
-        _lazy("A new household joins unless a reasoned objection stands."),
+        local("Admitting a household"),
+        local("A new household joins unless a reasoned objection stands."),
         VotingMethod.CONSENT,
         Electorate.HOUSEHOLD,
         {"quorum_numerator": 1, "quorum_denominator": 2, "min_notice_days": 14},
     ),
     ClassPlan(
-        _lazy("Changing the bylaws"),
-        _lazy("The bylaws, the contributions and the house rules: two thirds of the adults, by "
+        local("Changing the bylaws"),
+        local("The bylaws, the contributions and the house rules: two thirds of the adults, by "
               "secret ballot, two thirds taking part."),
         VotingMethod.YES_NO,
         Electorate.ADULT,
@@ -106,15 +106,15 @@ CLASS_PLANS = (
         },
     ),
     ClassPlan(
-        _lazy("Choosing among options"),
-        _lazy("Approval voting: each household approves every option it can live with."),
+        local("Choosing among options"),
+        local("Approval voting: each household approves every option it can live with."),
         VotingMethod.APPROVAL,
         Electorate.HOUSEHOLD,
         {"min_notice_days": 7},
     ),
     ClassPlan(
-        _lazy("Ranked choice"),
-        _lazy("Instant run-off: each adult ranks the options."),
+        local("Ranked choice"),
+        local("Instant run-off: each adult ranks the options."),
         VotingMethod.RANKED,
         Electorate.ADULT,
         {"min_notice_days": 7},
@@ -124,26 +124,26 @@ CLASS_PLANS = (
 # (title, what the minutes say of it)
 PAST_AGENDAS: tuple[tuple[tuple[Promise, Promise], ...], ...] = (
     (
-        (_lazy("Approval of the last minutes"), _lazy("Approved without changes.")),
-        (_lazy("Annual accounts"), _lazy("Presented by the managers; questions answered.")),
+        (local("Approval of the last minutes"), local("Approved without changes.")),
+        (local("Annual accounts"), local("Presented by the managers; questions answered.")),
         (
-            _lazy("Budget for the coming year"),
-            _lazy("Discussed; the maintenance reserve is raised."),
+            local("Budget for the coming year"),
+            local("Discussed; the maintenance reserve is raised."),
         ),
-        (_lazy("Any other business"), _lazy("The garden group asks for volunteers.")),
+        (local("Any other business"), local("The garden group asks for volunteers.")),
     ),
     (
-        (_lazy("Approval of the last minutes"), _lazy("Approved without changes.")),
-        (_lazy("Common room rules"), _lazy("Quiet hours from 22:00 are kept.")),
-        (_lazy("Energy savings in the laundry"), _lazy("A working group will report back.")),
-        (_lazy("Any other business"), _lazy("Nothing further.")),
+        (local("Approval of the last minutes"), local("Approved without changes.")),
+        (local("Common room rules"), local("Quiet hours from 22:00 are kept.")),
+        (local("Energy savings in the laundry"), local("A working group will report back.")),
+        (local("Any other business"), local("Nothing further.")),
     ),
 )
 COMING_AGENDA: tuple[Promise, ...] = (
-    _lazy("Approval of the last minutes"),
-    _lazy("Contribution scheme for next year"),
-    _lazy("Report of the energy working group"),
-    _lazy("Any other business"),
+    local("Approval of the last minutes"),
+    local("Contribution scheme for next year"),
+    local("Report of the energy working group"),
+    local("Any other business"),
 )
 ASSEMBLY_HOURS = 2
 
@@ -274,33 +274,33 @@ PAST_VOTES: tuple[tuple[VotePlan, ...], ...] = (
     (
         VotePlan(
             1,
-            _lazy("Raise the maintenance reserve"),
-            _lazy(
-                "Raise the maintenance reserve by 5 % so that the roof can be redone "
+            local("Raise the maintenance reserve"),
+            local(
+                "Raise the maintenance reserve by 5% so that the roof can be redone "
                 "in four years without a loan."
             ),
             lean=(70, 20, 10),
         ),
         VotePlan(
             4,
-            _lazy("Plan for the shared garden"),
-            _lazy(
+            local("Plan for the shared garden"),
+            local(
                 "Which plantings should the garden group start with? Approve every "
                 "option you can live with."
             ),
-            (_lazy("Vegetable beds"), _lazy("Fruit trees"), _lazy("Wild flower meadow")),
+            (local("Vegetable beds"), local("Fruit trees"), local("Wild flower meadow")),
         ),
         VotePlan(
             2,
-            _lazy("Admitting the household of unit 3B"),
-            _lazy("A family of three asks to join the project in unit 3B."),
+            local("Admitting the household of unit 3B"),
+            local("A family of three asks to join the project in unit 3B."),
         ),
     ),
     (
         VotePlan(
             0,
-            _lazy("Keep quiet hours from 22:00"),
-            _lazy(
+            local("Keep quiet hours from 22:00"),
+            local(
                 "The common room is quiet from 22:00 on weekdays and from midnight on "
                 "Fridays and Saturdays."
             ),
@@ -308,40 +308,40 @@ PAST_VOTES: tuple[tuple[VotePlan, ...], ...] = (
         ),
         VotePlan(
             5,
-            _lazy("A name for the common room"),
-            _lazy("Rank the proposed names; the name with a majority after run-off wins."),
+            local("A name for the common room"),
+            local("Rank the proposed names; the name with a majority after run-off wins."),
             (
-                _lazy("The Hearth"),
-                _lazy("The Commons"),
-                _lazy("The Living Room"),
-                _lazy("The Square"),
+                local("The Hearth"),
+                local("The Commons"),
+                local("The Living Room"),
+                local("The Square"),
             ),
         ),
         VotePlan(
             3,
-            _lazy("Allow small pets"),
-            _lazy("Change the house rules to allow cats and small dogs."),
+            local("Allow small pets"),
+            local("Change the house rules to allow cats and small dogs."),
             lean=(45, 45, 10),
         ),
     ),
 )
 # Open now, one of each method, before the coming assembly.
 OPEN_VOTES: tuple[VotePlan, ...] = (
-    VotePlan(0, _lazy("Buy a shared cargo bike"),
-             _lazy("Buy an electric cargo bike for everyone, booked like the other spaces."),
+    VotePlan(0, local("Buy a shared cargo bike"),
+             local("Buy an electric cargo bike for everyone, booked like the other spaces."),
              lean=(60, 30, 10)),
-    VotePlan(4, _lazy("Date of the summer party"),
-             _lazy("Approve every date you could come."),
-             (_lazy("First Saturday of July"), _lazy("Second Saturday of July"),
-              _lazy("Last Saturday of August"))),
-    VotePlan(5, _lazy("Colour of the stairwell"),
-             _lazy("Rank the colours from the one you like best."),
-             (_lazy("Sand"), _lazy("Sage green"), _lazy("Sky blue"), _lazy("White"))),
-    VotePlan(2, _lazy("Admitting the household of unit 5A"),
-             _lazy("A couple asks to join the project in unit 5A; questions first, then "
+    VotePlan(4, local("Date of the summer party"),
+             local("Approve every date you could come."),
+             (local("First Saturday of July"), local("Second Saturday of July"),
+              local("Last Saturday of August"))),
+    VotePlan(5, local("Colour of the stairwell"),
+             local("Rank the colours from the one you like best."),
+             (local("Sand"), local("Sage green"), local("Sky blue"), local("White"))),
+    VotePlan(2, local("Admitting the household of unit 5A"),
+             local("A couple asks to join the project in unit 5A; questions first, then "
                    "reactions, then consent.")),
-    VotePlan(3, _lazy("Allow a second parking space for car sharing"),
-             _lazy("Change the rules so that two parking spaces are kept for shared cars."),
+    VotePlan(3, local("Allow a second parking space for car sharing"),
+             local("Change the rules so that two parking spaces are kept for shared cars."),
              lean=(65, 25, 10)),
 )  # fmt: skip
 VOTE_DAYS = 10
@@ -406,7 +406,9 @@ def _vote(
             return proposal  # the open consent round waits in its reactions phase
         consent_phase_advance(proposal=proposal)
         proposal.refresh_from_db()
-    rng = random.Random(f"{project.slug}/vote/{plan.title}")  # noqa: S311
+    # Seeded by the English title: each city's demo votes the same way whatever its language.
+    with translation.override("en"):
+        rng = random.Random(f"{project.slug}/vote/{plan.title}")  # noqa: S311
     cast_at = opens_at + dt.timedelta(hours=1)
     for resident in _ballot_residents(proposal):
         if rng.random() > turnout or (resident.user_id and not close):

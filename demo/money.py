@@ -27,7 +27,6 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from common.months import add_months, first_of_month, last_of_month
 from community.money.models import Budget, BudgetCategory, Charge, ChargeRun, Payment, PaymentSource
@@ -36,6 +35,7 @@ from community.money.services.budgets import budget_set
 from community.money.services.charges import charges_run
 from community.money.services.payments import payments_import_csv
 from community.money.services.schemes import scheme_adopt, scheme_create
+from demo.texts import local
 from members.models import (
     EvidenceStatus,
     Household,
@@ -59,10 +59,10 @@ class LinePlan:
 
 
 LINE_PLANS = (
-    LinePlan(BudgetCategory.LOAN, _lazy("Building loan"), 0.15),
-    LinePlan(BudgetCategory.MAINTENANCE, _lazy("Maintenance and repairs"), 0.035),
-    LinePlan(BudgetCategory.RESERVES, _lazy("Reserve fund"), 0.025),
-    LinePlan(BudgetCategory.UTILITIES, _lazy("Common areas: energy, water, lift"), 0.012),
+    LinePlan(BudgetCategory.LOAN, local("Building loan"), 0.15),
+    LinePlan(BudgetCategory.MAINTENANCE, local("Maintenance and repairs"), 0.035),
+    LinePlan(BudgetCategory.RESERVES, local("Reserve fund"), 0.025),
+    LinePlan(BudgetCategory.UTILITIES, local("Common areas: energy, water, lift"), 0.012),
 )
 # Public rental and land trusts carry less debt per unit: the land or the building is the
 # city's or the trust's.

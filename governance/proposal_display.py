@@ -32,7 +32,7 @@ CONSENT_ORDER = ("consent", "stand_aside", "object")
 
 
 def share_text(value: object) -> str:
-    """An exact share and its percentage: "2/3 (66.7 %)"."""
+    """An exact share and its percentage: "2/3 (66.7%)", "2/3 (66,7 %)"."""
     share = as_fraction(value)
     exact = (
         str(share.numerator) if share.denominator == 1 else f"{share.numerator}/{share.denominator}"

@@ -13,6 +13,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.utils import translation
 from guardian.shortcuts import _get_ct_cached as guardian_content_type_of_permission
 from rest_framework.test import APIClient
 
@@ -38,6 +39,16 @@ def _celery_joins_allowed():
     can leave it set: Celery sets and restores it around each eager task, not thread-safely, and
     a later test's ``.delay(...).get()`` then fails as if it ran inside a task."""
     _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request through the locale middleware leaves
+    the language it chose active in the thread after its response (a Greek API error test
+    would make the next test's messages Greek)."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -31,7 +31,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -39,12 +39,13 @@ from django.views.decorators.http import require_http_methods
 from common.access import done, require, safe_next
 from common.charts import BarChart, LineChart, bar_chart, line_chart
 from common.csv_export import csv_response
+from common.display import short_month_text
 from common.forms import submit
 from common.months import add_months
 from community.monitoring.forms import DashboardForm, ExportForm, PilotGoalForm, ReportForm
 from community.monitoring.models import Indicator, IndicatorUnit, PilotGoal
 from community.monitoring.selectors.dashboards import (
-    EXPORT_COLUMNS,
+    EXPORT_HEADER,
     WINDOWS,
     Dashboard,
     GoalProgress,
@@ -70,7 +71,7 @@ from community.monitoring.services.pilot_goals import (
     pilot_goal_update,
 )
 from community.monitoring.services.snapshots import indicator_snapshot_refresh
-from community.templatetags.indicators import figure_text, month_label, value_text
+from community.templatetags.indicators import figure_text, value_text
 from members.models import City, HousingProject
 from members.selectors import observed_city_list
 
@@ -105,10 +106,6 @@ def visible_goal(request: HttpRequest, pk: int) -> PilotGoal:
 # --- Drawing -----------------------------------------------------------------------------
 
 
-def _short_month(month: dt.date) -> str:
-    return formats.date_format(month, "M Y")
-
-
 def _target_of(
     goals: Sequence[GoalProgress], indicator: str, project_id: int | None
 ) -> float | None:
@@ -122,7 +119,7 @@ def _target_of(
 
 
 def trend_chart(trend: Trend, months: Sequence[dt.date], target: float | None = None) -> LineChart:
-    labels = [_short_month(month) for month in months]
+    labels = [short_month_text(month) for month in months]
     unit = trend.unit
     currency = trend.lines[0].figures[0].currency if trend.lines and months else "EUR"
     return line_chart(
@@ -200,7 +197,7 @@ def _labels(board: Dashboard) -> dict[str, list[str]]:
     """The column names each cell of the dashboard's tables carries for the phone layout."""
     return {
         "key_labels": [indicator_short_label(code) for code in board.indicators],
-        "compared_labels": [month_label(month) for month in board.compared_months],
+        "compared_labels": [short_month_text(month) for month in board.compared_months],
     }
 
 
@@ -338,7 +335,7 @@ def _export(
     if fmt == "csv":
         return csv_response(
             filename=f"{filename}.csv",
-            header=EXPORT_COLUMNS,
+            header=EXPORT_HEADER,
             rows=(
                 [
                     row["city"],

@@ -5,27 +5,23 @@ A suppressed cell shows "< k" for a small count and "—" otherwise, never a num
 without a published cell shows "·".
 
 A dashboard writes a thousand figures or more: the language's symbols and percent pattern are
-read from CLDR once per language, and a table row is written by one tag rather than a few
-template nodes per cell.
+read from CLDR once per language (``common.display``), and a table row is written by one tag
+rather than a few template nodes per cell.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from functools import lru_cache
 
-from babel import Locale
-from babel.numbers import format_currency, format_decimal, parse_pattern
 from django import template
 from django.utils import formats
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext as _
 
+from common.display import decimal_text, money_text, percent_text
 from community.monitoring.models import IndicatorUnit
 from community.monitoring.selectors.dashboards import Figure, indicator_label, indicator_short_label
 
@@ -33,51 +29,20 @@ register = template.Library()
 
 SUPPRESSED = "—"
 MISSING = "·"
-PERCENT_PLACES = Decimal("0.1")  # 23.4 %
 NUMBER_PLACES = Decimal("0.01")  # 1.25 bookings per household
-SAMPLE = 50  # a number whose writing shows where a pattern puts its signs
-
-
-@dataclass(frozen=True)
-class _Symbols:
-    locale: Locale
-    decimal: str
-    percent_prefix: str
-    percent_suffix: str
-
-
-@lru_cache(maxsize=64)
-def _symbols(language: str) -> _Symbols:
-    """The language's decimal sign and where its percent pattern puts the percent sign (and
-    the no-break space some languages put before it), read from CLDR once."""
-    locale = Locale.parse(to_locale(language))
-    pattern = parse_pattern(locale.percent_formats[None])
-    prefix, _sample, suffix = pattern.apply(Decimal(SAMPLE) / 100, locale).partition(str(SAMPLE))
-    return _Symbols(locale, locale.number_symbols["latn"]["decimal"], prefix, suffix)
-
-
-def _plain(number: Decimal, symbols: _Symbols) -> str:
-    """A number below 1,000 (no grouping) with the language's decimal sign, no trailing
-    zeros; larger ones go through Babel for the language's grouping."""
-    if abs(number) >= 1000:
-        return format_decimal(number, format="#,##0.##", locale=symbols.locale)
-    text = format(number.normalize(), "f") if number else "0"
-    return text.replace(".", symbols.decimal)
 
 
 def value_text(value: Decimal | float, unit: str, currency: str = "EUR") -> str:
     """A published value in the active language: 0.234 share → "23.4%" ("23,4 %" in French);
     123456 cents → "€1,234.56"; 12 → "12"; 1.25 bookings per household → "1.25"."""
-    symbols = _symbols(get_language() or "en")
     number = Decimal(str(value))
     if unit in (IndicatorUnit.SHARE, IndicatorUnit.RATIO):
-        percent = (number * 100).quantize(PERCENT_PLACES, rounding=ROUND_HALF_EVEN)
-        return f"{symbols.percent_prefix}{_plain(percent, symbols)}{symbols.percent_suffix}"
+        return percent_text(number)
     if unit == IndicatorUnit.CENTS:
-        return format_currency(number / 100, currency, locale=symbols.locale)
+        return money_text(number, currency)
     if unit == IndicatorUnit.COUNT:
-        return _plain(number.quantize(Decimal(1), rounding=ROUND_HALF_EVEN), symbols)
-    return _plain(number.quantize(NUMBER_PLACES, rounding=ROUND_HALF_EVEN), symbols)
+        return decimal_text(number.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    return decimal_text(number.quantize(NUMBER_PLACES, rounding=ROUND_HALF_EVEN).normalize())
 
 
 def figure_text(figure: Figure | None) -> str:

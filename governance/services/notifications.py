@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -67,15 +68,14 @@ def _send(users: Iterable[User], *, template: str, subject: str, context: dict) 
 
 
 def _proposal_context(proposal: Proposal) -> dict:
+    closes = timezone.localtime(proposal.closes_at, rules_module.project_zone(proposal))
     return {
         "proposal": proposal,
         "title": proposal.title,
         "project": proposal.project.name,
         "url": settings.SITE_URL + reverse("proposal_detail", args=[proposal.pk]),
-        "closes": formats.date_format(
-            timezone.localtime(proposal.closes_at, rules_module.project_zone(proposal)),
-            "DATETIME_FORMAT",
-        ),
+        # Written when each recipient's e-mail is, in that recipient's language.
+        "closes": lazy(formats.date_format, str)(closes, "DATETIME_FORMAT"),
     }
 
 

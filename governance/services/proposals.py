@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, F, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from common.outbox import queue_after_commit
@@ -127,7 +127,9 @@ def _check_proposal(proposal: Proposal, *, now: dt.datetime) -> None:
                 )
                 % {
                     "days": decision_class.min_notice_days,
-                    "date": timezone.localtime(now + notice).strftime("%Y-%m-%d %H:%M"),
+                    "date": formats.date_format(
+                        timezone.localtime(now + notice), "SHORT_DATETIME_FORMAT"
+                    ),
                 }
             },
             code="notice",

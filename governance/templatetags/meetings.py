@@ -6,9 +6,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 from django import template
-from django.utils import formats
 from django.utils.translation import gettext as _
 
+from governance.proposal_display import share_text
 from members.selectors import member_project_list
 
 register = template.Library()
@@ -16,15 +16,10 @@ register = template.Library()
 
 @register.filter
 def share(numerator: int, denominator: int) -> str:
-    """A share as the bylaws write it, with its percentage: "2/3 (66.7 %)"; "none" for 0."""
+    """A share as the bylaws write it, with its percentage: "2/3 (66.7%)"; "none" for 0."""
     if not numerator:
         return _("none")
-    value = Fraction(numerator, denominator or 1)
-    # Rounded first: number_format cuts the digits off rather than rounding them.
-    percent = formats.number_format(round(float(value * 100), 1), decimal_pos=1)
-    if value.denominator == 1:
-        return f"{value.numerator} ({percent} %)"
-    return f"{value.numerator}/{value.denominator} ({percent} %)"
+    return share_text(Fraction(numerator, denominator or 1))
 
 
 @register.simple_tag

@@ -25,7 +25,7 @@ def meeting_proposals(context: Any, meeting: Meeting) -> list[Proposal]:
 
 @register.filter
 def percent(value: Any) -> str:
-    """A share (0.6, "2/3") as a localised percentage: "60.0 %"."""
+    """A share (0.6, "2/3") as a localised percentage: "60.0%", "60,0 %"."""
     if value in (None, ""):
         return "—"
     return percent_text(value)

@@ -176,13 +176,13 @@ def test_the_histogram_of_the_latest_month(project, charged):
         (None, None, 1),
     ]
     assert [label for label, *_rest in histogram] == [
-        "0–10 %",
-        "10–20 %",
-        "20–30 %",
-        "30–40 %",
-        "40–50 %",
-        "50–60 %",
-        "> 60 %",
+        "0–10%",
+        "10–20%",
+        "20–30%",
+        "30–40%",
+        "40–50%",
+        "50–60%",
+        "> 60%",
         "No income declared",
     ]
 

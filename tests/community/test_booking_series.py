@@ -143,7 +143,7 @@ def test_all_or_nothing_writes_nothing_when_a_date_is_taken(space, household, us
         create(space, household, user, SeriesMode.ALL_OR_NOTHING)
 
     conflict = exc_info.value
-    assert conflict.message == "These dates cannot be booked: 2025-06-16, 2025-06-30."
+    assert conflict.message == "These dates cannot be booked: 06/16/2025, 06/30/2025."
     assert [(c["date"], c["reason"]) for c in conflict.details["conflicts"]] == [
         ("2025-06-16", "slot_taken"),
         ("2025-06-30", "rule"),

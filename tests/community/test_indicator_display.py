@@ -20,9 +20,9 @@ SPACES = "\u00a0\u202f "
     ("language", "value", "unit", "expected"),
     [
         ("en", "0.3125", IndicatorUnit.SHARE, "31.2%"),  # half-even, one decimal
-        ("en", "0.25", IndicatorUnit.SHARE, "25%"),
+        ("en", "0.25", IndicatorUnit.SHARE, "25.0%"),
         ("fr", "0.3125", IndicatorUnit.SHARE, "31,2 %"),
-        ("de", "0.5", IndicatorUnit.RATIO, "50 %"),
+        ("de", "0.5", IndicatorUnit.RATIO, "50,0 %"),
         ("en", "1234", IndicatorUnit.COUNT, "1,234"),
         ("fr", "1234", IndicatorUnit.COUNT, "1 234"),
         ("en", "17", IndicatorUnit.COUNT, "17"),
@@ -49,7 +49,7 @@ def test_a_hidden_or_missing_cell_never_shows_a_number():
             [Figure(Decimal("0.2"), unit=IndicatorUnit.SHARE), Figure(None, True, "< 10")],
             ["Share", "Households <b>"],
         )
-    assert '<td class="num" data-label="Share">20%</td>' in cells
+    assert '<td class="num" data-label="Share">20.0%</td>' in cells
     assert 'data-label="Households &lt;b&gt;"' in cells
     assert "&lt; 10</span>" in cells
 

@@ -551,7 +551,8 @@ def test_a_scheme_cannot_end_before_a_month_charged_under_it(manager_client, boo
 
     assert response.status_code == 200
     assert field_errors(html(response), "valid_to") == [
-        f"{month_text(books.month)} was charged under this scheme: end after it."
+        f"{formats.date_format(books.month, 'YEAR_MONTH_FORMAT')} was charged under this scheme: "
+        "end after it."
     ]
     books.scheme.refresh_from_db()
     assert books.scheme.status == SchemeStatus.ADOPTED

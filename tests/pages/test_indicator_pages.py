@@ -117,12 +117,12 @@ def test_officer_sees_each_pilot_with_its_latest_key_indicators(client, board):
     assert "Figures for June 2025" in page
     glance = section(page, "glance-heading")
     a_row = row_of(glance, board.project.name)
-    assert ">24<" in a_row and ">25%<" in a_row and ">75%<" in a_row
+    assert ">24<" in a_row and ">25.0%<" in a_row and ">75.0%<" in a_row
     b_row = row_of(glance, board.other_project.name)
     # A small count says "< 10"; a hidden rate says "—"; neither gives a number.
     assert escape("< 10") in b_row
     assert "—" in b_row
-    assert ">75%<" in b_row
+    assert ">75.0%<" in b_row
     city_row = row_of(glance, "Whole city")
     assert ">31.2%<" in city_row  # 0.3125, one decimal, half-even
     assert f'href="/projects/{board.project.pk}/indicators/?month=2025-06"' in glance
@@ -137,7 +137,7 @@ def test_month_selector_shows_an_earlier_month(client, board):
     assert response.status_code == 200
     page = html(response)
     assert "Figures for March 2025" in page
-    assert ">22%<" in row_of(section(page, "glance-heading"), board.project.name)
+    assert ">22.0%<" in row_of(section(page, "glance-heading"), board.project.name)
     # The arrows go to the months around it.
     assert "?month=2025-02&amp;window=12&amp;compare=overburden_rate_eurostat" in page
     assert "?month=2025-04&amp;window=12&amp;compare=overburden_rate_eurostat" in page
@@ -171,7 +171,7 @@ def test_every_trend_chart_has_its_data_table_and_breaks_at_a_hidden_month(clien
     assert re.search(
         r'February 2025</th><td class="num"[^>]*><span class="fig-suppressed"', overburden
     )
-    assert ">40%<" in overburden and ">31.2%<" in overburden
+    assert ">40.0%<" in overburden and ">31.2%<" in overburden
     # January alone, then March to June: February is a gap, not a line across it.
     assert overburden.count("<polyline") == 2
     assert overburden.count("<circle") == 5
@@ -185,7 +185,9 @@ def test_the_comparison_follows_the_chosen_indicator_over_six_months(client, boa
     comparison = section(page, "comparison-heading")
     assert "Comparison: Turnout in votes" in comparison
     a_row = row_of(comparison, board.project.name)
-    assert [">50%<", ">55%<", ">60%<", ">65%<", ">70%<", ">75%<"] == re.findall(r">\d+%<", a_row)
+    assert [">50.0%<", ">55.0%<", ">60.0%<", ">65.0%<", ">70.0%<", ">75.0%<"] == re.findall(
+        r">\d+\.0%<", a_row
+    )
     assert "Jan 2025" in comparison and "Jun 2025" in comparison
     # The bars beside the table: one per project.
     assert comparison.count('<rect class="bar"') == 2
@@ -317,7 +319,7 @@ def test_an_officer_sees_a_project_beside_its_city(client, board):
     assert response.status_code == 200
     page = html(response)
     row = row_of(page, str(OVERBURDEN.label))
-    assert re.findall(r">[\d.]+%<", row) == [">25%<", ">31.2%<"]
+    assert re.findall(r">[\d.]+%<", row) == [">25.0%<", ">31.2%<"]
     assert f"{board.city.name} (whole city)" in page
     assert 'id="trend-overburden_rate_eurostat"' in page
     assert 'id="trend-meetings_held"' not in page  # nothing published, no chart
@@ -332,7 +334,7 @@ def test_a_manager_sees_their_own_projects_figures_only(client, board):
     assert response.status_code == 200
     page = html(response)
     row = row_of(page, str(OVERBURDEN.label))
-    assert re.findall(r">[\d.]+%<", row) == [">25%<"]
+    assert re.findall(r">[\d.]+%<", row) == [">25.0%<"]
     assert "(whole city)" not in page
     assert "31.2%" not in page and "40%" not in page  # none of the city's figures
     assert f"/cities/{board.city.pk}/indicators/" not in page
@@ -365,8 +367,8 @@ def test_an_officer_sets_a_goal_in_percent_and_the_dashboard_judges_it(client, b
     assert goal.created_by == board.officer
     goals = section(html(client.get(dashboard_url(board))), "goals-heading")
     row = row_of(goals, board.project.name)
-    assert "at most 20%" in row
-    assert "June 2025" in row and ">25%<" in row
+    assert "at most 20.0%" in row
+    assert "June 2025" in row and ">25.0%<" in row
     assert '<span class="badge warn">not met</span>' in row
     # In March, 22 % was not met either; in January, 20 % was.
     goals = section(html(client.get(dashboard_url(board), {"month": "2025-01"})), "goals-heading")
@@ -526,9 +528,9 @@ def test_the_quarterly_report_lists_the_quarters_months_indicators_and_goals(cli
     assert f"{board.project.name}: pilot report, Q2 2025" in page
     assert "April 2025, May 2025, June 2025" in page
     row = row_of(page, str(OVERBURDEN.label))
-    assert re.findall(r">[\d.]+%<", row) == [">23%<", ">24%<", ">25%<", ">31.2%<"]
+    assert re.findall(r">[\d.]+%<", row) == [">23.0%<", ">24.0%<", ">25.0%<", ">31.2%<"]
     turnout = row_of(page, "Turnout in votes")
-    assert re.findall(r">[\d.]+%<", turnout) == [">65%<", ">70%<", ">75%<", ">62%<"]
+    assert re.findall(r">[\d.]+%<", turnout) == [">65.0%<", ">70.0%<", ">75.0%<", ">62.0%<"]
     goals = page[page.index('id="report-goals"') :]
     assert re.findall(r'badge (\w+)">', goals) == ["ok", "warn", "warn"]  # 23 % met, then not
     assert "css/indicators.css" in page  # the print styles
@@ -576,6 +578,16 @@ def test_the_city_csv_is_tidy_and_hides_suppressed_values(client, board):
     assert [city, board.project.name, "2025-06", "households", "24", "false"] in rows
     assert [city, board.other_project.name, "2025-06", "households", "", "true"] in rows
     assert not any(row[5] == "true" and row[4] for row in rows[1:])
+
+
+def test_the_city_csv_has_a_french_header_and_the_same_plain_rows(french_client, board):
+    french_client.force_login(board.officer)
+
+    response = french_client.get(f"/cities/{board.city.pk}/indicators/export.csv")
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][0] == "Ville" and rows[0][2:] == ["Mois", "Indicateur", "Valeur", "Masqué"]
+    assert [board.city.name, "", "2025-06", OVERBURDEN, "0.3125", "false"] in rows
 
 
 def test_the_city_json_has_the_same_rows_and_takes_a_period_and_an_indicator(client, board):

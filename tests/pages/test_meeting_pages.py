@@ -364,7 +364,7 @@ def test_residents_read_the_decision_rules(resident_client, side_a):
     page = html(resident_client.get(f"/projects/{side_a.project.pk}/decision-classes/"))
 
     assert "Budget over threshold" in page
-    assert "at least 2/3 (66.7 %)" in page and "1/2 (50.0 %)" in page
+    assert "at least 2/3 (66.7%)" in page and "1/2 (50.0%)" in page
     assert "Add a decision class" not in page
 
 

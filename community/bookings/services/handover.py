@@ -103,7 +103,7 @@ def _maintenance_text(*, report: HandoverReport, next_booking: Booking, comment:
             % {
                 "space": space.name,
                 "unit": booking.household.unit_label,
-                "date": formats.date_format(start, "SHORT_DATETIME_FORMAT"),
+                "date": formats.date_format(start, "DATETIME_FORMAT"),
                 "next": next_booking.household.unit_label,
             }
         ]

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -84,7 +84,11 @@ class SeriesConflict(Conflict):
     def __init__(self, *, refused: list[OccurrencePreview]) -> None:
         super().__init__(
             _("These dates cannot be booked: %(dates)s.")
-            % {"dates": ", ".join(p.date.isoformat() for p in refused)},
+            % {
+                "dates": ", ".join(
+                    formats.date_format(p.date, "SHORT_DATE_FORMAT") for p in refused
+                )
+            },
             conflicts=[p.as_dict() for p in refused],
         )
         self.refused = refused

@@ -58,20 +58,25 @@ PAST_BOOKINGS_SHOWN = 20
 # --- Booking a slot ---------------------------------------------------------------------------
 
 
+def _day_and_time(moment: dt.datetime) -> str:
+    return (
+        f"{formats.date_format(moment, 'l')} {formats.date_format(moment, 'DATE_FORMAT')}, "
+        f"{formats.time_format(moment, 'TIME_FORMAT')}"
+    )
+
+
 def _when(booking: Booking, zone: ZoneInfo) -> str:
     return _period_text(booking.start, booking.end, zone)
 
 
 def _period_text(start: dt.datetime, end: dt.datetime, zone: ZoneInfo) -> str:
-    """ "Monday 17 November 2025, 19:00–21:00" in the active language, on the space's clock."""
+    """ "Monday 17 November 2025, 19:00–21:00" in the active language, on the space's clock,
+    as ``common/_period.html`` writes it on the pages."""
     start, end = start.astimezone(zone), end.astimezone(zone)
     until = formats.time_format(end, "TIME_FORMAT")
     if end.date() != start.date():
-        until = f"{formats.date_format(end, 'DATE_FORMAT')} {until}"
-    return (
-        f"{formats.date_format(start, 'l')} {formats.date_format(start, 'DATE_FORMAT')}, "
-        f"{formats.time_format(start, 'TIME_FORMAT')}–{until}"
-    )
+        until = _day_and_time(end)
+    return f"{_day_and_time(start)}–{until}"
 
 
 def _booking_household(request: HttpRequest, space: Space) -> Household:

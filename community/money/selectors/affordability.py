@@ -40,6 +40,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.display import percent_text
 from common.equivalence import ADULT_AGE as SCALE_ADULT_AGE
 from common.equivalence import modified_oecd_scale
 from common.months import add_months, first_of_month, last_of_month
@@ -407,15 +408,10 @@ def _histogram(rows: Sequence[HouseholdFigures]) -> list[HistogramBin]:
     bins = []
     lower = Fraction(0)
     for upper, count in zip(HISTOGRAM_EDGES, counts, strict=False):
-        label = _("%(lower)s–%(upper)s %%") % {
-            "lower": int(lower * 100),
-            "upper": int(upper * 100),
-        }
+        label = f"{int(lower * 100)}–{percent_text(upper, places=0)}"
         bins.append(HistogramBin(label, lower, upper, count))
         lower = upper
-    bins.append(
-        HistogramBin(_("> %(lower)s %%") % {"lower": int(lower * 100)}, lower, None, counts[-1])
-    )
+    bins.append(HistogramBin(f"> {percent_text(lower, places=0)}", lower, None, counts[-1]))
     bins.append(HistogramBin(_("No income declared"), None, None, no_income))
     return bins
 

@@ -27,6 +27,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import formats
 from django.utils.translation import gettext
 
 from common.months import add_months, last_of_month
@@ -292,7 +293,7 @@ class StatementLine:
         """What the line is, in the reader's language."""
         if self.kind == "charge":
             return gettext("Contribution %(month)s (%(scheme)s)") % {
-                "month": self.day.strftime("%Y-%m"),
+                "month": formats.date_format(self.day, "YEAR_MONTH_FORMAT"),
                 "scheme": self.charge.scheme.name,
             }
         return self.payment.reference or gettext("Payment")

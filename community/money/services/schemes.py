@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from common.months import last_of_month
@@ -156,7 +156,7 @@ def scheme_adopt(
         raise ValidationError(
             {
                 "valid_from": _("%(month)s has been charged already: start after it.")
-                % {"month": first_charged.strftime("%Y-%m")}
+                % {"month": formats.date_format(first_charged, "YEAR_MONTH_FORMAT")}
             }
         )
     scheme.status = SchemeStatus.ADOPTED
@@ -235,7 +235,7 @@ def check_scheme_retire(
         raise ValidationError(
             {
                 "valid_to": _("%(month)s was charged under this scheme: end after it.")
-                % {"month": last_charged.strftime("%Y-%m")}
+                % {"month": formats.date_format(last_charged, "YEAR_MONTH_FORMAT")}
             }
         )
     return valid_to

@@ -9,10 +9,10 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from common.charts import bar_chart, line_chart
+from common.display import percent_text, short_month_text
 from common.forms import run_service, submit
 from community.money.affordability import OVERBURDEN_THRESHOLD
 from community.money.contribution_parameters import METHOD_LABELS, Method, default_parameters
@@ -240,7 +240,7 @@ def affordability_view(request: HttpRequest, pk: int) -> HttpResponse:
         value_room=24,
     )
     trend = line_chart(
-        labels=[formats.date_format(m.month, "M") for m in figures.months],
+        labels=[short_month_text(m.month) for m in figures.months],
         series=[
             (
                 _("Overburden rate"),
@@ -255,7 +255,7 @@ def affordability_view(request: HttpRequest, pk: int) -> HttpResponse:
                 [ratio(m.median_ratio) for m in figures.months],
             ),
         ],
-        y_text=lambda value: f"{round(value * 100)} %",
+        y_text=lambda value: percent_text(value, places=0),
         target=OVERBURDEN_THRESHOLD,
     )
     context = {

@@ -671,6 +671,8 @@ def project_quarter_report(
 # --- Tidy rows for the exports -----------------------------------------------------------
 
 EXPORT_COLUMNS = ("city", "project", "month", "indicator", "value", "suppressed")
+# The CSV's header in the reader's language; the rows and the JSON keys stay as above.
+EXPORT_HEADER = (_("city"), _("Project"), _("month"), _("indicator"), _("value"), _("suppressed"))
 
 
 def plain_value(value: Decimal | None) -> str:
