@@ -100,9 +100,24 @@ def describe(violations: list[dict], url: str) -> list[str]:
     return lines
 
 
-def screenshot(page, name: str) -> Path:
-    """A full-page PNG under test-artifacts/screenshots/ (git-ignored)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / (re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:150] + ".png")
+def _file_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:150]
+
+
+def screenshot(page, name: str, folder: str | None = None) -> Path:
+    """A full-page PNG under test-artifacts/screenshots/ (git-ignored), in ``folder`` under it
+    when given (one folder per journey)."""
+    directory = SCREENSHOTS / _file_name(folder) if folder else SCREENSHOTS
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / (_file_name(name) + ".png")
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def assert_no_serious_violations(page, where: str) -> None:
+    for width in (WIDE, NARROW):
+        page.set_viewport_size({"width": width, "height": 800})
+        found = serious(axe_violations(page))
+        if found:
+            screenshot(page, f"axe-{where}-{width}")
+        assert not found, "\n".join(describe(found, page.url))

@@ -13,10 +13,8 @@ from django.utils import timezone
 from tests.browser.conftest import (
     NARROW,
     WIDE,
-    axe_violations,
-    describe,
+    assert_no_serious_violations,
     screenshot,
-    serious,
     signed_in_context,
 )
 from tests.community.factories import BookingFactory, SpaceFactory, adopted_scheme, open_daily
@@ -37,15 +35,6 @@ PASSWORD = "correct horse battery"  # tests.factories.UserFactory's
 def project(db):
     city = CityFactory(name="Journey city", slug="journey-city")
     return ProjectFactory(city=city, name="Journey House", slug="journey-house")
-
-
-def assert_no_serious_violations(page, where: str) -> None:
-    for width in (WIDE, NARROW):
-        page.set_viewport_size({"width": width, "height": 800})
-        found = serious(axe_violations(page))
-        if found:
-            screenshot(page, f"axe-{where}-{width}")
-        assert not found, "\n".join(describe(found, page.url))
 
 
 def test_a_resident_signs_in_with_the_form_and_sees_the_message(browser, live_server, project):
