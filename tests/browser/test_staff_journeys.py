@@ -11,8 +11,11 @@ checks the German page.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.utils import formats, timezone, translation
@@ -20,6 +23,7 @@ from django.utils.translation import gettext, ngettext
 
 from common.months import add_months, first_of_month
 from community.money.models import ChargeRun
+from community.monitoring.models import Indicator
 from members.access import project_time_zone
 from members.services import user_language_set
 from tests.browser.conftest import (
@@ -28,13 +32,14 @@ from tests.browser.conftest import (
     screenshot,
     signed_in_context,
 )
-from tests.community.factories import adopted_scheme, set_budget
+from tests.community.factories import adopted_scheme, months_back, publish_grid, set_budget
 from tests.factories import (
     CityFactory,
     HouseholdFactory,
     IncomeDeclarationFactory,
     ProjectFactory,
     make_manager,
+    make_officer,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -203,5 +208,92 @@ def test_a_manager_drafts_simulates_compares_adopts_and_charges_a_scheme(
         assert ("660,00\u00a0€" if german else "€660.00") in charges, charges
         assert t(language, "old income declaration") in charges
         steps.done("charges")
+    finally:
+        context.close()
+
+
+# --- A city officer: a trend chart's table and the CSV export ------------------------------
+
+LAST_MONTH = dt.date(2025, 6, 1)
+MONTHS = months_back(LAST_MONTH, 6)
+PILOTS = ["Can Batlló cooperative housing", "La Borda", "Cirera"]
+
+
+def indicator_value(project, month: dt.date, indicator: str) -> Decimal:
+    """Households grow by one a month from 99 (104 in June); the overburden rate falls."""
+    step = MONTHS.index(month)
+    if indicator == Indicator.HOUSEHOLDS:
+        return Decimal(99 + step) * (3 if project is None else 1)
+    return Decimal("0.3625") - Decimal("0.01") * step  # 0.3125 in June
+
+
+@pytest.fixture
+def barcelona(db):
+    city = CityFactory(name="Barcelona", slug="barcelona")
+    projects = [ProjectFactory(city=city, name=name) for name in PILOTS]
+    publish_grid(
+        city=city,
+        projects=projects,
+        months=MONTHS,
+        indicators=[Indicator.HOUSEHOLDS, Indicator.OVERBURDEN_RATE_EUROSTAT],
+        value=indicator_value,
+    )
+    return city
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_officer_reads_a_trend_table_and_exports_the_indicators(
+    browser, live_server, barcelona, language
+):
+    officer = make_officer(barcelona)
+    user_language_set(user=officer, language=language)
+    context = signed_in_context(browser, live_server.url, officer, width=NARROW)
+    page = context.new_page()
+    steps = Steps(page, "officer-indicators", language)
+    german = language == "de"
+    try:
+        # 1. From the home page to the city's dashboard.
+        page.goto(f"{live_server.url}/")
+        steps.done("home")
+        page.get_by_role("link", name=t(language, "Indicators and goals")).first.click()
+        page.wait_for_url(re.compile(rf"/cities/{barcelona.pk}/indicators/"))
+        title = t(language, "Pilot indicators of %(city)s", city="Barcelona")
+        assert page.locator("h1").inner_text() == title
+        assert month_words(language, LAST_MONTH) in page.locator("main").inner_text()
+        steps.done("dashboard")
+
+        # 2. The overburden rate's trend: the table beside the chart, month by month.
+        trend = page.locator(
+            f"figure[aria-labelledby='trend-{Indicator.OVERBURDEN_RATE_EUROSTAT}']"
+        )
+        table = trend.locator("table")
+        table.scroll_into_view_if_needed()
+        months = table.locator("tbody th[scope=row]").all_inner_texts()
+        assert months[0] == month_words(language, LAST_MONTH), months  # the latest first
+        june = table.locator("tbody tr").first.inner_text()
+        assert re.search(r"31,2\s%" if german else r"31\.2\s?%", june), june
+        may = table.locator("tbody tr").nth(1).inner_text()
+        assert re.search(r"32,2\s%" if german else r"32\.2\s?%", may), may
+        steps.done("trend-table")
+
+        # 3. The export: a tidy CSV a machine reads, with points for decimals in every language.
+        with page.expect_download() as download:
+            page.get_by_role("link", name=t(language, "Download CSV")).first.click()
+        text = download.value.path().read_text(encoding="utf-8")
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0] == ["City", "Project", "Month", "Indicator", "Value", "Suppressed"]
+        assert len(rows) == 1 + len(MONTHS) * (len(PILOTS) + 1) * 2
+        assert [
+            "Barcelona",
+            "",
+            "2025-06",
+            Indicator.OVERBURDEN_RATE_EUROSTAT,
+            "0.3125",
+            "false",
+        ] in rows
+        assert ["Barcelona", PILOTS[0], "2025-06", Indicator.HOUSEHOLDS, "104", "false"] in rows
+        for row in rows[1:]:
+            assert "," not in row[4] and Decimal(row[4]) >= 0, row
+        steps.done("exported")
     finally:
         context.close()
