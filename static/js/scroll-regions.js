@@ -3,7 +3,9 @@
    focused region by its name: so each wrapper becomes a focusable region named by its table
    (the caption, or the table's own aria-labelledby or aria-label). Whether it scrolls depends
    on the width, which changes, so every wrapper is one. Wrappers that carry these attributes in
-   their template are left as they are; content swapped in by htmx is done when it settles. */
+   their template are left as they are; content swapped in by htmx is done when it settles.
+   A wrapper that does scroll at the current width is marked "scrolls" (the CSS shades the edge
+   that hides columns), and the hint it is described by (aria-describedby, .scroll-hint) shows. */
 let captionCount = 0;
 
 function tableName(table) {
@@ -29,5 +31,26 @@ function markScrollRegions(root) {
   });
 }
 
-document.addEventListener("DOMContentLoaded", () => markScrollRegions(document));
-document.addEventListener("htmx:afterSettle", () => markScrollRegions(document));
+function markScrolling() {
+  document.querySelectorAll(".table-wrap").forEach((wrap) => {
+    const scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+    wrap.classList.toggle("scrolls", scrolls);
+    (wrap.getAttribute("aria-describedby") || "").split(" ").forEach((id) => {
+      const hint = id && document.getElementById(id);
+      if (hint && hint.classList.contains("scroll-hint")) hint.hidden = !scrolls;
+    });
+  });
+}
+
+function markAll() {
+  markScrollRegions(document);
+  markScrolling();
+}
+
+let resizing = 0;
+document.addEventListener("DOMContentLoaded", markAll);
+document.addEventListener("htmx:afterSettle", markAll);
+window.addEventListener("resize", () => {
+  cancelAnimationFrame(resizing);
+  resizing = requestAnimationFrame(markScrolling);
+});
