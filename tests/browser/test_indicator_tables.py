@@ -1,5 +1,6 @@
 """The indicator pages read in full on a phone (360 px) and a desktop (1280 px): the tables
-beside the trend charts show every value whole, without scrolling sideways; the charts' text is
+beside the trend charts show every value whole, without scrolling sideways, and so do the
+other tables on a phone, where their rows stand one under the other; the charts' text is
 drawn at 12 px or more (SVG text scales with its viewBox, so it is measured as rendered); and
 "Pilots at a glance", too wide for a phone, says it scrolls and scrolls by keyboard.
 
@@ -62,16 +63,20 @@ def network(db):
     return {"city": cities[0], "project": pilots[0], "officer": officer, "observer": observer}
 
 
-# Every cell of the trend tables whose text does not fit it, and every trend table wrapper that
-# needs a sideways scroll to show its columns.
-CUT_CELLS = """() => {
+# Every indicator table cell whose text does not fit it, and every wrapper that needs a sideways
+# scroll to show its columns: a trend table's at any width, and on a phone (narrow) a table
+# whose rows stand one under the other (.responsive) too.
+CUT_CELLS = """narrow => {
   const cut = [];
-  for (const wrap of document.querySelectorAll('.trend .table-wrap')) {
-    if (wrap.scrollWidth > wrap.clientWidth + 1) {
-      cut.push(`table of ${wrap.closest('figure').id || wrap.getAttribute('aria-labelledby')}:`
-               + ` ${wrap.scrollWidth} px in ${wrap.clientWidth} px`);
+  const name = wrap => (wrap.closest('figure, section') || wrap).getAttribute('aria-labelledby');
+  for (const wrap of document.querySelectorAll('.table-wrap')) {
+    const table = wrap.querySelector('table.ind-table');
+    if (!table) continue;
+    const stacked = narrow && table.classList.contains('responsive');
+    if ((wrap.closest('.trend') || stacked) && wrap.scrollWidth > wrap.clientWidth + 1) {
+      cut.push(`table of ${name(wrap)}: ${wrap.scrollWidth} px in ${wrap.clientWidth} px`);
     }
-    for (const cell of wrap.querySelectorAll('th, td')) {
+    for (const cell of table.querySelectorAll('th, td')) {
       if (cell.scrollWidth > cell.clientWidth + 1) {
         cut.push(`cell "${cell.innerText.trim()}": ${cell.scrollWidth} px in ${cell.clientWidth}`);
       }
@@ -104,7 +109,7 @@ def test_trend_tables_show_every_value_whole_and_chart_text_is_12_px(browser, li
         try:
             page.goto(f"{live_server.url}{path}")
             assert page.locator(".trend table").count() >= 3, name
-            cut = page.evaluate(CUT_CELLS)
+            cut = page.evaluate(CUT_CELLS, width == NARROW)
             small = [
                 f"{text!r} at {size:.1f} px"
                 for text, size in page.evaluate(CHART_TEXT)
