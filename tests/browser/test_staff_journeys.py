@@ -112,7 +112,8 @@ def test_a_manager_drafts_simulates_compares_adopts_and_charges_a_scheme(
         page.goto(f"{live_server.url}/projects/{project.pk}/schemes/")
         assert "Equal shares" in page.locator("main").inner_text()
         steps.done("schemes")
-        page.goto(f"{live_server.url}/projects/{project.pk}/schemes/new/")
+        page.get_by_role("link", name=t(language, "Draft a scheme")).click()
+        page.wait_for_url(re.compile(r"/schemes/new/$"))
         assert page.locator("h1").inner_text() == t(language, "Draft a scheme")
         page.get_by_label(t(language, "Share of income")).check()
         steps.done("method")
@@ -146,7 +147,8 @@ def test_a_manager_drafts_simulates_compares_adopts_and_charges_a_scheme(
         steps.done("simulation")
 
         # 4. Compared with the scheme in force, household by household.
-        page.goto(f"{live_server.url}/projects/{project.pk}/schemes/compare/")
+        page.locator("nav").get_by_role("link", name=t(language, "Compare"), exact=True).click()
+        page.wait_for_url(re.compile(r"/schemes/compare/$"))
         page.get_by_role("button", name=t(language, "Compare"), exact=True).click()
         page.wait_for_selector(".chart-pair table")
         table = page.locator(".chart-pair table")
@@ -165,7 +167,9 @@ def test_a_manager_drafts_simulates_compares_adopts_and_charges_a_scheme(
         steps.done("adopted")
 
         # 6. Next month charged now: the page asks first, saying why.
-        page.goto(f"{live_server.url}/projects/{project.pk}/charges/")
+        page.get_by_role("link", name=t(language, "Contribution schemes")).click()
+        page.locator("nav").get_by_role("link", name=t(language, "Charges"), exact=True).click()
+        page.wait_for_url(re.compile(r"/charges/$"))
         page.locator("#id_month").fill(next_month.strftime("%Y-%m"))
         page.get_by_role("button", name=t(language, "Run now")).click()
         alert = page.get_by_role("alert")
