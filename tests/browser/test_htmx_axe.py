@@ -110,9 +110,14 @@ def test_what_a_manager_gets_by_htmx_passes_axe(browser, live_server, project):
         HouseholdFactory(project=project, unit_label=unit)
     hall = SpaceFactory(project=project, name="Hall", requires_approval=True)
     start = timezone.now().replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=3)
+    # The booking household's unit has no "2": the household search below finds 2A and 2B.
+    guest = HouseholdFactory(project=project, unit_label="9Z")
     approved, rejected = (
         BookingFactory(
-            space=hall, start=start + dt.timedelta(hours=hours), status=BookingStatus.PENDING
+            space=hall,
+            household=guest,
+            start=start + dt.timedelta(hours=hours),
+            status=BookingStatus.PENDING,
         )
         for hours in (0, 2)
     )
