@@ -84,11 +84,13 @@ def line_chart(
     y_text: Callable[[float], str],
     target: Number | None = None,
     whole: bool = False,
+    max_ticks: int = MAX_MONTH_TICKS,
 ) -> LineChart:
     """``labels`` name the months; ``series`` are ``(label, css class, values, texts)`` with a
     value None where the month has none. The y axis runs from 0 to the round number at or
     above the largest value (and the target), 1 when there is none; ``whole`` (counts) leaves
-    out a middle tick that would not be a whole number."""
+    out a middle tick that would not be a whole number. At most ``max_ticks`` months are
+    labelled: fewer leave room for a larger font."""
     values = [float(v) for _l, _c, vals, _t in series for v in vals if v is not None]
     target = None if target is None else float(target)
     top_value = nice_ceiling(max([*values, target or 0.0, 0.0]))
@@ -122,7 +124,7 @@ def line_chart(
         lines.append(ChartLine(label, css, segments, points))
     shares = (0, 0.5, 1) if not whole or (top_value / 2).is_integer() else (0, 1)
     y_ticks = [Tick(y_of(top_value * share), y_text(top_value * share)) for share in shares]
-    every = max(1, math.ceil(count / MAX_MONTH_TICKS))
+    every = max(1, math.ceil(count / max_ticks))
     x_ticks = [
         Tick(x_of(index), label)
         for index, label in enumerate(labels)
@@ -176,8 +178,8 @@ BAR_HEIGHT, BAR_GAP, GROUP_GAP, LABEL_WIDTH, VALUE_ROOM = 14.0, 6.0, 2.0, 110.0,
 LABEL_CHARS = 16  # what fits in LABEL_WIDTH at the chart font size
 
 
-def _short(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+def _short(label: str, chars: int = LABEL_CHARS) -> str:
+    return label if len(label) <= chars else label[: chars - 1] + "…"
 
 
 def bar_chart(
@@ -185,15 +187,18 @@ def bar_chart(
     rows: Sequence[tuple[str, Number | None, str] | tuple[str, Number | None, str, str]],
     target: Number | None = None,
     value_room: float = VALUE_ROOM,
+    label_width: float = LABEL_WIDTH,
+    label_chars: int = LABEL_CHARS,
 ) -> BarChart:
     """One horizontal bar per row ``(label, value or None, text[, css class])``, on one scale
     from 0; a negative value draws no bar. A row labelled "" joins the row above in a group:
     its bar sits close under it, the group's label written once (two schemes per household).
-    ``value_room`` keeps space on the right for the value text."""
+    ``value_room`` keeps space on the right for the value text; ``label_width`` on the left
+    for the labels, shortened to ``label_chars`` (fewer for a larger font)."""
     values = [float(row[1]) for row in rows if row[1] is not None]
     target = None if target is None else float(target)
     top_value = nice_ceiling(max([*values, target or 0.0, 0.0]))
-    room = WIDTH - LABEL_WIDTH - value_room
+    room = WIDTH - label_width - value_room
     bars = []
     y, group = 0.0, ""
     for index, (label, value, text, *css) in enumerate(rows):
@@ -206,12 +211,12 @@ def bar_chart(
         length = 0.0 if number is None else room * max(number, 0.0) / top_value
         bars.append(
             Bar(
-                label=_short(label),
+                label=_short(label, label_chars),
                 group=group,
                 y=round(y, 1),
                 width=round(max(length, 1.0) if number and number > 0 else 0.0, 1),
                 text=text,
-                text_x=round(LABEL_WIDTH + length + 4, 1),
+                text_x=round(label_width + length + 4, 1),
                 shown=number is not None,
                 css=css[0] if css else "",
             )
@@ -220,8 +225,8 @@ def bar_chart(
     return BarChart(
         width=WIDTH,
         height=round(y + BAR_GAP, 1) if rows else BAR_HEIGHT + BAR_GAP,
-        label_width=LABEL_WIDTH,
+        label_width=label_width,
         bar_height=BAR_HEIGHT,
         bars=bars,
-        target=None if target is None else round(LABEL_WIDTH + room * target / top_value, 1),
+        target=None if target is None else round(label_width + room * target / top_value, 1),
     )

@@ -106,6 +106,12 @@ def visible_goal(request: HttpRequest, pk: int) -> PilotGoal:
 # --- Drawing -----------------------------------------------------------------------------
 
 
+# The charts' text is drawn at 13 viewBox units (static/css/indicators.css), 12 px or more on a
+# phone: that leaves room for four month labels and for bar labels of 19 characters.
+TREND_MONTH_TICKS = 4
+BAR_LABEL_WIDTH, BAR_LABEL_CHARS = 150.0, 19
+
+
 def _target_of(
     goals: Sequence[GoalProgress], indicator: str, project_id: int | None
 ) -> float | None:
@@ -136,6 +142,7 @@ def trend_chart(trend: Trend, months: Sequence[dt.date], target: float | None = 
         y_text=lambda value: value_text(value, unit, currency),
         target=target,
         whole=unit == IndicatorUnit.COUNT,
+        max_ticks=TREND_MONTH_TICKS,
     )
 
 
@@ -174,7 +181,9 @@ def comparison_chart(board: Dashboard, rows: Sequence[Any]) -> BarChart:
                 figure_text(row.figures[-1]),
             )
             for row in rows
-        ]
+        ],
+        label_width=BAR_LABEL_WIDTH,
+        label_chars=BAR_LABEL_CHARS,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,12 +109,27 @@ def describe(violations: list[dict], url: str) -> list[str]:
     return lines
 
 
+def _file_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:150]
+
+
+def wait_until(page, predicate: str, timeout: float = 10.0) -> None:
+    """Wait until the JavaScript function ``predicate`` returns true on the page. Playwright's
+    wait_for_function polls by evaluating a string inside the page, which the pages' Content
+    Security Policy refuses; each evaluate here goes through the debugging protocol instead."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {predicate}")
+        page.wait_for_timeout(50)
+
+
 def screenshot(page, name: str, folder: str | None = None) -> Path:
-    """A full-page PNG under test-artifacts/screenshots/ (git-ignored), in ``folder`` below it
+    """A full-page PNG under test-artifacts/screenshots/ (git-ignored), in ``folder`` under it
     when given (one folder per journey)."""
-    where = SCREENSHOTS / folder if folder else SCREENSHOTS
-    where.mkdir(parents=True, exist_ok=True)
-    path = where / (re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:150] + ".png")
+    directory = SCREENSHOTS / _file_name(folder) if folder else SCREENSHOTS
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / (_file_name(name) + ".png")
     page.screenshot(path=str(path), full_page=True)
     return path
 

@@ -8,6 +8,8 @@ scope), no API, no downloads (CSV, iCalendar, JSON, exports) and no language swi
 pattern (ids and query values normalised) is visited at most twice and each role at most
 MAX_PAGES pages. A violation of impact "serious" or "critical" fails the test with its rule, the
 page and the elements; a screenshot of the page at that width goes to test-artifacts/screenshots/.
+So does a table wrapper (.table-wrap, which scrolls sideways) that is not a focusable region
+with a name.
 """
 
 from __future__ import annotations
@@ -89,6 +91,19 @@ def pattern(url: str) -> str:
     return re.sub(r"\d+", "N", urlsplit(url).path)
 
 
+# Every table wrapper that is not a focusable region with a name (static/js/scroll-regions.js
+# makes each one such a region, named by its table).
+UNNAMED_SCROLL_WRAPPERS = """() => Array.from(document.querySelectorAll('.table-wrap'))
+  .filter(wrap => {
+    const ids = (wrap.getAttribute('aria-labelledby') || '').split(' ').filter(Boolean);
+    const named = (wrap.getAttribute('aria-label') || '').trim()
+      || ids.some(id => (document.getElementById(id)?.textContent || '').trim());
+    return wrap.getAttribute('role') !== 'region' || wrap.getAttribute('tabindex') !== '0'
+      || !named;
+  })
+  .map(wrap => wrap.outerHTML.slice(0, 120))"""
+
+
 def followed(href: str, origin: str) -> str | None:
     url, _fragment = urldefrag(href)
     parts = urlsplit(url)
@@ -128,6 +143,10 @@ def crawl(browser, origin: str, role: str, user: User) -> tuple[list[str], int]:
                         f"[{role} {width}px] {line} (screenshot {shot.name})"
                         for line in describe(found, url)
                     ]
+            failures += [
+                f"[{role}] {url}: a table wrapper is not a named focusable region: {wrapper}"
+                for wrapper in page.evaluate(UNNAMED_SCROLL_WRAPPERS)
+            ]
             hrefs = page.eval_on_selector_all(
                 "a[href]:not([download])", "links => links.map(link => link.href)"
             )
