@@ -18,6 +18,9 @@ urlpatterns = [
         name="resident_create",
     ),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
+    path("residents/<int:pk>/remove/", views.resident_erase, name="resident_erase"),
+    path("me/data/", views.personal_data_page, name="personal_data"),
+    path("me/data.json", views.personal_data_download, name="personal_data_download"),
     path(
         "households/<int:household_pk>/income/new/",
         views.income_declaration_create,
