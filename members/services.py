@@ -124,6 +124,17 @@ def household_create(
     )
 
 
+PROJECT_SETTINGS_EDITABLE = ("income_validity_months", "income_retention_years")
+
+
+@transaction.atomic
+def project_settings_update(*, project: HousingProject, **changes: object) -> HousingProject:
+    """A manager's settings of their project: how long an income declaration counts, and how
+    long it is kept."""
+    _apply(project, PROJECT_SETTINGS_EDITABLE, changes)
+    return save_validated(project)
+
+
 HOUSEHOLD_EDITABLE = (
     "unit_label",
     "unit_area_m2",

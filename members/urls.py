@@ -10,6 +10,7 @@ urlpatterns = [
         views.household_create,
         name="household_create",
     ),
+    path("projects/<int:pk>/settings/", views.project_settings, name="project_settings"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path(

@@ -19,11 +19,13 @@ from django.views.i18n import set_language
 from common.access import require
 from common.forms import submit
 from members import selectors, services
+from members.access import managed_project
 from members.forms import (
     HouseholdForm,
     IncomeDeclarationForm,
     InvitationAcceptForm,
     InvitationForm,
+    ProjectSettingsForm,
     ResidentForm,
 )
 from members.models import Household, RoleKind
@@ -121,6 +123,22 @@ def household_create(request: HttpRequest, project_pk: int) -> HttpResponse:
         request,
         "members/form.html",
         {"form": form, "project": project, "title": _("New household")},
+    )
+
+
+@login_required
+def project_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    project = managed_project(request, pk)
+    form = ProjectSettingsForm(request.POST or None, instance=project)
+    if request.method == "POST":
+        updated = submit(
+            form, lambda: services.project_settings_update(project=project, **form.cleaned_data)
+        )
+        if updated is not None:
+            messages.success(request, _("Settings saved."))
+            return redirect("project_detail", pk=project.pk)
+    return render(
+        request, "members/form.html", {"form": form, "project": project, "title": _("Settings")}
     )
 
 
