@@ -513,20 +513,21 @@ def resident_erase(*, resident: Resident) -> Resident:
     """Erase a resident who moved out: their names, inclusion data, account and the names in
     the free text of the apps above (``members.personal_data.register_eraser``).
 
-    The resident row stays, anonymised, with its birth year: the voters, participations,
-    proxies and attendance of past votes point to it, and the household's equivalence scale
-    of past charges rests on it, so ballots' counts, decisions, charges and payments are
-    unchanged. Their account is deactivated and anonymised, its roles revoked, its sessions,
-    API tokens and e-mail addresses deleted. One transaction: a failure changes nothing.
+    The resident row stays, anonymised and marked ``erased_at``, with its birth year: the
+    voters, participations, proxies and attendance of past votes point to it, so ballots'
+    counts, decisions, charges and payments are unchanged; from then on it is out of
+    ``Resident.objects`` and so out of the household, the electorates and the formulas.
+    Their account is deactivated and anonymised, its roles revoked, its sessions, API tokens
+    and e-mail addresses deleted. One transaction: a failure changes nothing.
     Running it again on an erased resident changes nothing more.
     """
     resident = (
-        Resident.objects.select_for_update(of=("self",))
+        Resident.all_objects.select_for_update(of=("self",))
         .select_related("household__project", "user")
         .get(pk=resident.pk)
     )
     user = resident.user
-    if resident.first_name == ERASED_RESIDENT_NAME and user is None:
+    if resident.erased_at is not None:
         return resident
     names = {resident.full_name}
     if user is not None:
@@ -559,6 +560,7 @@ def resident_erase(*, resident: Resident) -> Resident:
     resident.gender = ""
     resident.migrant_background = None
     resident.user = None
+    resident.erased_at = now
     resident.save()
 
     if user is not None:
