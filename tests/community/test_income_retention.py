@@ -13,6 +13,7 @@ from community.money.services.charges import charges_run
 from community.money.tasks import income_declarations_expire_task
 from members.models import HousingProject, IncomeAccessLog, IncomeDeclaration
 from tests.community.factories import adopted_scheme, set_budget
+from tests.conftest import api_client_for
 from tests.factories import HouseholdFactory, IncomeDeclarationFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +109,15 @@ def test_only_the_projects_managers_change_its_settings(side_a, side_b):
         assert client.post(url, data).status_code == status
     side_a.project.refresh_from_db()
     assert side_a.project.income_retention_years == 7
+
+
+def test_managers_set_the_retention_through_the_api(side_a, side_b):
+    url = f"/api/v1/projects/{side_a.project.pk}/settings/"
+    for user, status in ((side_b.manager, 404), (side_a.resident_user, 403)):
+        assert api_client_for(user).patch(url, {"income_retention_years": 3}).status_code == status
+    refused = api_client_for(side_a.manager).patch(url, {"income_retention_years": 0})
+    assert refused.status_code == 400 and "income_retention_years" in refused.json()
+    response = api_client_for(side_a.manager).patch(url, {"income_retention_years": 3})
+    assert response.status_code == 200 and response.json()["income_retention_years"] == 3
+    side_a.project.refresh_from_db()
+    assert side_a.project.income_retention_years == 3

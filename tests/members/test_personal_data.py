@@ -254,6 +254,16 @@ def test_only_the_projects_managers_remove_a_resident(side_a, side_b, lived_in):
     assert User.objects.get(pk=side_a.resident_user.pk).is_active
 
 
+def test_managers_remove_a_resident_through_the_api(side_a, side_b, lived_in):
+    url = f"/api/v1/residents/{side_a.resident.pk}/erase/"
+    assert api_client_for(side_b.manager).post(url).status_code == 404
+    assert api_client_for(side_a.resident_user).post(url).status_code == 403
+    assert Resident.objects.filter(pk=side_a.resident.pk).exists()
+    assert api_client_for(side_a.manager).post(url).status_code == 204
+    assert not Resident.objects.filter(pk=side_a.resident.pk).exists()
+    assert _text_columns_containing("Quillfeather") == []
+
+
 def test_a_failing_eraser_leaves_everything_as_it_was(side_a, lived_in, monkeypatch):
     def broken(*, erased):
         raise RuntimeError("disk full")
