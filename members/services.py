@@ -529,14 +529,15 @@ def resident_erase(*, resident: Resident) -> Resident:
     user = resident.user
     if resident.erased_at is not None:
         return resident
-    names = {resident.full_name}
+    # Bank statements often write the family name first.
+    names = {resident.full_name, f"{resident.last_name} {resident.first_name}"}
     if user is not None:
-        names |= {user.get_full_name(), user.email}
+        names |= {user.get_full_name(), f"{user.last_name} {user.first_name}", user.email}
     names |= set(resident.invitations.values_list("email", flat=True))
     erased = Erased(
         resident=resident,
         user=user,
-        names=sorted((name for name in names if name.strip()), key=len, reverse=True),
+        names=sorted({name.strip() for name in names} - {""}, key=len, reverse=True),
         placeholder=ERASED_RESIDENT_NAME,
     )
     for eraser in erasers():

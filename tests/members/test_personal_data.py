@@ -63,6 +63,9 @@ def lived_in(side_a):
         household=side_a.household, amount_cents=500, paid_on=JUNE, payer_name=NAME.upper()
     )
     Payment.objects.create(
+        household=side_a.household, amount_cents=600, paid_on=JUNE, note="QUILLFEATHER ZEPHYRINE"
+    )
+    Payment.objects.create(
         household=side_a.neighbour, amount_cents=700, paid_on=JUNE, payer_name="Neighbour payer"
     )
     open_vote = open_proposal(project=side_a.project)
@@ -112,7 +115,7 @@ def test_a_resident_exports_their_household_and_nothing_of_the_neighbours(
     assert [row["note"] for row in data["bookings"]] == [f"Party of {NAME}"]
     assert len(data["waitlist_entries"]) == 1
     assert len(data["charges"]) == 1
-    assert [row["payer_name"] for row in data["payments"]] == [NAME.upper()]
+    assert [row["payer_name"] for row in data["payments"]] == [NAME.upper(), ""]
     assert len(data["invitations"]) == 1
     votes = {row["secret"]: row for row in data["participations"]}
     assert votes[False]["choice"] == "yes"
