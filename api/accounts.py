@@ -1,7 +1,9 @@
 """Token sign-in for API clients, and who the signed-in user is."""
 
 from django.contrib.auth import authenticate
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -12,7 +14,7 @@ from rest_framework.views import APIView
 from api.throttling import SignInAccountThrottle
 from api.tokens import token_expires_at, token_issue, token_list_for_user, tokens_revoke
 from members.models import Role
-from members.selectors import role_list_for_user
+from members.selectors import personal_data_export, role_list_for_user
 
 
 class TokenApi(APIView):
@@ -99,3 +101,15 @@ class MeApi(APIView):
         user = request.user
         user.open_roles = list(role_list_for_user(user=user))
         return Response(self.MeOutput(user).data)
+
+
+class MeExportApi(APIView):
+    """Everything the platform holds about the signed-in user and their household (GDPR
+    art. 15 and 20), the same as the account's JSON download."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        response = Response(personal_data_export(user=request.user))
+        response["Content-Disposition"] = 'attachment; filename="netco-my-data.json"'
+        add_never_cache_headers(response)
+        return response

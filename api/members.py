@@ -127,6 +127,16 @@ class ResidentViewSet(ServiceViewSet):
     scope_field = "household"
     instance_kwarg = "resident"
 
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def erase(self, request, pk=None):
+        """A manager removes a resident who moved out: their personal data is erased or
+        anonymised, their account closed; votes, decisions, charges and payments stay."""
+        resident = self.get_object()
+        self.check_permission(CanManageProject, resident.household)
+        services.resident_erase(resident=resident)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 # --- Income declarations -----------------------------------------------------------------
 

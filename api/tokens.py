@@ -15,6 +15,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
 from members.models import User
+from members.personal_data import Erased
 
 
 def token_expires_at(token: Token) -> dt.datetime:
@@ -38,6 +39,12 @@ def token_list_for_user(*, user: User) -> list[Token]:
 def tokens_revoke(*, user: User) -> int:
     deleted, _by_model = Token.objects.filter(user=user).delete()
     return deleted
+
+
+def tokens_erase(*, erased: Erased) -> None:
+    """A removed resident's API tokens go with their account."""
+    if erased.user is not None:
+        tokens_revoke(user=erased.user)
 
 
 def revoke_tokens_on_password_change(sender, instance: User, **kwargs) -> None:

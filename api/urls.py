@@ -7,7 +7,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from api.accounts import MeApi, TokenApi, TokensApi
+from api.accounts import MeApi, MeExportApi, TokenApi, TokensApi
 from api.bookings.bookings import BookingViewSet
 from api.bookings.handover import (
     BookingCancelAwayApi,
@@ -67,6 +67,7 @@ urlpatterns = [
     path("auth/token/", TokenApi.as_view(), name="api-token"),
     path("auth/tokens/", TokensApi.as_view(), name="api-tokens"),
     path("me/", MeApi.as_view(), name="api-me"),
+    path("me/export/", MeExportApi.as_view(), name="api-me-export"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",

@@ -8,6 +8,10 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from community.monitoring.sources import register_participation_reader
+        from governance.personal_data import governance_erase, governance_export
         from governance.selectors.participation import city_participation_facts
+        from members.personal_data import register_eraser, register_export_reader
 
         register_participation_reader(city_participation_facts)
+        register_export_reader("governance", governance_export)
+        register_eraser("governance", governance_erase)

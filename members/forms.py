@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import DateInput, MoneyField
 from common.validation import validate_no_bidi_controls
-from members.models import Household, Resident
+from members.models import Household, HousingProject, Resident
 
 
 class HouseholdSearchForm(forms.Form):
@@ -26,6 +26,12 @@ class HouseholdForm(forms.ModelForm):
         model = Household
         fields = ["unit_label", "unit_area_m2", "rooms", "move_in", "move_out"]
         widgets = {"move_in": DateInput(), "move_out": DateInput()}
+
+
+class ProjectSettingsForm(forms.ModelForm):
+    class Meta:
+        model = HousingProject
+        fields = ["income_validity_months", "income_retention_years"]
 
 
 class ResidentForm(forms.ModelForm):

@@ -33,6 +33,7 @@ from members.models import (
     RoleKind,
     User,
 )
+from members.personal_data import Subject, export_readers, export_row, export_value
 
 AnyUser = User | AnonymousUser
 
@@ -329,3 +330,90 @@ def household_equivalised_income_cents(*, household: Household, on: dt.date) -> 
     return equivalised_income_cents(
         disposable_cents=declaration.disposable_monthly_cents, ages=ages
     )
+
+
+# --- A person's data, for their right of access and portability (GDPR art. 15 and 20) -----
+
+
+def personal_data_export(*, user: User) -> dict[str, Any]:
+    """Everything the platform holds about the user and their household, JSON-ready: the
+    account, its roles, the household, its residents, income declarations and invitations,
+    then the sections the apps above register (``members.personal_data``). A fixed number of
+    queries, whatever the amount of data."""
+    household = household_of_user(user=user)
+    residents = list(household.residents.select_related("user")) if household else []
+    roles = role_list_for_user(user=user)
+    data: dict[str, Any] = {
+        "account": {
+            **export_row(user, ("email", "first_name", "last_name", "language", "date_joined")),
+            "roles": [
+                {
+                    "role": role.kind,
+                    "project": role.project.name if role.project else None,
+                    "city": role.city.name if role.city else None,
+                    "granted_at": export_value(role.granted_at),
+                }
+                for role in roles
+            ],
+        },
+        "household": None,
+        "residents": [],
+        "income_declarations": [],
+        "invitations": [],
+    }
+    if household is not None:
+        data["household"] = {
+            "project": household.project.name,
+            "city": household.project.city.name,
+            **export_row(
+                household,
+                ("unit_label", "unit_area_m2", "rooms", "move_in", "move_out", "payment_reference"),
+            ),
+        }
+        data["residents"] = [
+            {
+                **export_row(
+                    resident,
+                    (
+                        "first_name",
+                        "last_name",
+                        "birth_year",
+                        "is_representative",
+                        "gender",
+                        "migrant_background",
+                        "inclusion_consent_at",
+                    ),
+                ),
+                "is_you": resident.user_id == user.pk,
+            }
+            for resident in residents
+        ]
+        # The household reading its own incomes leaves no trace in the access log.
+        data["income_declarations"] = [
+            export_row(
+                declaration,
+                (
+                    "valid_from",
+                    "gross_monthly_cents",
+                    "disposable_monthly_cents",
+                    "housing_allowance_cents",
+                    "medical_costs_cents",
+                    "childcare_costs_cents",
+                    "elderly_or_disabled",
+                    "evidence_status",
+                    "declared_at",
+                    "verified_at",
+                ),
+            )
+            for declaration in household.income_declarations.order_by("valid_from", "pk")
+        ]
+        data["invitations"] = [
+            export_row(
+                invitation, ("email", "created_at", "sent_at", "accepted_at", "cancelled_at")
+            )
+            for invitation in household.invitations.order_by("created_at", "pk")
+        ]
+    subject = Subject(user=user, household=household, residents=residents)
+    for reader in export_readers():
+        data.update(reader(subject=subject))
+    return data

@@ -10,6 +10,7 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
 
 from common.outbox import queue_after_commit
@@ -35,6 +37,7 @@ from members.models import (
     RoleKind,
     User,
 )
+from members.personal_data import Erased, erasers
 from members.selectors import own_household_ids
 
 # The object permissions each role carries (django-guardian).
@@ -120,6 +123,17 @@ def household_create(
             utilities_monthly_cents=utilities_monthly_cents,
         )
     )
+
+
+PROJECT_SETTINGS_EDITABLE = ("income_validity_months", "income_retention_years")
+
+
+@transaction.atomic
+def project_settings_update(*, project: HousingProject, **changes: object) -> HousingProject:
+    """A manager's settings of their project: how long an income declaration counts, and how
+    long it is kept."""
+    _apply(project, PROJECT_SETTINGS_EDITABLE, changes)
+    return save_validated(project)
 
 
 HOUSEHOLD_EDITABLE = (
@@ -470,3 +484,97 @@ def invitation_accept(
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return AcceptedInvitation(user=user, resident=resident, role=role)
+
+
+# --- Erasure of a resident who moved out (GDPR art. 17) -----------------------------------
+
+# Stored, not translated on display: every page shows the row as it is.
+ERASED_RESIDENT_NAME = gettext_noop("Former resident")
+
+
+def _erased_email(user: User) -> str:
+    return f"former-resident-{user.pk}@erased.invalid"
+
+
+def _user_sessions_delete(user: User) -> None:
+    """Sign the person out everywhere: their stored sessions go (the unusable password set
+    with them would refuse the sessions anyway, at their next request)."""
+    mine = str(user.pk)
+    stale = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get("_auth_user_id") == mine
+    ]
+    Session.objects.filter(pk__in=stale).delete()
+
+
+@transaction.atomic
+def resident_erase(*, resident: Resident) -> Resident:
+    """Erase a resident who moved out: their names, inclusion data, account and the names in
+    the free text of the apps above (``members.personal_data.register_eraser``).
+
+    The resident row stays, anonymised and marked ``erased_at``, with its birth year: the
+    voters, participations, proxies and attendance of past votes point to it, so ballots'
+    counts, decisions, charges and payments are unchanged; from then on it is out of
+    ``Resident.objects`` and so out of the household, the electorates and the formulas.
+    Their account is deactivated and anonymised, its roles revoked, its sessions, API tokens
+    and e-mail addresses deleted. One transaction: a failure changes nothing.
+    Running it again on an erased resident changes nothing more.
+    """
+    resident = (
+        Resident.all_objects.select_for_update(of=("self",))
+        .select_related("household__project", "user")
+        .get(pk=resident.pk)
+    )
+    user = resident.user
+    if resident.erased_at is not None:
+        return resident
+    # Bank statements often write the family name first.
+    names = {resident.full_name, f"{resident.last_name} {resident.first_name}"}
+    if user is not None:
+        names |= {user.get_full_name(), f"{user.last_name} {user.first_name}", user.email}
+    names |= set(resident.invitations.values_list("email", flat=True))
+    erased = Erased(
+        resident=resident,
+        user=user,
+        names=sorted({name.strip() for name in names} - {""}, key=len, reverse=True),
+        placeholder=ERASED_RESIDENT_NAME,
+    )
+    for eraser in erasers():
+        eraser(erased=erased)
+
+    invitations = Invitation.objects.filter(resident=resident)
+    if user is not None:
+        invitations = invitations | Invitation.objects.filter(email__iexact=user.email)
+    now = timezone.now()
+    for invitation in invitations.select_for_update().order_by("pk"):
+        invitation.email = f"invitation-{invitation.pk}@erased.invalid"
+        invitation.cancelled_at = invitation.cancelled_at or (
+            None if invitation.accepted_at else now
+        )
+        invitation.save(update_fields=["email", "cancelled_at"])
+
+    resident.first_name = ERASED_RESIDENT_NAME
+    resident.last_name = ""
+    resident.is_representative = False
+    resident.inclusion_consent_at = None
+    resident.gender = ""
+    resident.migrant_background = None
+    resident.user = None
+    resident.erased_at = now
+    resident.save()
+
+    if user is not None:
+        for role in Role.objects.filter(user=user, revoked_at__isnull=True).select_related(
+            "project", "city"
+        ):
+            role_revoke(role=role)
+        EmailAddress.objects.filter(user=user).delete()
+        _user_sessions_delete(user)
+        user.email = _erased_email(user)
+        user.first_name = ""
+        user.last_name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+    return resident

@@ -10,6 +10,7 @@ urlpatterns = [
         views.household_create,
         name="household_create",
     ),
+    path("projects/<int:pk>/settings/", views.project_settings, name="project_settings"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path(
@@ -18,6 +19,9 @@ urlpatterns = [
         name="resident_create",
     ),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
+    path("residents/<int:pk>/remove/", views.resident_erase, name="resident_erase"),
+    path("me/data/", views.personal_data_page, name="personal_data"),
+    path("me/data.json", views.personal_data_download, name="personal_data_download"),
     path(
         "households/<int:household_pk>/income/new/",
         views.income_declaration_create,

@@ -9,19 +9,23 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.i18n import set_language
 
 from common.access import require
 from common.forms import submit
 from members import selectors, services
+from members.access import managed_project
 from members.forms import (
     HouseholdForm,
     IncomeDeclarationForm,
     InvitationAcceptForm,
     InvitationForm,
+    ProjectSettingsForm,
     ResidentForm,
 )
 from members.models import Household, RoleKind
@@ -119,6 +123,22 @@ def household_create(request: HttpRequest, project_pk: int) -> HttpResponse:
         request,
         "members/form.html",
         {"form": form, "project": project, "title": _("New household")},
+    )
+
+
+@login_required
+def project_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    project = managed_project(request, pk)
+    form = ProjectSettingsForm(request.POST or None, instance=project)
+    if request.method == "POST":
+        updated = submit(
+            form, lambda: services.project_settings_update(project=project, **form.cleaned_data)
+        )
+        if updated is not None:
+            messages.success(request, _("Settings saved."))
+            return redirect("project_detail", pk=project.pk)
+    return render(
+        request, "members/form.html", {"form": form, "project": project, "title": _("Settings")}
     )
 
 
@@ -276,4 +296,80 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("home")
     return render(
         request, "members/invitation_accept.html", {"invitation": invitation, "form": form}
+    )
+
+
+# --- A person's data: their export, and a manager's erasure of a resident who moved out ----
+
+
+SECTION_TITLES = {
+    "household": gettext_lazy("Household"),
+    "residents": gettext_lazy("Residents"),
+    "income_declarations": gettext_lazy("Income declarations"),
+    "invitations": gettext_lazy("Invitations"),
+    "bookings": gettext_lazy("Bookings"),
+    "waitlist_entries": gettext_lazy("Waiting list"),
+    "charges": gettext_lazy("Charges"),
+    "payments": gettext_lazy("Payments"),
+    "participations": gettext_lazy("Votes"),
+    "proxies": gettext_lazy("Proxies"),
+    "meeting_attendance": gettext_lazy("Attendance"),
+}
+
+
+def _as_tables(data: dict) -> list[dict]:
+    """The export as tables: one per section, its columns the keys of its rows."""
+    tables = []
+    for name, rows in data.items():
+        rows = [rows] if isinstance(rows, dict) else (rows or [])
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        tables.append(
+            {
+                "name": name,
+                "title": SECTION_TITLES.get(name, name),
+                "columns": columns,
+                "rows": [[row.get(column) for column in columns] for row in rows],
+            }
+        )
+    return tables
+
+
+@login_required
+def personal_data_page(request: HttpRequest) -> HttpResponse:
+    """Everything held about the user and their household, readable, with the JSON download."""
+    data = selectors.personal_data_export(user=request.user)
+    account = data.pop("account")
+    roles = account.pop("roles")
+    context = {"account": account, "roles": roles, "tables": _as_tables(data)}
+    response = render(request, "members/personal_data.html", context)
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+def personal_data_download(request: HttpRequest) -> HttpResponse:
+    response = JsonResponse(
+        selectors.personal_data_export(user=request.user),
+        json_dumps_params={"ensure_ascii": False, "indent": 2},
+    )
+    response["Content-Disposition"] = 'attachment; filename="netco-my-data.json"'
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+def resident_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """A manager removes a resident who moved out: a confirmation saying what happens, then
+    the erasure."""
+    resident = get_object_or_404(selectors.resident_list_for_user(user=request.user), pk=pk)
+    household = resident.household
+    require(selectors.user_can_manage_project(user=request.user, project=household.project))
+    if request.method == "POST":
+        services.resident_erase(resident=resident)
+        messages.success(request, _("Resident removed."))
+        return redirect("household_detail", pk=household.pk)
+    return render(
+        request,
+        "members/resident_erase.html",
+        {"resident": resident, "household": household, "project": household.project},
     )

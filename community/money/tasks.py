@@ -16,6 +16,7 @@ from common.months import first_of_month
 from community.money.selectors.ledger import running_project_list
 from community.money.services.charges import charges_run
 from community.money.services.income_reminders import income_renewal_reminders_send
+from community.money.services.income_retention import income_declarations_expire
 from members.models import HousingProject
 
 logger = logging.getLogger(__name__)
@@ -59,3 +60,11 @@ def charges_run_project_task(project_id: int, month: str) -> int | None:
 @shared_task
 def income_declaration_reminders_task() -> int:
     return income_renewal_reminders_send()
+
+
+@shared_task
+def income_declarations_expire_task(today: str | None = None) -> int:
+    """Delete the income declarations kept past their project's retention (ISO date; by
+    default today in UTC). A rerun finds nothing left."""
+    day = dt.date.fromisoformat(today) if today else timezone.now().date()
+    return income_declarations_expire(today=day)

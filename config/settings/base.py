@@ -293,6 +293,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.money.tasks.income_declaration_reminders_task",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Income declarations past their project's retention period are deleted (GDPR).
+    "income-declarations-expire": {
+        "task": "community.money.tasks.income_declarations_expire_task",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # The city indicators of the current and previous month; a repeat the same day skips.
     "indicator-snapshots-nightly": {
         "task": "community.monitoring.tasks.indicator_snapshots_nightly_task",

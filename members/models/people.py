@@ -166,6 +166,16 @@ class Gender(models.TextChoices):
     UNDISCLOSED = "undisclosed", _("Prefers not to say")
 
 
+class ResidentManager(models.Manager["Resident"]):
+    """The residents still on record: an erased resident (one who moved out and was removed,
+    ``members.services.resident_erase``) no longer counts in a household, a vote's electorate or
+    a formula. Their row stays, anonymised, for the past votes and attendance that point to it
+    (a foreign key reads it through the base manager)."""
+
+    def get_queryset(self) -> models.QuerySet[Resident]:
+        return super().get_queryset().filter(erased_at__isnull=True)
+
+
 class Resident(ConstraintErrorsOnFields, models.Model):
     household = models.ForeignKey(
         Household, verbose_name=_("household"), on_delete=models.CASCADE, related_name="residents"
@@ -193,11 +203,15 @@ class Resident(ConstraintErrorsOnFields, models.Model):
     inclusion_consent_at = models.DateTimeField(_("inclusion data consent"), null=True, blank=True)
     gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
     migrant_background = models.BooleanField(_("migrant background"), null=True, blank=True)
+    erased_at = models.DateTimeField(_("removed at"), null=True, blank=True, editable=False)
 
     constraint_fields = {
         "resident_birth_year_plausible": "birth_year",
         "resident_inclusion_data_only_with_consent": "inclusion_consent_at",
     }
+
+    objects = ResidentManager()
+    all_objects = models.Manager()  # noqa: DJ012 - a manager too: objects stays the default
 
     class Meta:
         verbose_name = _("resident")

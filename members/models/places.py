@@ -152,6 +152,17 @@ class HousingProject(ConstraintErrorsOnFields, models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(120)],
         help_text=_("Households are reminded to declare again when their latest is older."),
     )
+    # Accounting law keeps the figures a charge was worked out from for seven years in most
+    # member states; a project bound by another period sets its own.
+    income_retention_years = models.PositiveSmallIntegerField(
+        _("income declarations kept for (years)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_(
+            "After the last charge that used a declaration, or after its validity if no "
+            "charge used it. Then it is deleted."
+        ),
+    )
 
     constraint_fields = {
         "project_slug_unique_per_city": "slug",
