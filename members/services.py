@@ -488,8 +488,14 @@ def invitation_accept(
 
 # --- Erasure of a resident who moved out (GDPR art. 17) -----------------------------------
 
-# Stored, not translated on display: every page shows the row as it is.
+# Stored in the project's language, as the confirmation page says it will be: every page then
+# shows the row as it is.
 ERASED_RESIDENT_NAME = gettext_noop("Former resident")
+
+
+def erased_resident_name(project: HousingProject) -> str:
+    with translation.override(project.city.default_language):
+        return translation.gettext(ERASED_RESIDENT_NAME)
 
 
 def _erased_email(user: User) -> str:
@@ -529,6 +535,7 @@ def resident_erase(*, resident: Resident) -> Resident:
     user = resident.user
     if resident.erased_at is not None:
         return resident
+    placeholder = erased_resident_name(resident.household.project)
     # Bank statements often write the family name first.
     names = {resident.full_name, f"{resident.last_name} {resident.first_name}"}
     if user is not None:
@@ -538,7 +545,7 @@ def resident_erase(*, resident: Resident) -> Resident:
         resident=resident,
         user=user,
         names=sorted({name.strip() for name in names} - {""}, key=len, reverse=True),
-        placeholder=ERASED_RESIDENT_NAME,
+        placeholder=placeholder,
     )
     for eraser in erasers():
         eraser(erased=erased)
@@ -554,7 +561,7 @@ def resident_erase(*, resident: Resident) -> Resident:
         )
         invitation.save(update_fields=["email", "cancelled_at"])
 
-    resident.first_name = ERASED_RESIDENT_NAME
+    resident.first_name = placeholder
     resident.last_name = ""
     resident.is_representative = False
     resident.inclusion_consent_at = None
