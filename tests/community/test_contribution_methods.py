@@ -742,7 +742,7 @@ def test_band_errors_name_the_band():
     ]
     with pytest.raises(ValidationError) as exc_info:
         validate_parameters("income_bands", {"income": "disposable", "bands": bands})
-    assert exc_info.value.message_dict["bands"] == ["Band 2: A rate must lie between 0 and 100 %."]
+    assert exc_info.value.message_dict["bands"] == ["Band 2: A rate must lie between 0 and 100%."]
 
 
 def test_bands_given_out_of_order_are_sorted():

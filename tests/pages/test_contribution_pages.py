@@ -598,7 +598,7 @@ def test_parameters_edited_inline_are_simulated_and_bad_ones_shown(manager_clien
     assert shortfall.context["simulation"].total_cents == 144_000
     assert "fall €1,560.00 short of the budget" in html(shortfall)
     assert refused.context["simulation"] is None
-    assert field_errors(html(refused), "rate_percent") == ["A rate must lie between 0 and 100 %."]
+    assert field_errors(html(refused), "rate_percent") == ["A rate must lie between 0 and 100%."]
 
 
 def test_comparing_two_schemes_gives_a_table_and_a_chart(manager_client, books, side_a):

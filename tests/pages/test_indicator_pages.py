@@ -410,7 +410,7 @@ def test_the_goal_form_puts_each_error_on_its_field_and_writes_nothing(client, b
 
     cases = [
         (goal_form(board, ends_on="2024-12-31"), "ends_on", "A goal must end after it starts."),
-        (goal_form(board, target="150"), "target", "A share is at most 1 (100 %)."),
+        (goal_form(board, target="150"), "target", "A share is at most 1 (100%)."),
         (goal_form(board, target="-5"), "target", "A target cannot be negative."),
         (goal_form(board, target="abc"), "target", "Enter a number."),
         (
