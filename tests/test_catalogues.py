@@ -57,3 +57,16 @@ def test_the_catalogue_is_complete_and_keeps_its_placeholders(language):
             if got - wanted or (not message.pluralizable and wanted - got):
                 problems.append((f"placeholders {sorted(got)} for {sorted(wanted)}", message.id))
     assert not problems, problems[:10]
+
+
+# English is its own source; its catalogue only writes a percent sign the English way: "40%".
+LITERAL_PERCENT_AFTER_NUMBER = re.compile(r"(\d|\)s) (%%(?!\()|%(?![(%a-z]))")
+
+
+def test_the_english_catalogue_only_drops_the_space_before_a_percent_sign():
+    for message in catalogue(SOURCE_LANGUAGE):
+        if message.id and isinstance(message.id, str) and message.string:
+            assert message.string == LITERAL_PERCENT_AFTER_NUMBER.sub(r"\1\2", message.id), (
+                message.id,
+                message.string,
+            )
