@@ -4,7 +4,7 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from api.throttling import SignInAccountThrottle
 from api.tokens import token_expires_at, token_issue, token_list_for_user, tokens_revoke
 from members.models import Role
-from members.selectors import role_list_for_user
+from members.selectors import role_list_for_user, user_must_set_up_mfa
 
 
 class TokenApi(APIView):
@@ -83,7 +83,10 @@ class RoleOutput(serializers.ModelSerializer):
 
 
 class MeApi(APIView):
-    """The signed-in user and their open roles."""
+    """The signed-in user and their open roles; answers staff who still owe a second factor
+    too, with ``mfa_required``, so that a client can tell them why the rest answers 403."""
+
+    permission_classes = [IsAuthenticated]
 
     class MeOutput(serializers.Serializer):
         id = serializers.IntegerField()
@@ -93,9 +96,11 @@ class MeApi(APIView):
         language = serializers.CharField()
         is_platform_admin = serializers.BooleanField(source="is_superuser")
         roles = RoleOutput(many=True, source="open_roles")
+        mfa_required = serializers.BooleanField()
 
     @extend_schema(responses=MeOutput)
     def get(self, request):
         user = request.user
         user.open_roles = list(role_list_for_user(user=user))
+        user.mfa_required = user_must_set_up_mfa(user=user)
         return Response(self.MeOutput(user).data)
