@@ -1,5 +1,7 @@
 """Token sign-in for API clients, and who the signed-in user is."""
 
+from allauth.mfa.base.forms import BaseAuthenticateForm
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -16,7 +18,8 @@ from members.selectors import role_list_for_user, user_must_set_up_mfa
 
 
 class TokenApi(APIView):
-    """Exchange an e-mail address and password for an API token."""
+    """Exchange an e-mail address and password for an API token; with the code of the
+    authenticator app (or a recovery code) too for an account that has two-factor sign-in."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -25,6 +28,7 @@ class TokenApi(APIView):
     class Input(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+        code = serializers.CharField(required=False, allow_blank=True)
 
     class TokenOutput(serializers.Serializer):
         token = serializers.CharField()
@@ -41,6 +45,14 @@ class TokenApi(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Unable to sign in with these credentials.")]}
             )
+        if is_mfa_enabled(user):
+            # allauth's own check of the code: counted against its rate limit, a recovery code
+            # used up, a TOTP code not accepted twice.
+            second = BaseAuthenticateForm(
+                data={"code": data.validated_data.get("code", "")}, user=user
+            )
+            if not second.is_valid():
+                raise serializers.ValidationError({"code": second.errors["code"]})
         token = token_issue(user=user)
         return Response(self.TokenOutput(token_output(token)).data)
 

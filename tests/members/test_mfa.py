@@ -228,3 +228,33 @@ def test_an_admin_without_a_second_factor_is_stopped_before_the_administration(c
     give_totp(admin)
 
     assert client.get("/admin/members/user/").status_code == 200
+
+
+# --- API clients ----------------------------------------------------------------------------
+
+
+def test_an_api_token_asks_staff_with_two_factor_sign_in_for_the_code(project):
+    manager = make_manager(project)
+    api = api_client_for(None)
+    credentials = {"email": manager.email, "password": PASSWORD}
+
+    missing = api.post("/api/v1/auth/token/", credentials, format="json")
+    assert missing.status_code == 400
+    assert missing.json() == {"code": ["This field is required."]}
+    wrong = api.post("/api/v1/auth/token/", {**credentials, "code": "000000"}, format="json")
+    assert wrong.json() == {"code": ["Incorrect code."]}
+
+    right = api.post("/api/v1/auth/token/", {**credentials, "code": totp_code()}, format="json")
+    assert right.status_code == 200
+    api.credentials(HTTP_AUTHORIZATION=f"Token {right.json()['token']}")
+    assert api.get("/api/v1/projects/").status_code == 200
+
+
+def test_an_api_token_takes_a_recovery_code_once(project):
+    manager = make_manager(project)
+    code = RecoveryCodes.activate(manager).get_unused_codes()[0]
+    credentials = {"email": manager.email, "password": PASSWORD, "code": code}
+    api = api_client_for(None)
+
+    assert api.post("/api/v1/auth/token/", credentials, format="json").status_code == 200
+    assert api.post("/api/v1/auth/token/", credentials, format="json").status_code == 400
