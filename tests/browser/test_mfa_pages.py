@@ -62,6 +62,10 @@ def test_a_manager_is_sent_to_set_up_the_authenticator_app(browser, live_server,
         assert_no_serious_violations(page, "two-factor-recovery-codes")
         screenshot(page, "3-recovery-codes", FOLDER)
 
+        page.goto(f"{live_server.url}/accounts/2fa/")  # the account's "Two-factor sign-in"
+        assert_no_serious_violations(page, "two-factor-index")
+        screenshot(page, "3b-index", FOLDER)
+
         page.goto(f"{live_server.url}/projects/{project.pk}/")
         assert page.url == f"{live_server.url}/projects/{project.pk}/"
     finally:
