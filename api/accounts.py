@@ -1,12 +1,14 @@
 """Token sign-in for API clients, and who the signed-in user is."""
 
+from allauth.mfa.base.forms import BaseAuthenticateForm
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth import authenticate
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
@@ -14,11 +16,12 @@ from rest_framework.views import APIView
 from api.throttling import SignInAccountThrottle
 from api.tokens import token_expires_at, token_issue, token_list_for_user, tokens_revoke
 from members.models import Role
-from members.selectors import personal_data_export, role_list_for_user
+from members.selectors import personal_data_export, role_list_for_user, user_must_set_up_mfa
 
 
 class TokenApi(APIView):
-    """Exchange an e-mail address and password for an API token."""
+    """Exchange an e-mail address and password for an API token; with the code of the
+    authenticator app (or a recovery code) too for an account that has two-factor sign-in."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -27,6 +30,7 @@ class TokenApi(APIView):
     class Input(serializers.Serializer):
         email = serializers.EmailField()
         password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+        code = serializers.CharField(required=False, allow_blank=True)
 
     class TokenOutput(serializers.Serializer):
         token = serializers.CharField()
@@ -43,6 +47,14 @@ class TokenApi(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Unable to sign in with these credentials.")]}
             )
+        if is_mfa_enabled(user):
+            # allauth's own check of the code: counted against its rate limit, a recovery code
+            # used up, a TOTP code not accepted twice.
+            second = BaseAuthenticateForm(
+                data={"code": data.validated_data.get("code", "")}, user=user
+            )
+            if not second.is_valid():
+                raise serializers.ValidationError({"code": second.errors["code"]})
         token = token_issue(user=user)
         return Response(self.TokenOutput(token_output(token)).data)
 
@@ -85,7 +97,10 @@ class RoleOutput(serializers.ModelSerializer):
 
 
 class MeApi(APIView):
-    """The signed-in user and their open roles."""
+    """The signed-in user and their open roles; answers staff who still owe a second factor
+    too, with ``mfa_required``, so that a client can tell them why the rest answers 403."""
+
+    permission_classes = [IsAuthenticated]
 
     class MeOutput(serializers.Serializer):
         id = serializers.IntegerField()
@@ -95,11 +110,13 @@ class MeApi(APIView):
         language = serializers.CharField()
         is_platform_admin = serializers.BooleanField(source="is_superuser")
         roles = RoleOutput(many=True, source="open_roles")
+        mfa_required = serializers.BooleanField()
 
     @extend_schema(responses=MeOutput)
     def get(self, request):
         user = request.user
         user.open_roles = list(role_list_for_user(user=user))
+        user.mfa_required = user_must_set_up_mfa(user=user)
         return Response(self.MeOutput(user).data)
 
 

@@ -9,6 +9,8 @@ from rest_framework import mixins, viewsets
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.views import APIView
 
+from api.permissions import MfaSetUp
+
 
 class ServiceMixin:
     """Reads through a selector and writes through services.
@@ -84,4 +86,4 @@ class AppendOnlyViewSet(
     http_method_names = ["get", "post", "delete", "head", "options"]
 
 
-AUTHENTICATED: list[type[BasePermission]] = [IsAuthenticated]
+AUTHENTICATED: list[type[BasePermission]] = [IsAuthenticated, MfaSetUp]

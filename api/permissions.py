@@ -8,7 +8,21 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from members.models import Household
-from members.selectors import user_can_edit_household_members, user_can_manage_project
+from members.selectors import (
+    user_can_edit_household_members,
+    user_can_manage_project,
+    user_must_set_up_mfa,
+)
+
+
+class MfaSetUp(BasePermission):
+    """Staff answer only once they have set up two-factor sign-in (the pages send them to set
+    it up: members.middleware.MfaRequiredMiddleware). Residents are never asked."""
+
+    message = _("Set up two-factor sign-in first.")
+
+    def has_permission(self, request, view) -> bool:
+        return not user_must_set_up_mfa(user=request.user)
 
 
 class CanManageProject(BasePermission):

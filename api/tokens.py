@@ -16,6 +16,7 @@ from rest_framework.authtoken.models import Token
 
 from members.models import User
 from members.personal_data import Erased
+from members.selectors import user_list_with_mfa_due
 
 
 def token_expires_at(token: Token) -> dt.datetime:
@@ -58,10 +59,20 @@ def revoke_tokens_on_password_change(sender, instance: User, **kwargs) -> None:
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
-    """DRF's token authentication, refusing a token past its lifetime."""
+    """DRF's token authentication, refusing a token past its lifetime; the user is read with
+    whether they owe a second factor, in the token's one query."""
 
     def authenticate_credentials(self, key: str):
-        user, token = super().authenticate_credentials(key)
+        user = (
+            user_list_with_mfa_due(User.objects.filter(auth_token__key=key))
+            .select_related("auth_token")
+            .first()
+        )
+        if user is None:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        token = user.auth_token
         if token_expires_at(token) <= timezone.now():
             raise exceptions.AuthenticationFailed(_("This token has expired: sign in again."))
         return user, token

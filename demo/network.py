@@ -16,6 +16,9 @@ from members.models import (
 REFERENCE_DATE = datetime.date(2026, 9, 1)
 REFERENCE_YEAR = REFERENCE_DATE.year
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published on purpose: these are demo logins
+# Staff owe a second factor: every demo admin, officer and manager has an authenticator app
+# with this secret (type it into any authenticator app to sign in as them).
+DEMO_TOTP_SECRET = "NETCODEMONETCODEMONETCODEMONETCO"  # noqa: S105 - published on purpose
 DEMO_DOMAIN = "demo.netco.eu"
 ADMIN_EMAIL = f"admin@{DEMO_DOMAIN}"
 SEED_PREFIX = "netco-seed-demo"

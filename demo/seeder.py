@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 
@@ -19,6 +21,7 @@ from demo.network import (
     CITIES,
     DEMO_DOMAIN,
     DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
     PROJECTS,
     CitySpec,
     ProjectSpec,
@@ -34,6 +37,7 @@ from members.models import (
     RoleKind,
     User,
 )
+from members.selectors import STAFF_ROLE_KINDS
 from members.services import role_grant
 
 # --- Writing it ----------------------------------------------------------------------------
@@ -137,6 +141,8 @@ class Seeder:
             user.save(update_fields=["password"])
         self._count("users", 1, int(created))
         self._verified_email(user)
+        if superuser:
+            self._authenticator_app(user)
         return user
 
     def _verified_email(self, user: User) -> None:
@@ -166,6 +172,13 @@ class Seeder:
         if not exists:
             role_grant(user=user, kind=kind, project=project, city=city, granted_by=granted_by)
         self._count("roles", 1, int(not exists))
+        if kind in STAFF_ROLE_KINDS:
+            self._authenticator_app(user)
+
+    def _authenticator_app(self, user: User) -> None:
+        """Staff owe a second factor: the demo's published authenticator secret."""
+        if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+            TOTP.activate(user, DEMO_TOTP_SECRET)
 
     # -- places --
 

@@ -15,8 +15,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from common.equivalence import equivalised_income_cents
@@ -224,6 +225,38 @@ def role_list_for_user(*, user: AnyUser) -> QuerySet[Role]:
     return Role.objects.filter(user=user, revoked_at__isnull=True).select_related(
         "project__city", "city"
     )
+
+
+# The roles that see other people's households or a city's figures: they owe a second factor.
+STAFF_ROLE_KINDS = (RoleKind.MANAGER, RoleKind.OFFICER, RoleKind.NETWORK_OBSERVER)
+# What counts as a second factor: recovery codes alone are a fallback, not a factor.
+SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+
+def user_list_with_mfa_due(queryset: QuerySet[User]) -> QuerySet[User]:
+    """The users annotated with ``mfa_due``: staff (a platform admin, or an open role of
+    ``STAFF_ROLE_KINDS``) without a second factor. In the same query as the users."""
+    staff_role = Role.objects.filter(
+        user=OuterRef("pk"), revoked_at__isnull=True, kind__in=STAFF_ROLE_KINDS
+    )
+    factor = Authenticator.objects.filter(user=OuterRef("pk"), type__in=SECOND_FACTOR_TYPES)
+    due = (Q(is_superuser=True) | Q(is_staff=True) | Exists(staff_role)) & ~Exists(factor)
+    return queryset.annotate(mfa_due=ExpressionWrapper(due, output_field=BooleanField()))
+
+
+def user_must_set_up_mfa(*, user: AnyUser) -> bool:
+    """Whether a signed-in user must set up two-factor sign-in before reaching their role's
+    pages; read from the user's annotation when it was loaded with it (no query)."""
+    if not user.is_authenticated:
+        return False
+    due = getattr(user, "mfa_due", None)
+    if due is None:
+        due = (
+            user_list_with_mfa_due(User.objects.filter(pk=user.pk))
+            .values_list("mfa_due", flat=True)
+            .first()
+        )
+    return bool(due)
 
 
 def user_home_kind(*, user: AnyUser) -> str | None:

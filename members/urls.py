@@ -4,6 +4,7 @@ from members import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accounts/two-factor-required/", views.mfa_required, name="mfa_required"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path(
         "projects/<int:project_pk>/households/new/",

@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.i18n import set_language
@@ -35,6 +36,16 @@ def _visible_household(request: HttpRequest, pk: int) -> Household:
     return get_object_or_404(selectors.household_list_for_user(user=request.user), pk=pk)
 
 
+def _next_or_home(request: HttpRequest) -> str:
+    """The ``next`` address of the request if it stays on this site, else the home page."""
+    target = request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "home"
+
+
 def language_set(request: HttpRequest) -> HttpResponse:
     """Django's language switch, which also saves the choice on the signed-in user."""
     response = set_language(request)
@@ -43,6 +54,15 @@ def language_set(request: HttpRequest) -> HttpResponse:
         with contextlib.suppress(ValidationError):
             services.user_language_set(user=request.user, language=language)
     return response
+
+
+@login_required
+def mfa_required(request: HttpRequest) -> HttpResponse:
+    """Why staff must set up two-factor sign-in, and the way to do it (MfaRequiredMiddleware
+    sends them here; anyone else is sent on)."""
+    if not selectors.user_must_set_up_mfa(user=request.user):
+        return redirect(_next_or_home(request))
+    return render(request, "members/mfa_required.html")
 
 
 @login_required
@@ -288,7 +308,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         )
         if accepted is not None:
             if not signed_in:
-                login(request, accepted.user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, accepted.user, backend="members.backends.ModelBackend")
             messages.success(
                 request,
                 _("Welcome to %(project)s!") % {"project": invitation.household.project.name},

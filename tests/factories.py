@@ -18,6 +18,28 @@ from members.models import (
 )
 from members.services import role_grant
 
+# The authenticator app's secret of every staff user the factories make: a test computes its
+# codes with ``totp_code``.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def give_totp(user: User, secret: str = TOTP_SECRET) -> None:
+    """An activated authenticator app for the user, as after allauth's set-up page."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """The authenticator app's code of this moment."""
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
 
 class CityFactory(DjangoModelFactory):
     class Meta:
@@ -76,6 +98,13 @@ class UserFactory(DjangoModelFactory):
                 user=self, email=self.email, defaults={"verified": True, "primary": True}
             )
 
+    @factory.post_generation
+    def mfa(self, create, extracted, **kwargs):
+        """Platform admins get an authenticator app unless ``mfa=False``; anyone with
+        ``mfa=True``."""
+        if create and (extracted or (extracted is None and (self.is_staff or self.is_superuser))):
+            give_totp(self)
+
 
 class ResidentFactory(DjangoModelFactory):
     class Meta:
@@ -105,13 +134,22 @@ def make_resident_user(household: Household, **user_kwargs) -> User:
     return user
 
 
-def make_manager(project: HousingProject, **user_kwargs) -> User:
-    user = UserFactory(**user_kwargs)
+def make_manager(project: HousingProject, *, mfa: bool = True, **user_kwargs) -> User:
+    """A housing manager of the project, with an authenticator app unless ``mfa=False``."""
+    user = UserFactory(mfa=mfa, **user_kwargs)
     role_grant(user=user, kind=RoleKind.MANAGER, project=project)
     return user
 
 
-def make_officer(city: City, **user_kwargs) -> User:
-    user = UserFactory(**user_kwargs)
+def make_officer(city: City, *, mfa: bool = True, **user_kwargs) -> User:
+    """A city officer, with an authenticator app unless ``mfa=False``."""
+    user = UserFactory(mfa=mfa, **user_kwargs)
     role_grant(user=user, kind=RoleKind.OFFICER, city=city)
+    return user
+
+
+def make_observer(*, mfa: bool = True, **user_kwargs) -> User:
+    """A network observer, with an authenticator app unless ``mfa=False``."""
+    user = UserFactory(mfa=mfa, **user_kwargs)
+    role_grant(user=user, kind=RoleKind.NETWORK_OBSERVER)
     return user

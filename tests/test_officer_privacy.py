@@ -26,8 +26,7 @@ from django.test import Client
 
 from community.monitoring.models import GoalComparison, Indicator, PilotGoal
 from community.monitoring.selectors.dashboards import KEY_INDICATORS
-from members.models import Household, IncomeDeclaration, Resident, RoleKind
-from members.services import role_grant
+from members.models import Household, IncomeDeclaration, Resident
 from tests.community.factories import (
     BookingFactory,
     SpaceFactory,
@@ -39,7 +38,7 @@ from tests.factories import (
     HouseholdFactory,
     IncomeDeclarationFactory,
     ResidentFactory,
-    UserFactory,
+    make_observer,
     make_resident_user,
 )
 
@@ -405,9 +404,7 @@ def test_a_city_officer_reaches_no_household_anywhere(client, side_a, side_b, se
 
 @pytest.mark.slow  # a crawl of every page and API answer
 def test_a_network_observer_reaches_no_household_anywhere(client, side_a, side_b, seeded):
-    user = UserFactory()
-    role_grant(user=user, kind=RoleKind.NETWORK_OBSERVER)
-    client.force_login(user)
+    client.force_login(make_observer())
     ids = seeded_ids(side_a, side_b)
 
     answers = crawl(

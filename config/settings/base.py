@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "guardian",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django.forms",  # the form templates, for FORM_RENDERER below
     "common",
     "members",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "members.middleware.UserLanguageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "members.middleware.MfaRequiredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -136,8 +138,10 @@ if REDIS_URL:
 # --- Accounts ----------------------------------------------------------------------------
 AUTH_USER_MODEL = "members.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, loading the session's user with whether they still owe a second
+    # factor (members.middleware.MfaRequiredMiddleware reads it without another query).
+    "members.backends.ModelBackend",
+    "members.backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -157,6 +161,11 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NETCO Commons] "
+# Two-factor sign-in (allauth.mfa): an authenticator app and recovery codes. Offered to
+# everyone, owed by staff (members.selectors.STAFF_ROLE_KINDS, platform admins). Security keys
+# (WebAuthn) wait for browser tests of their own (allauth imports fido2 for them already).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "NETCO Commons"
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous visitors see nothing
 
 # --- E-mail ------------------------------------------------------------------------------
@@ -208,7 +217,10 @@ REST_FRAMEWORK = {
         "api.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.MfaSetUp",
+    ],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

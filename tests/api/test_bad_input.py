@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
@@ -11,6 +12,7 @@ from members.services import invitation_create
 from tests.api.conftest import row_counts
 from tests.community.factories import SpaceFactory, open_daily
 from tests.conftest import api_client_for
+from tests.factories import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -288,9 +290,11 @@ def test_a_wrong_token_answers_401(side_a):
 
 
 def test_token_for_good_credentials_then_authenticates(side_a, api_client):
+    # A manager signs in with two factors: the authenticator app's code, or a recovery code.
+    recovery_code = RecoveryCodes.activate(side_a.manager).get_unused_codes()[0]
     response = api_client.post(
         "/api/v1/auth/token/",
-        {"email": side_a.manager.email, "password": "correct horse battery"},
+        {"email": side_a.manager.email, "password": "correct horse battery", "code": totp_code()},
         format="json",
     )
     assert response.status_code == 200
@@ -312,7 +316,11 @@ def test_token_for_good_credentials_then_authenticates(side_a, api_client):
     # Asking again gives the same token.
     again = api_client.post(
         "/api/v1/auth/token/",
-        {"email": side_a.manager.email, "password": "correct horse battery"},
+        {
+            "email": side_a.manager.email,
+            "password": "correct horse battery",
+            "code": recovery_code,
+        },
         format="json",
     )
     assert again.json()["token"] == token

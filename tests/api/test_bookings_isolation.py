@@ -267,7 +267,7 @@ def test_a_resident_sees_their_projects_spaces_but_only_their_households_booking
 
 
 def test_the_manager_of_the_other_project_in_the_city_sees_nothing_of_this_one(side_a, own):
-    other_manager = UserFactory()
+    other_manager = UserFactory(mfa=True)
     role_grant(user=other_manager, kind=RoleKind.MANAGER, project=side_a.other_project)
     client = api_client_for(other_manager)
     assert listed(client, "/api/v1/spaces/") == set()

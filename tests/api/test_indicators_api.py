@@ -13,7 +13,7 @@ from members.models import RoleKind
 from members.services import role_grant
 from tests.community.factories import months_back, publish, publish_grid
 from tests.conftest import api_client_for
-from tests.factories import ProjectFactory, UserFactory
+from tests.factories import ProjectFactory, make_observer
 
 pytestmark = pytest.mark.django_db
 
@@ -52,9 +52,7 @@ def cells(side_a, side_b):
 
 
 def observer():
-    user = UserFactory()
-    role_grant(user=user, kind=RoleKind.NETWORK_OBSERVER)
-    return user
+    return make_observer()
 
 
 def city_url(side) -> str:

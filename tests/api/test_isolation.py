@@ -358,7 +358,7 @@ def test_manager_cannot_create_in_the_other_project_of_the_city(side_a, manager_
 
 
 def test_manager_of_the_other_project_sees_only_its_households(side_a):
-    other_manager = UserFactory()
+    other_manager = UserFactory(mfa=True)
     role_grant(user=other_manager, kind=RoleKind.MANAGER, project=side_a.other_project)
     client = api_client_for(other_manager)
     assert listed_ids(client, "households") == {side_a.other_household.pk}

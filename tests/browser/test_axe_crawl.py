@@ -36,7 +36,7 @@ from tests.browser.conftest import (
     serious,
     signed_in_context,
 )
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_observer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -73,8 +73,7 @@ def demo_users() -> dict[str, User]:
     housemate.user = resident
     housemate.save(update_fields=["user"])
     role_grant(user=resident, kind=RoleKind.RESIDENT, project=project)
-    observer = UserFactory(first_name="Network", last_name="Observer")
-    role_grant(user=observer, kind=RoleKind.NETWORK_OBSERVER)
+    observer = make_observer(first_name="Network", last_name="Observer")
     return {
         "resident": resident,
         "representative": representative,

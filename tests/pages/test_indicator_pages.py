@@ -17,10 +17,8 @@ from django.utils.html import escape
 
 from community.monitoring.models import GoalComparison, Indicator, PilotGoal
 from community.monitoring.selectors.dashboards import ALL_INDICATORS
-from members.models import RoleKind
-from members.services import role_grant
 from tests.community.factories import months_back, publish, publish_grid
-from tests.factories import ProjectFactory, UserFactory
+from tests.factories import ProjectFactory, make_observer
 from tests.pages.helpers import field_errors, html, shows
 
 pytestmark = pytest.mark.django_db
@@ -78,9 +76,7 @@ def board(side_a, side_b):
 
 
 def observer():
-    user = UserFactory()
-    role_grant(user=user, kind=RoleKind.NETWORK_OBSERVER)
-    return user
+    return make_observer()
 
 
 def dashboard_url(side) -> str:
