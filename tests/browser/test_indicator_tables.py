@@ -17,11 +17,10 @@ from itertools import product
 import pytest
 
 from community.monitoring.selectors.dashboards import KEY_INDICATORS
-from members.models import RoleKind
-from members.services import role_grant, user_language_set
+from members.services import user_language_set
 from tests.browser.conftest import NARROW, WIDE, screenshot, signed_in_context, wait_until
 from tests.community.factories import months_back, publish_grid
-from tests.factories import CityFactory, ProjectFactory, UserFactory, make_officer
+from tests.factories import CityFactory, ProjectFactory, make_observer, make_officer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,8 +55,7 @@ def network(db):
         cities.append(city)
         pilots += projects
     officer = make_officer(cities[0])
-    observer = UserFactory()
-    role_grant(user=observer, kind=RoleKind.NETWORK_OBSERVER)
+    observer = make_observer()
     for user in (officer, observer):
         user_language_set(user=user, language="de")
     return {"city": cities[0], "project": pilots[0], "officer": officer, "observer": observer}
