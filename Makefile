@@ -46,7 +46,7 @@ lint: install-dev
 # Re-extract the catalogues after changing user-facing strings (needs GNU gettext).
 messages: install-dev
 	for lang in en es ca fr de it nl sl hr nb ro hu el; do \
-	  $(BIN)/python manage.py makemessages --locale $$lang --ignore '.venv/*' --ignore 'tests/*' --ignore 'node_modules/*' --no-obsolete; \
+	  $(BIN)/python manage.py makemessages --locale $$lang --ignore '.venv/*' --ignore 'tests/*' --ignore 'node_modules/*' --ignore 'test-artifacts/*' --no-obsolete; \
 	done
 
 # The runtime dependencies as a fresh install resolves them, pinned in requirements.lock.
