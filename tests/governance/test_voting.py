@@ -173,6 +173,19 @@ def test_a_missed_quorum_decides_nothing_even_if_all_said_yes(side_a):
     assert decision.tally["counts"]["yes"] == "3"  # still counted in full for the register
 
 
+def test_quorum_and_turnout_are_of_the_electorate_frozen_at_the_opening(side_a):
+    """Households moving in after the opening neither vote nor weigh: 3 voters of the 5
+    households there at the opening meet a quorum of a half, whatever moved in since."""
+    users = voters_of(side_a.project, 3)
+    proposal = open_proposal(project=side_a.project, quorum_numerator=1, quorum_denominator=2)
+    for user in users:
+        ballot_cast(proposal=proposal, user=user, choice="yes")
+    voters_of(side_a.project, 6)  # 11 households at the close: 3 would miss half of them
+    decision = close_now(proposal)
+    assert decision.quorum_met and decision.passed
+    assert decision.turnout == Fraction(3, 5)
+
+
 def test_the_rules_are_those_of_the_opening_not_of_later_edits(side_a):
     proposal = open_proposal(project=side_a.project)
     decision_class = proposal.decision_class
