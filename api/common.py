@@ -48,10 +48,7 @@ class AwareDateTimeField(serializers.DateTimeField):
     same wall clock means different instants in the server's zone and the project's."""
 
     default_error_messages = {"naive": _("Give times with their time zone.")}
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.validators.append(validate_plausible_date)
+    default_validators = [validate_plausible_date]
 
     def enforce_timezone(self, value: dt.datetime) -> dt.datetime:
         if timezone.is_naive(value):

@@ -70,8 +70,6 @@ def outbox_send_unsent(*, now: dt.datetime | None = None) -> int:
     for pk in waiting.values_list("pk", flat=True):
         if outbox_send(pk):
             sent += 1
-        elif not OutboxTask.objects.filter(pk=pk, sent_at__isnull=True).exists():
-            continue  # another run sent it
-        else:
-            break  # the broker is still down: the next run tries again
+        elif OutboxTask.objects.filter(pk=pk, sent_at__isnull=True).exists():
+            break  # not sent by another run either: the broker is still down; try next time
     return sent

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from common.validation import MAX_AMOUNT_CENTS, PLAUSIBLE_YEARS, save_validated
+from common.validation import MAX_AMOUNT_CENTS, save_validated, validate_plausible_date
 from community.money.models import Payment, PaymentSource
 from community.money.services.shared import lock_project, project_today
 from members.models import (
@@ -138,8 +138,10 @@ def _parse_date(text: str) -> dt.date:
             day = dt.datetime.strptime(text.strip(), pattern).date()  # noqa: DTZ007 - a date
         except ValueError:
             continue
-        if day.year not in PLAUSIBLE_YEARS:
-            raise ValueError(_("“%(value)s” is not a plausible date.") % {"value": text})
+        try:
+            validate_plausible_date(day)
+        except ValidationError as exc:
+            raise ValueError(_("“%(value)s” is not a plausible date.") % {"value": text}) from exc
         return day
     raise ValueError(
         _("“%(value)s” is not a date (YYYY-MM-DD, DD/MM/YYYY or DD.MM.YYYY).") % {"value": text}
