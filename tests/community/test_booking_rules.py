@@ -379,3 +379,43 @@ def test_the_database_guards_the_buffer_too(space, household):
             end=june(space, 4, 12),
             blocked_until=june(space, 4, 12),
         )
+
+
+# --- The service's own guard, which alone guards the demo's SQLite ---------------------------
+
+
+@pytest.fixture
+def without_the_exclusion_constraint():
+    """The booking table as SQLite has it: no exclusion constraint. Dropped inside the test's
+    transaction (PostgreSQL's DDL is transactional), so the rollback brings it back."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE community_booking DROP CONSTRAINT booking_no_overlap")
+
+
+def test_the_service_refuses_an_overlap_by_itself(
+    without_the_exclusion_constraint, space, household
+):
+    book(space, household, june(space, 4, 10), june(space, 4, 12))
+    with pytest.raises(SlotTaken):
+        book(space, HouseholdFactory(project=space.project), june(space, 4, 11), june(space, 4, 13))
+    space.buffer_minutes = 30
+    space.save()
+    book(space, household, june(space, 4, 14), june(space, 4, 15))
+    with pytest.raises(SlotTaken):  # within the buffer after the booking
+        book(space, household, june(space, 4, 15, 15), june(space, 4, 16))
+    assert Booking.objects.count() == 2
+
+
+def test_the_service_gives_each_unit_once_by_itself(
+    without_the_exclusion_constraint, space, household
+):
+    space.units = 2
+    space.save()
+    first = book(space, household, june(space, 4, 10), june(space, 4, 12))
+    second = book(space, household, june(space, 4, 11), june(space, 4, 13))
+    assert (first.unit, second.unit) == (1, 2)
+    with pytest.raises(SlotTaken):
+        book(space, household, june(space, 4, 11), june(space, 4, 12))
+    assert Booking.objects.count() == 2

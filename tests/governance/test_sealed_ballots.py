@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import itertools
 import json
+import uuid
 
 import pytest
 from django.apps import apps
@@ -93,6 +94,23 @@ def _assert_no_order_no_time_no_sequence(table: str) -> None:
         assert default is None and identity == "NO", name  # no serial, no identity, no now()
 
 
+def _assert_random_keys(keys: list[uuid.UUID], users: list) -> None:
+    """Every key is a random UUID (version 4) and none is made from a voter: not the voter's or
+    their participation's id as a number, nor a name-based UUID of either."""
+    voter_ids = {str(i) for i in Participation.objects.values_list("voter_id", flat=True)}
+    voter_ids |= {str(i) for i in Participation.objects.values_list("pk", flat=True)}
+    voter_ids |= {str(user.pk) for user in users}
+    made_from_voters = {uuid.UUID(int=int(i)) for i in voter_ids} | {
+        make(namespace, name)
+        for make in (uuid.uuid3, uuid.uuid5)
+        for namespace in (uuid.NAMESPACE_DNS, uuid.NAMESPACE_OID, uuid.NAMESPACE_URL)
+        for name in voter_ids
+    }
+    assert {key.version for key in keys} == {4}
+    assert not set(keys) & made_from_voters
+    assert len(set(keys)) == len(keys)
+
+
 def _cast_in_order(proposal: Proposal, users: list) -> list[str]:
     """Each ballot in its own transaction, committed before the next: the order is known."""
     return [
@@ -140,6 +158,7 @@ def test_no_channel_of_the_database_links_a_voter_to_a_secret_choice():
     assert {c[0] for c in _columns("governance_sealedballot")} == {"id", "proposal_id", "sealed"}
     _assert_no_order_no_time_no_sequence("governance_sealedballot")
     sealed = [bytes(s) for s in SealedBallot.objects.values_list("sealed", flat=True)]
+    _assert_random_keys(list(SealedBallot.objects.values_list("pk", flat=True)), users)
     assert len({len(s) for s in sealed}) == 1
 
     # The close, as the beat runs it: the Celery task, on a vote whose time is up.
@@ -176,6 +195,7 @@ def test_no_channel_of_the_database_links_a_voter_to_a_secret_choice():
         "receipt",
     }
     _assert_no_order_no_time_no_sequence("governance_secretchoice")
+    _assert_random_keys(list(SecretChoice.objects.values_list("pk", flat=True)), users)
 
     # Each voter finds their receipt code with the choice they cast.
     listed = {c.receipt: c.choice for c in proposal_receipts(proposal=Proposal.objects.get())}
