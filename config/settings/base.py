@@ -266,8 +266,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A task taken by a worker that dies is handed to another after the visibility timeout (Redis
 # broker; the default is an hour). Every task is idempotent and ends well within it: the time
-# limit stops one before it could be delivered twice while still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# limit stops one before it could be delivered twice while still running (keep the two in step
+# when changing the timeout). Workers look for such tasks every tenth of the timeout (kombu's
+# default sweep is every 100 s, whatever the timeout).
+_visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT", default=600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": _visibility_timeout,
+    "unacked_restore_interval": max(1, _visibility_timeout // 10),
+    "unacked_restore_throttle": 1,
+}
 CELERY_TASK_TIME_LIMIT = 540
 # A page that queues work does not wait long for a broker that is down: the work waits in the
 # outbox (common.outbox) instead.

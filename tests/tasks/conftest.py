@@ -1,7 +1,13 @@
+import json
+import shutil
+import socket
+import subprocess
 import time
+from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app
@@ -43,3 +49,68 @@ def worker_drained(timeout: float = 30.0) -> bool:
     token = uuid4().hex
     marker_task.delay(token)
     return wait_for(lambda: token in _markers_run, timeout)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server of the test's own, to stop and start at will."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 - the Redis server, on our port
+            [
+                shutil.which("redis-server") or "/usr/bin/redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def idle(self) -> bool:
+        """Whether no task waits in the queue and none is out with a worker unacknowledged."""
+        client = redis.Redis(port=self.port)
+        return client.llen("celery") == 0 and client.hlen("unacked") == 0
+
+    def queued_tasks(self) -> list[str]:
+        messages = redis.Redis(port=self.port).lrange("celery", 0, -1)
+        return [json.loads(message)["headers"]["task"] for message in messages]
+
+
+@pytest.fixture
+def broker(monkeypatch) -> Iterator[RedisServer]:
+    """Celery publishing to a Redis of the test's own, for real (not eagerly)."""
+    server = RedisServer()
+    server.start()
+    monkeypatch.setitem(app.conf, "task_always_eager", False)
+    monkeypatch.setitem(app.conf, "broker_url", f"redis://127.0.0.1:{server.port}/0")
+    monkeypatch.setattr(app, "_pool", None)  # connections are made for this broker
+    monkeypatch.setattr(app.amqp, "_producer_pool", None)
+    yield server
+    server.stop()
+    app._pool = None
