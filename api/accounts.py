@@ -21,7 +21,8 @@ from members.selectors import personal_data_export, role_list_for_user, user_mus
 
 class TokenApi(APIView):
     """Exchange an e-mail address and password for an API token; with the code of the
-    authenticator app (or a recovery code) too for an account that has two-factor sign-in."""
+    authenticator app (or a recovery code) too for an account that has two-factor sign-in. An
+    API client holds no security key: an account with a key alone gives a recovery code."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.mfa.webauthn import forms as webauthn_forms
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -152,3 +153,21 @@ class InvitationAcceptForm(forms.Form):
 
     def service_arguments(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if k != "password_again"}
+
+
+# allauth's forms for security keys and passkeys name their fields after the attribute, in
+# English: these give the labels in the user's language (settings.MFA_FORMS).
+KEY_NAME_LABEL = _("Name of the key")
+
+
+class AddWebAuthnForm(webauthn_forms.AddWebAuthnForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = KEY_NAME_LABEL
+        self.fields["credential"].label = _("Security key or passkey")
+
+
+class EditWebAuthnForm(webauthn_forms.EditWebAuthnForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = KEY_NAME_LABEL

@@ -229,7 +229,8 @@ def role_list_for_user(*, user: AnyUser) -> QuerySet[Role]:
 
 # The roles that see other people's households or a city's figures: they owe a second factor.
 STAFF_ROLE_KINDS = (RoleKind.MANAGER, RoleKind.OFFICER, RoleKind.NETWORK_OBSERVER)
-# What counts as a second factor: recovery codes alone are a fallback, not a factor.
+# What counts as a second factor: an authenticator app, or a security key or passkey (WebAuthn);
+# recovery codes alone are a fallback, not a factor.
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 

@@ -1,6 +1,7 @@
 """factory_boy factories for the core domain. Roles go through the real service."""
 
 import datetime
+import os
 
 import factory
 from factory.django import DjangoModelFactory
@@ -39,6 +40,116 @@ def totp_code(secret: str = TOTP_SECRET) -> str:
     )
 
     return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
+class SoftPasskey:
+    """A passkey in software, answering the browser's side of WebAuthn as a device would: tests
+    of the server sign in with it without a browser. Its origin is http://localhost, the one
+    plain-http origin WebAuthn accepts; the test client must ask for that host."""
+
+    ORIGIN = "http://localhost"
+    RP_ID = "localhost"
+
+    def __init__(self, *, user_handle: bytes = b"") -> None:
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.credential_id = os.urandom(32)
+        self.user_handle = user_handle
+        self.sign_count = 0
+
+    def _client_data(self, kind: str, challenge: str) -> bytes:
+        from fido2.utils import websafe_decode
+        from fido2.webauthn import CollectedClientData
+
+        return bytes(CollectedClientData.create(kind, websafe_decode(challenge), self.ORIGIN))
+
+    def register(self, creation_options: dict, *, resident: bool = True) -> dict:
+        """The browser's answer to ``navigator.credentials.create`` (as JSON)."""
+        from fido2.cose import ES256
+        from fido2.utils import sha256, websafe_decode, websafe_encode
+        from fido2.webauthn import (
+            Aaguid,
+            AttestationObject,
+            AttestedCredentialData,
+            AuthenticatorData,
+        )
+
+        options = creation_options["publicKey"]
+        self.user_handle = self.user_handle or websafe_decode(options["user"]["id"])
+        flags = AuthenticatorData.FLAG
+        auth_data = AuthenticatorData.create(
+            sha256(self.RP_ID.encode()),
+            flags.UP | flags.UV | flags.AT,
+            self.sign_count,
+            AttestedCredentialData.create(
+                Aaguid.NONE, self.credential_id, ES256.from_cryptography_key(self.key.public_key())
+            ),
+        )
+        attestation = AttestationObject.create("none", auth_data, {})
+        return {
+            "id": websafe_encode(self.credential_id),
+            "rawId": websafe_encode(self.credential_id),
+            "type": "public-key",
+            "response": {
+                "clientDataJSON": websafe_encode(
+                    self._client_data("webauthn.create", options["challenge"])
+                ),
+                "attestationObject": websafe_encode(bytes(attestation)),
+            },
+            "clientExtensionResults": {"credProps": {"rk": resident}},
+        }
+
+    def sign_in(self, request_options: dict) -> dict:
+        """The browser's answer to ``navigator.credentials.get`` (as JSON), signed."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from fido2.utils import sha256, websafe_encode
+        from fido2.webauthn import AuthenticatorData
+
+        self.sign_count += 1
+        flags = AuthenticatorData.FLAG
+        auth_data = bytes(
+            AuthenticatorData.create(
+                sha256(self.RP_ID.encode()), flags.UP | flags.UV, self.sign_count
+            )
+        )
+        client_data = self._client_data("webauthn.get", request_options["publicKey"]["challenge"])
+        signature = self.key.sign(auth_data + sha256(client_data), ec.ECDSA(hashes.SHA256()))
+        return {
+            "id": websafe_encode(self.credential_id),
+            "rawId": websafe_encode(self.credential_id),
+            "type": "public-key",
+            "response": {
+                "clientDataJSON": websafe_encode(client_data),
+                "authenticatorData": websafe_encode(auth_data),
+                "signature": websafe_encode(signature),
+                "userHandle": websafe_encode(self.user_handle),
+            },
+            "clientExtensionResults": {},
+        }
+
+
+def give_passkey(user: User, name: str = "Phone") -> SoftPasskey:
+    """A passkey added to the user's account, stored as allauth's "Add" page stores it (its
+    registration, as the browser sent it, in the authenticator's data)."""
+    from allauth.account.utils import user_pk_to_url_str
+    from allauth.mfa.models import Authenticator
+    from fido2.utils import websafe_encode
+
+    passkey = SoftPasskey(user_handle=user_pk_to_url_str(user).encode())
+    options = {
+        "publicKey": {
+            "challenge": websafe_encode(os.urandom(32)),
+            "user": {"id": websafe_encode(passkey.user_handle)},
+        }
+    }
+    Authenticator.objects.create(
+        user=user,
+        type=Authenticator.Type.WEBAUTHN,
+        data={"name": name, "credential": passkey.register(options)},
+    )
+    return passkey
 
 
 class CityFactory(DjangoModelFactory):

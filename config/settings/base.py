@@ -161,10 +161,18 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NETCO Commons] "
-# Two-factor sign-in (allauth.mfa): an authenticator app and recovery codes. Offered to
-# everyone, owed by staff (members.selectors.STAFF_ROLE_KINDS, platform admins). Security keys
-# (WebAuthn) wait for browser tests of their own (allauth imports fido2 for them already).
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Two-factor sign-in (allauth.mfa): an authenticator app, security keys and passkeys
+# (WebAuthn), and recovery codes. Offered to everyone, owed by staff
+# (members.selectors.STAFF_ROLE_KINDS, platform admins).
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# A passkey signs in on its own: it is something the user has, unlocked by their fingerprint
+# or PIN (allauth asks the browser to verify the user), so it counts as both factors.
+# WebAuthn needs a secure origin: https, or http://localhost (tests, demo on this machine).
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_FORMS = {
+    "add_webauthn": "members.forms.AddWebAuthnForm",
+    "edit_webauthn": "members.forms.EditWebAuthnForm",
+}
 MFA_TOTP_ISSUER = "NETCO Commons"
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous visitors see nothing
 

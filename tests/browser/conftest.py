@@ -141,3 +141,18 @@ def assert_no_serious_violations(page, where: str) -> None:
         if found:
             screenshot(page, f"axe-{where}-{width}")
         assert not found, "\n".join(describe(found, page.url))
+
+
+def console_problems(page) -> list[str]:
+    """What goes wrong in the page's scripts from now on, as the browser reports it: Content
+    Security Policy violations (a refused script, style or request, said on the console) and
+    uncaught exceptions. The list fills as the page runs; a test asserts it empty at the end."""
+    problems: list[str] = []
+
+    def on_console(message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            problems.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+    return problems

@@ -41,7 +41,7 @@ def test_a_manager_is_sent_to_set_up_the_authenticator_app(browser, live_server,
         assert_no_serious_violations(page, "two-factor-required")
         screenshot(page, "1-required", FOLDER)
 
-        page.locator("main a.button").click()
+        page.locator("main a[href='/accounts/2fa/totp/activate/']").click()
         page.wait_for_url(lambda url: "/two-factor-required/" not in url)
         if "/accounts/reauthenticate/" in page.url:  # allauth asks for the password again
             assert_no_serious_violations(page, "two-factor-reauthenticate")
