@@ -2,21 +2,23 @@
 
 from allauth.mfa.base.forms import BaseAuthenticateForm
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from api.throttling import SignInAccountThrottle
 from api.tokens import token_expires_at, token_issue, token_list_for_user, tokens_revoke
 from members.models import Role
 from members.selectors import personal_data_export, role_list_for_user, user_must_set_up_mfa
+from members.sign_in_limits import sign_in_failure_record, sign_in_held
 
 
 class TokenApi(APIView):
@@ -26,7 +28,7 @@ class TokenApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [AnonRateThrottle, SignInAccountThrottle]
+    throttle_classes = [AnonRateThrottle]
 
     class Input(serializers.Serializer):
         email = serializers.EmailField()
@@ -41,9 +43,13 @@ class TokenApi(APIView):
     def post(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(
-            request, email=data.validated_data["email"], password=data.validated_data["password"]
-        )
+        email = data.validated_data["email"]
+        user = authenticate(request, email=email, password=data.validated_data["password"])
+        held = sign_in_held(email=email, user=user)
+        if user is None:
+            sign_in_failure_record(email=email)
+        if held:
+            raise Throttled(wait=settings.SIGN_IN_FAILURE_WINDOW_SECONDS)
         if user is None:
             raise serializers.ValidationError(
                 {"non_field_errors": [_("Unable to sign in with these credentials.")]}

@@ -234,6 +234,12 @@ STAFF_ROLE_KINDS = (RoleKind.MANAGER, RoleKind.OFFICER, RoleKind.NETWORK_OBSERVE
 SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
+def user_has_second_factor(*, user: User) -> bool:
+    """Whether the user signs in with a second factor (an authenticator app or a security key
+    or passkey; recovery codes alone are not one)."""
+    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTOR_TYPES).exists()
+
+
 def user_list_with_mfa_due(queryset: QuerySet[User]) -> QuerySet[User]:
     """The users annotated with ``mfa_due``: staff (a platform admin, or an open role of
     ``STAFF_ROLE_KINDS``) without a second factor. In the same query as the users."""

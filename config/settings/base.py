@@ -174,6 +174,12 @@ MFA_FORMS = {
     "edit_webauthn": "members.forms.EditWebAuthnForm",
 }
 MFA_TOTP_ISSUER = "NETCO Commons"
+# Wrong passwords: allauth counts them per client address; members.sign_in_limits per account,
+# on the site and the API alike, holding the account for the rest of the window, except for
+# its owner with the right password and a second factor.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
+SIGN_IN_FAILURES_PER_ACCOUNT = env.int("SIGN_IN_FAILURES_PER_ACCOUNT", default=5)
+SIGN_IN_FAILURE_WINDOW_SECONDS = env.int("SIGN_IN_FAILURE_WINDOW_SECONDS", default=900)
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous visitors see nothing
 
 # --- E-mail ------------------------------------------------------------------------------
@@ -238,13 +244,12 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    # Signed-in clients, per user; the token endpoint, per client address (anon) and per
-    # account (sign_in_account). Addresses are read behind TRUSTED_PROXIES proxies only: with
-    # none, a forged X-Forwarded-For is ignored.
+    # Signed-in clients, per user; the token endpoint, per client address (anon), and per
+    # account as the site's sign-in (members.sign_in_limits). Addresses are read behind
+    # TRUSTED_PROXIES proxies only: with none, a forged X-Forwarded-For is ignored.
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_SIGN_IN_RATE_PER_ADDRESS", default="100/hour"),
-        "sign_in_account": env("API_SIGN_IN_RATE_PER_ACCOUNT", default="10/hour"),
         "user": env("API_RATE_PER_USER", default="5000/hour"),
     },
     "NUM_PROXIES": TRUSTED_PROXIES,

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from tests.conftest import api_client_for
-from tests.factories import UserFactory
+from tests.factories import UserFactory, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +30,8 @@ def rates(monkeypatch):
     return set_rates
 
 
-def test_guesses_at_one_account_are_limited_from_any_address(rates):
-    rates(sign_in_account="3/hour", anon="1000/hour")
+def test_guesses_at_one_account_are_limited_from_any_address(settings):
+    settings.SIGN_IN_FAILURES_PER_ACCOUNT = 3
     user = UserFactory()
     client = APIClient()
     answers = [
@@ -43,13 +43,38 @@ def test_guesses_at_one_account_are_limited_from_any_address(rates):
         for n in range(3)
     ]
     assert answers == [400, 400, 400]
-    refused = client.post(
-        TOKEN, {"email": user.email, "password": PASSWORD}, REMOTE_ADDR="10.9.9.9"
-    )
-    assert refused.status_code == 429
-    assert "Retry-After" in refused
+    for password in ("guess 4", PASSWORD):  # held: a right password alone as well
+        refused = client.post(
+            TOKEN, {"email": user.email, "password": password}, REMOTE_ADDR="10.9.9.9"
+        )
+        assert refused.status_code == 429
+        assert "Retry-After" in refused
     other = UserFactory()
     assert client.post(TOKEN, {"email": other.email, "password": PASSWORD}).status_code == 200
+
+
+def test_a_held_account_lets_its_owner_in_with_the_password_and_the_second_factor(settings):
+    settings.SIGN_IN_FAILURES_PER_ACCOUNT = 3
+    owner = UserFactory(mfa=True)
+    client = APIClient()
+    for n in range(3):
+        guess = {"email": owner.email, "password": f"guess {n}", "code": "123456"}
+        assert client.post(TOKEN, guess, REMOTE_ADDR=f"10.0.0.{n}").status_code == 400
+    assert (
+        client.post(
+            TOKEN, {"email": owner.email, "password": "guess 4", "code": totp_code()}
+        ).status_code
+        == 429
+    )
+    # The right password leads on to the second step only: without the code, no token.
+    without_code = client.post(TOKEN, {"email": owner.email, "password": PASSWORD})
+    assert without_code.status_code == 400
+    assert "code" in without_code.json()
+    signed_in = client.post(
+        TOKEN, {"email": owner.email, "password": PASSWORD, "code": totp_code()}
+    )
+    assert signed_in.status_code == 200, signed_in.content
+    assert signed_in.json()["token"]
 
 
 def test_a_forged_forwarded_for_does_not_reset_the_address_limit(rates):

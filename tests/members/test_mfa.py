@@ -4,6 +4,8 @@ their role; the sign-in then asks for the authenticator app's code or a recovery
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from members.models import RoleKind
@@ -195,6 +197,58 @@ def test_sign_in_asks_for_the_code_refuses_a_wrong_one_and_lets_the_right_one_in
     assert right.status_code == 302
     assert _signed_in(client)
     assert client.get(reverse("project_detail", args=[project.pk])).status_code == 200
+
+
+def _guess_from_many_addresses(email: str, guesses: int) -> None:
+    for n in range(guesses):
+        page = Client(REMOTE_ADDR=f"198.51.100.{n}")
+        answer = page.post(reverse("account_login"), {"login": email, "password": f"guess {n}"})
+        assert answer.status_code == 200 and "_auth_user_id" not in page.session
+
+
+def test_a_held_account_lets_its_owner_in_with_the_password_and_the_second_factor(
+    client, project, settings
+):
+    settings.SIGN_IN_FAILURES_PER_ACCOUNT = 3
+    manager = make_manager(project)
+    _guess_from_many_addresses(manager.email, 3)
+    guess = client.post(reverse("account_login"), {"login": manager.email, "password": "guess"})
+    assert "Too many failed login attempts" in guess.content.decode()
+
+    # The owner, elsewhere, with the right password, goes on to the second step, and in.
+    assert _sign_in(client, manager) == reverse("mfa_authenticate")
+    assert not _signed_in(client)
+    right = client.post(reverse("mfa_authenticate"), {"code": totp_code(TOTP_SECRET)})
+    assert right.status_code == 302 and _signed_in(client)
+
+
+def test_a_held_account_without_a_second_factor_stays_held_until_a_password_reset(
+    client, project, settings
+):
+    settings.SIGN_IN_FAILURES_PER_ACCOUNT = 3
+    resident = make_resident_user(HouseholdFactory(project=project))
+    _guess_from_many_addresses(resident.email, 3)
+    held = client.post(reverse("account_login"), {"login": resident.email, "password": PASSWORD})
+    assert held.status_code == 200
+    assert "Too many failed login attempts" in held.content.decode()
+    assert not _signed_in(client)
+
+    client.post(reverse("account_reset_password"), {"email": resident.email})
+    link = next(
+        line
+        for line in mail.outbox[-1].body.splitlines()
+        if "/accounts/password/reset/key/" in line
+    )
+    form = client.get(link.strip(), follow=True)
+    reset = client.post(
+        form.redirect_chain[-1][0],
+        {"password1": "a new long passphrase", "password2": "a new long passphrase"},
+    )
+    assert reset.status_code == 302
+    signed_in = client.post(
+        reverse("account_login"), {"login": resident.email, "password": "a new long passphrase"}
+    )
+    assert signed_in.status_code == 302 and _signed_in(client)
 
 
 def test_a_recovery_code_signs_in_once(client, project):
