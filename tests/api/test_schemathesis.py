@@ -59,11 +59,21 @@ CHECKS = [
 # Reproducible in CI: a fixed seed, Hypothesis derandomized, a few examples per operation.
 CONFIG = {
     "seed": 20250601,
-    "generation": {"max-examples": 5, "deterministic": True, "database": "none"},
+    # The caller's token is the only credential sent: no generated session cookie.
+    "generation": {
+        "max-examples": 5,
+        "deterministic": True,
+        "database": "none",
+        "with-security-parameters": False,
+    },
     "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
 }
 
 ROLES = ["manager", "resident"]
+# The least share of the operations that must succeed at least once for each role (a manager
+# 94 of 135 now, a resident 59: the others refuse them, or their generated input): fewer means
+# the calls no longer find the world's objects.
+SUCCEEDING = {"manager": 0.6, "resident": 0.4}
 
 
 @dataclass
@@ -222,8 +232,9 @@ def api_schema(world, in_process, unthrottled) -> BaseSchema:
     return schema
 
 
-def run_operation(operation: APIOperation, headers: dict[str, str]) -> None:
-    """The operation's examples, each call checked and then undone."""
+def run_operation(operation: APIOperation, headers: dict[str, str], answered: set[int]) -> None:
+    """The operation's examples, each call checked and then undone; ``answered`` collects the
+    status codes."""
     config = operation.schema.config
     settings = config.get_hypothesis_settings(operation=operation, phase="fuzzing")
     # A body as JSON where the operation takes it: form encodings cannot say null or nest.
@@ -236,6 +247,7 @@ def run_operation(operation: APIOperation, headers: dict[str, str]) -> None:
         with transaction.atomic():
             response = case.call(headers=headers)
             transaction.set_rollback(True)
+        answered.add(response.status_code)
         case.validate_response(response, checks=CHECKS, headers=headers)
 
     call()
@@ -248,6 +260,11 @@ def test_every_operation_keeps_the_contract(api_schema, role, side_a, subtests):
     headers = {"Authorization": f"Token {token_issue(user=user).key}"}
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) > 100
+    answered: dict[str, set[int]] = {}
     for operation in operations:
         with subtests.test(msg=operation.label):
-            run_operation(operation, headers)
+            run_operation(operation, headers, answered.setdefault(operation.label, set()))
+    # The world is found: most operations succeed at least once, not only refuse.
+    succeeded = [label for label, codes in answered.items() if any(code < 300 for code in codes)]
+    failed = sorted(set(answered) - set(succeeded))
+    assert len(succeeded) >= SUCCEEDING[role] * len(operations), failed
