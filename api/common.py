@@ -1,6 +1,6 @@
-"""What the API modules share: the id pattern of the routes, the documented error answers, the
-renderers of the exports, the time field, and the restriction of related fields to what the
-asking user may see."""
+"""What the API modules share: the id pattern of the routes, the renderers of the exports, the
+time field, and the restriction of related fields to what the asking user may see (the
+documented error answers are in api.schema)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -23,10 +23,6 @@ from common.calendars import calendar_response
 from common.validation import validate_plausible_date
 
 DIGITS = r"[0-9]+"  # an object's id in a route: "bookings/cancel-away/" is not one
-
-BAD_INPUT = OpenApiResponse(description=_("A field is wrong; the reason is given."))
-REFUSED = OpenApiResponse(description=_("The user sees this but may not do this."))
-UNKNOWN = OpenApiResponse(description=_("Not found, or not visible to the user."))
 
 
 def restrict_related(

@@ -41,8 +41,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED
-from api.common import BAD_INPUT, DIGITS, REFUSED, UNKNOWN
+from api.common import DIGITS
 from api.filters import IdFilter
+from api.schema import BAD_INPUT, REFUSED, UNKNOWN
 from common.months import first_of_month
 from community.monitoring.models import (
     GoalComparison,

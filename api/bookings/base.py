@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -16,6 +16,11 @@ from api.common import AwareDateTimeField, restrict_related
 from community.bookings.models import Space, SpaceKind
 from members.models import Household, HousingProject
 from members.selectors import household_list_for_user, household_of_user, member_project_list
+
+# A booking's, a waitlist entry's or a lottery window's state refuses the change (409).
+CONFLICT = OpenApiResponse(
+    description=_("The booking's or the window's state does not allow this now.")
+)
 
 # The longest period one availability or free-space question may cover: a calendar view of
 # two months at most, so that one request stays cheap however busy the space is.

@@ -7,13 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, ServiceMixin
-from api.bookings.base import acting_household
-from api.common import BAD_INPUT, DIGITS, AwareDateTimeField, CalendarFileMixin, restrict_related
-from api.filters import IdFilter
+from api.bookings.base import CONFLICT, acting_household
+from api.common import DIGITS, AwareDateTimeField, CalendarFileMixin, restrict_related
+from api.filters import IdFilter, InstantFilter
 from api.permissions import CanManageProject
+from api.schema import BAD_INPUT
 from community.bookings.calendars import booking_calendar
 from community.bookings.models import Booking, Recurrence, Space, WaitlistEntry
 from community.bookings.selectors.bookings import booking_list_for_user, waitlist_list_for_user
@@ -156,12 +158,10 @@ class WaitlistEntrySerializer(serializers.ModelSerializer):
 class BookingFilter(django_filters.FilterSet):
     space = IdFilter(field_name="space_id")
     household = IdFilter(field_name="household_id")
-    start_after = django_filters.IsoDateTimeFilter(
+    start_after = InstantFilter(
         field_name="start", lookup_expr="gte", label=_("starts at or after")
     )
-    start_before = django_filters.IsoDateTimeFilter(
-        field_name="start", lookup_expr="lt", label=_("starts before")
-    )
+    start_before = InstantFilter(field_name="start", lookup_expr="lt", label=_("starts before"))
 
     class Meta:
         model = Booking
@@ -252,7 +252,7 @@ class BookingViewSet(
         previews = booking_series_preview(space=space, household=household, **fields)
         return Response(OccurrenceSerializer(previews, many=True).data)
 
-    @extend_schema(request=None, responses=BookingSerializer)
+    @extend_schema(request=None, responses={200: BookingSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """A member of the household (until the space's cut-off) or a manager cancels."""
@@ -267,7 +267,7 @@ class BookingViewSet(
         booking = booking_cancel(booking=booking, cancelled_by=request.user, by_manager=by_manager)
         return Response(self.get_serializer(booking).data)
 
-    @extend_schema(request=None, responses=BookingSerializer)
+    @extend_schema(request=None, responses={200: BookingSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """A manager confirms a pending booking."""
@@ -276,7 +276,7 @@ class BookingViewSet(
         booking = booking_approve(booking=booking, decided_by=request.user)
         return Response(self.get_serializer(booking).data)
 
-    @extend_schema(request=RejectInput, responses=BookingSerializer)
+    @extend_schema(request=RejectInput, responses={200: BookingSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """A manager rejects a pending booking; the slot goes to the waitlist."""
@@ -287,7 +287,7 @@ class BookingViewSet(
         booking = booking_reject(booking=booking, decided_by=request.user, **data.validated_data)
         return Response(self.get_serializer(booking).data)
 
-    @extend_schema(request=None, responses=BookingSerializer)
+    @extend_schema(request=None, responses={200: BookingSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, pk=None):
         """A member of the household says it is at the space (from 15 minutes before)."""
@@ -320,7 +320,7 @@ class BookingViewSet(
         entry = waitlist_join(space=space, household=household, requested_by=request.user, **fields)
         return Response(WaitlistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={204: None}, filters=False)
+    @extend_schema(request=None, responses={204: None, 409: CONFLICT}, filters=False)
     @action(
         detail=False,
         methods=["delete"],
@@ -332,6 +332,6 @@ class BookingViewSet(
         """The household stops waiting."""
         entry = waitlist_list_for_user(user=request.user).filter(pk=entry_id).first()
         if entry is None:
-            return Response(status=status.HTTP_404_NOT_FOUND)
+            raise NotFound
         waitlist_leave(entry=entry)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -29,8 +29,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.base import AUTHENTICATED
-from api.common import BAD_INPUT, DIGITS, REFUSED, UNKNOWN
+from api.common import DIGITS
 from api.filters import IdFilter
+from api.schema import BAD_INPUT, REFUSED, UNKNOWN
 from common.validation import Conflict
 from community.bookings.forms.handover import COMMENT_MAX_LENGTH, MAX_AWAY_DAYS, away_period
 from community.bookings.models import HandoverReport, HandoverVerdict, MaintenanceNote

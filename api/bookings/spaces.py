@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, ServiceViewSet
@@ -270,6 +270,6 @@ class SpaceViewSet(ServiceViewSet):
         self.check_permission(CanManageProject, space.project)
         closure = space.closures.filter(pk=closure_id).first()
         if closure is None:
-            return Response(status=status.HTTP_404_NOT_FOUND)
+            raise NotFound
         space_services.space_closure_delete(closure=closure)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, ServiceMixin
-from api.bookings.base import acting_household
+from api.bookings.base import CONFLICT, acting_household
 from api.common import DIGITS, AwareDateTimeField, restrict_related
 from api.filters import IdFilter
 from api.permissions import CanManageProject
@@ -193,7 +193,9 @@ class BookingWindowViewSet(
         window = booking_window_open(created_by=request.user, **fields)
         return Response(self.get_serializer(window).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=BookingRequestInput, responses=BookingRequestSerializer)
+    @extend_schema(
+        request=BookingRequestInput, responses={200: BookingRequestSerializer, 409: CONFLICT}
+    )
     @action(detail=True, methods=["post"], url_path="request", url_name="request")
     def request_slots(self, request, pk=None):
         """A household asks for slots, by preference; asking again replaces its list."""
@@ -213,7 +215,7 @@ class BookingWindowViewSet(
         )
         return Response(BookingRequestSerializer(booking_request).data)
 
-    @extend_schema(request=None, responses=BookingWindowSerializer)
+    @extend_schema(request=None, responses={200: BookingWindowSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def draw(self, request, pk=None):
         """A manager draws the lottery once requests have closed; drawing again changes

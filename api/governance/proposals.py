@@ -9,10 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, ServiceMixin
-from api.common import BAD_INPUT, DIGITS, REFUSED
+from api.common import DIGITS
 from api.filters import IdFilter
 from api.governance.base import CONFLICT, decision_of
 from api.governance.proposal_serializers import (
@@ -33,6 +34,7 @@ from api.governance.proposal_serializers import (
     VoteInput,
 )
 from api.permissions import CanManageProject
+from api.schema import BAD_INPUT, REFUSED
 from common.validation import Conflict
 from governance.models import Proposal, ProposalStatus, VotingMethod
 from governance.selectors.proposals import (
@@ -257,7 +259,7 @@ class ProposalViewSet(
             .first()
         )
         if entry is None:
-            return Response(status=status.HTTP_404_NOT_FOUND)
+            raise NotFound
         data = RoundEntryAnswerInput(data=request.data)
         data.is_valid(raise_exception=True)
         entry = round_entry_answer(entry=entry, **data.validated_data)

@@ -12,9 +12,10 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, ServiceMixin
-from api.common import BAD_INPUT, DIGITS, REFUSED, restrict_related
+from api.common import DIGITS, restrict_related
 from api.filters import IdFilter
 from api.governance.base import CONFLICT, member_meetings, member_projects, member_residents
+from api.schema import BAD_INPUT, REFUSED
 from governance.models import Meeting, Proposal, Proxy
 from governance.selectors.proposal_pages import proxy_holder_candidate_list, today_in
 from governance.selectors.proposals import proposal_list_for_user, proxy_list_for_user

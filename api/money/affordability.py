@@ -10,13 +10,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.base import AUTHENTICATED
-from api.common import BAD_INPUT, UNKNOWN
 from api.money.base import (
     MonthField,
     RatioField,
     household_or_404,
     managed_project_or_404,
 )
+from api.schema import BAD_INPUT, UNKNOWN
 from community.money.selectors.affordability import (
     MAX_MONTHS,
     household_affordability,

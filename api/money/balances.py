@@ -16,8 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.base import AUTHENTICATED
-from api.common import BAD_INPUT, UNKNOWN, CsvRenderer
+from api.common import CsvRenderer
 from api.money.base import household_or_404, managed_project_or_404, project_today
+from api.schema import BAD_INPUT, UNKNOWN
 from common.csv_export import statement_csv_response
 from community.money.selectors.ledger import arrears_list, household_balances, household_statement
 

@@ -13,9 +13,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, ServiceMixin
-from api.common import BAD_INPUT, DIGITS, REFUSED
+from api.common import DIGITS
 from api.filters import IdFilter
 from api.money.base import MonthField, ProjectInput, WritesOfManagers
+from api.schema import BAD_INPUT, REFUSED
 from community.money.models import Budget, BudgetCategory, BudgetLine, BudgetStatus
 from community.money.selectors.ledger import budget_list_for_user
 from community.money.services.budgets import budget_set

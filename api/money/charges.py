@@ -14,9 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, ServiceMixin
-from api.common import BAD_INPUT, DIGITS, REFUSED, UNKNOWN
+from api.common import DIGITS
 from api.filters import IdFilter
 from api.money.base import MonthField, ProjectInput, WritesOfManagers
+from api.schema import BAD_INPUT, REFUSED, UNKNOWN
 from community.money.models import Charge, ChargeRun
 from community.money.selectors.ledger import charge_list_for_user, charge_run_list_for_user
 from community.money.services.charges import charges_run

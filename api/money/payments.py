@@ -15,10 +15,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import AUTHENTICATED, ServiceMixin
-from api.common import BAD_INPUT, DIGITS, REFUSED, UNKNOWN
+from api.common import DIGITS
 from api.filters import IdFilter
 from api.money.base import ProjectInput, WritesOfManagers, household_or_404
 from api.permissions import CanManageProject
+from api.schema import BAD_INPUT, REFUSED, UNKNOWN
 from community.money.models import Payment, PaymentSource
 from community.money.selectors.ledger import payment_list_for_user
 from community.money.services.payments import ImportResult, payment_record, payments_import_csv

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from api.base import AUTHENTICATED, ServiceMixin
-from api.common import BAD_INPUT, DIGITS, REFUSED, UNKNOWN, restrict_related
+from api.common import DIGITS, restrict_related
 from api.filters import IdFilter
 from api.money.base import (
     CONFLICT,
@@ -31,6 +31,7 @@ from api.money.base import (
 )
 from api.money.budgets import BudgetStatusField
 from api.permissions import CanManageProject
+from api.schema import BAD_INPUT, REFUSED, UNKNOWN
 from community.money.contribution_parameters import METHOD_LABELS, Method
 from community.money.models import Budget, ContributionScheme, SchemeMethod, SchemeStatus
 from community.money.selectors.ledger import scheme_list_for_user

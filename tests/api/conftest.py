@@ -4,6 +4,7 @@ import pytest
 import yaml
 from django.core.management import call_command
 from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
 
 from members.models import Household, IncomeDeclaration, Invitation, Resident, Role, User
 from tests.conftest import api_client_for
@@ -37,3 +38,15 @@ def openapi_schema(tmp_path_factory) -> dict:
     target = tmp_path_factory.mktemp("openapi") / "schema.yml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
     return yaml.safe_load(target.read_text())
+
+
+@pytest.fixture
+def rates(monkeypatch):
+    """Other request rates for one test (each throttle reads its rate from this dict when it is
+    made, once per request): small ones to reach in a few requests, or ones never reached."""
+
+    def set_rates(**rates: str) -> None:
+        for scope, rate in rates.items():
+            monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, rate)
+
+    return set_rates

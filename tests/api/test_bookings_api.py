@@ -479,7 +479,9 @@ def test_a_manager_closes_a_space_and_reopens_it(space, manager_client, resident
     assert resident_client.delete(f"{url}{closure.pk}/").status_code == 403
     assert manager_client.delete(f"{url}{closure.pk}/").status_code == 204
     assert not SpaceClosure.objects.filter(pk=closure.pk).exists()
-    assert manager_client.delete(f"{url}{closure.pk}/").status_code == 404
+    gone = manager_client.delete(f"{url}{closure.pk}/")
+    assert gone.status_code == 404
+    assert set(gone.json()) == {"detail"}  # said in JSON, as every other error
 
 
 def test_a_resident_cannot_close_a_space_and_bad_closures_are_refused(
@@ -668,6 +670,17 @@ def test_bookings_list_filters(side_a, space, manager_client, resident_client):
     assert ids(manager_client, f"start_after={after}&start_before={before}") == [cancelled.pk]
     for bad in ("status=lost", "space=abc", "start_after=tomorrow", "household=1.5"):
         assert manager_client.get(f"/api/v1/bookings/?{bad}").status_code == 400, bad
+
+
+def test_booking_filters_take_any_iso_offset_and_refuse_implausible_years(manager_client):
+    # ISO 8601 allows offsets up to ±23:59; PostgreSQL takes none beyond ±15:59.
+    far_east = manager_client.get("/api/v1/bookings/?start_before=2025-06-01T10:00:00%2B17:54")
+    assert far_east.status_code == 200, far_east.content
+    for bad in ("start_before=0435-03-31T16:08:40%2B17:54", "start_after=0001-01-01T00:00:00Z"):
+        response = manager_client.get(f"/api/v1/bookings/?{bad}")
+        assert response.status_code == 400, bad
+        field = bad.split("=")[0]
+        assert response.json() == {field: ["Give a date between the years 2000 and 2100."]}
 
 
 # --- Approval, rejection, cancellation -------------------------------------------------------
@@ -974,7 +987,9 @@ def test_a_resident_cannot_take_the_neighbours_place_on_the_waitlist(
     side_a, space, resident_client, neighbour_client
 ):
     entry = WaitlistEntryFactory(space=space, household=side_a.neighbour)
-    assert resident_client.delete(f"/api/v1/bookings/waitlist/{entry.pk}/").status_code == 404
+    refused = resident_client.delete(f"/api/v1/bookings/waitlist/{entry.pk}/")
+    assert refused.status_code == 404
+    assert set(refused.json()) == {"detail"}  # said in JSON, as every other error
     assert resident_client.get("/api/v1/bookings/waitlist/").json()["results"] == []
     assert neighbour_client.delete(f"/api/v1/bookings/waitlist/{entry.pk}/").status_code == 204
 

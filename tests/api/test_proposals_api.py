@@ -313,6 +313,9 @@ def test_consent_round_with_an_objection_an_amendment_and_consent_again(side_a):
     assert question["by"] == objecting.resident.household.unit_label  # the household votes
     assert vote(consenting, proposal, "consent").status_code == 409
     assert api_client_for(objecting).post(f"{url}round-entries/", {"text": ""}).status_code == 400
+    unknown = manager.post(f"{url}round-entries/0/answer/", {"answer": "?"}, format="json")
+    assert unknown.status_code == 404
+    assert set(unknown.json()) == {"detail"}  # said in JSON, as every other error
     response = manager.post(
         f"{url}round-entries/{question['id']}/answer/", {"answer": "The reserve."}, format="json"
     )

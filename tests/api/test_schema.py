@@ -77,3 +77,31 @@ def test_schema_describes_proposals_proxies_and_decisions(api_client):
     export = paths["/api/v1/decisions/export/"]["get"]
     assert "text/csv" in export["responses"]["200"]["content"]
     assert {"q", "project", "passed"} <= {parameter["name"] for parameter in export["parameters"]}
+
+
+def test_every_operation_documents_the_errors_it_can_answer(openapi_schema):
+    """A client learns from the schema what it may get back: bad input, no valid token,
+    refused, unknown, too many requests; each error a JSON body it can read."""
+    paths = openapi_schema["paths"]
+    bookings = paths["/api/v1/bookings/"]["get"]["responses"]
+    assert {"200", "400", "401", "403", "404", "429"} <= set(bookings)  # 404: a page too far
+    booking = paths["/api/v1/bookings/{id}/"]["get"]["responses"]
+    assert {"401", "403", "404", "429"} <= set(booking) and "400" not in booking
+    check_in = paths["/api/v1/bookings/{id}/check-in/"]["post"]["responses"]
+    assert {"400", "404", "409"} <= set(check_in)  # refused by the service, or not confirmed
+    sign_in = paths["/api/v1/auth/token/"]["post"]["responses"]
+    assert {"400", "429"} <= set(sign_in) and not {"401", "403"} & set(sign_in)
+    error = {"$ref": "#/components/schemas/Error"}
+    assert booking["404"]["content"]["application/json"]["schema"] == error
+    # A declared answer without a body gets one too.
+    vote = paths["/api/v1/proposals/{id}/vote/"]["post"]["responses"]
+    assert vote["409"]["content"]["application/json"]["schema"] == error
+    assert bookings["400"]["content"]["application/json"]["schema"]["type"] == "object"
+    # An export says its errors in what the client asked for.
+    assert "text/csv" in paths["/api/v1/decisions/export/"]["get"]["responses"]["400"]["content"]
+
+
+def test_filters_on_a_related_object_take_its_whole_number_id(openapi_schema):
+    parameters = openapi_schema["paths"]["/api/v1/bookings/"]["get"]["parameters"]
+    types = {parameter["name"]: parameter["schema"]["type"] for parameter in parameters}
+    assert types["space"] == types["household"] == "integer"
