@@ -324,9 +324,7 @@ def test_opening_hours_on_the_days_the_clocks_change():
     hours = [(SUNDAY, hm("01:00"), hm("04:00"))]
     for day, hours_open in ((SPRING, 2), (AUTUMN, 4)):
         start = local_midnight(day, MADRID)
-        ((opens, closes),) = opening_intervals(
-            hours, start, start + dt.timedelta(days=1), MADRID
-        )
+        ((opens, closes),) = opening_intervals(hours, start, start + dt.timedelta(days=1), MADRID)
         assert closes - opens == dt.timedelta(hours=hours_open)
 
 
