@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import StringIO
@@ -15,6 +16,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import translation
 from guardian.shortcuts import _get_ct_cached as guardian_content_type_of_permission
+from hypothesis import Phase
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from members.models import User
@@ -32,6 +35,15 @@ from tests.factories import (
 
 # Fixtures that test modules in several folders share; how xdist workers share the machine.
 pytest_plugins = ["tests.community.fixtures", "tests.xdist_plugin"]
+
+# The mutation run (`make mutation`) only needs to know that a property fails, not its smallest
+# counter-example: shrinking each killed mutant's failure would take most of the run. Loaded
+# here, before the test modules build their settings, which inherit the phases.
+hypothesis_settings.register_profile(
+    "mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None
+)
+if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
+    hypothesis_settings.load_profile("mutation")
 
 
 @pytest.fixture(autouse=True)

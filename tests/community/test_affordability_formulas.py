@@ -196,3 +196,32 @@ def test_overburden_is_exactly_a_ratio_above_forty_percent(cost, income, allowan
         assert result.ratio is None
     else:
         assert result.overburdened == (5 * max(cost - allowance, 0) > 2 * (income - allowance))
+
+
+def test_the_us_rules_count_a_ratio_above_thirty_and_fifty_percent():
+    # A ratio of exactly 30 % or 50 % of gross income is not above it.
+    exactly_thirty = family(charge_cents=83000, gross_cents=310000)  # 930 / 3 100 = 30 %
+    assert exactly_thirty.gross_ratio == F(3, 10)
+    assert exactly_thirty.thirty_percent_rule is False
+    exactly_half = family(gross_cents=160000)
+    assert exactly_half.gross_ratio == F(1, 2)
+    assert exactly_half.severely_burdened is False
+
+
+def test_exactly_at_the_poverty_line_is_not_at_risk():
+    # A single adult with 1 000.00 a month: 12 000.00 a year, exactly 60 % of 20 000.00.
+    result = family(ages=[40], disposable_cents=100000)
+    assert result.equivalised_cents == 100000
+    assert result.at_risk_of_poverty is False
+
+
+def test_an_allowance_above_the_cost_leaves_no_negative_cost():
+    result = family(charge_cents=0, utilities_cents=0, housing_allowance_cents=5000)
+    assert result.ratio == 0
+    assert result.gross_ratio == 0
+
+
+def test_a_household_without_residents_is_counted_as_one_person():
+    result = family(ages=[], disposable_cents=100000)
+    assert result.equivalised_cents == 100000
+    assert result.equivalised_sqrt_cents == 100000

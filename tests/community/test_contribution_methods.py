@@ -25,6 +25,8 @@ from community.money.contribution_parameters import (
     HUD_DEFAULTS,
     Method,
     default_parameters,
+    scheme_parameter_errors,
+    scheme_parameters_normalised,
     validate_parameters,
 )
 
@@ -263,6 +265,44 @@ def test_income_bands_charge_the_cost_share_without_a_declaration():
     assert result.lines[2]["cost_share_cents"] == 30000
 
 
+def test_income_bands_breakdown_and_a_missing_declaration_read_as_no_income():
+    # On equivalised income, with a missing declaration read as no income ("floor"):
+    # 3 000.00 / 2.1 = 1 428.57 → band 2, 20 % of the 3 000.00 disposable = 600.00;
+    # 800.00 → band 1, 200.00; no declaration → income 0 → band 1, 200.00.
+    households = [facts(1, 300000, scale=F(21, 10)), facts(2, 80000), facts(3, None)]
+    parameters = {"income": "equivalised", "bands": BANDS, "missing_income": "floor"}
+    result = compute("income_bands", parameters, households, 100000)
+    assert result.amounts == {1: 60000, 2: 20000, 3: 20000}
+    assert result.warnings == ("missing_income",)
+    band_1 = {"rule": "band", "band": 1, "income": "equivalised", "from_cents": 0}
+    band_1 |= {"to_cents": 100000, "amount_cents": 20000}
+    assert result.lines == {
+        1: {
+            "rule": "band",
+            "band": 2,
+            "income": "equivalised",
+            "income_cents": 142857,
+            "from_cents": 100000,
+            "to_cents": 250000,
+            "rate": "0.2",
+            "disposable_cents": 300000,
+            "amount_cents": 60000,
+        },
+        2: {**band_1, "income_cents": 80000},
+        3: {**band_1, "income_cents": 0, "missing_income": "floor"},
+    }
+
+
+def test_income_bands_rate_of_a_household_without_disposable_income():
+    # Read on equivalised income, the rate band of a household whose disposable income is
+    # unknown applies to 0.
+    bands = [{"from_cents": 0, "to_cents": None, "rate_percent": "25"}]
+    parameters = {"income": "disposable", "bands": bands, "missing_income": "floor"}
+    result = compute("income_bands", parameters, [facts(1, None), facts(2, 10001)])
+    assert result.amounts == {1: 0, 2: 2500}  # 25 % of 100.01 = 25.0025 → 25.00
+    assert result.lines[1]["disposable_cents"] == 0
+
+
 # --- greatest of: HUD Total Tenant Payment ----------------------------------------------------
 
 HUD = default_parameters("greatest_of")
@@ -350,6 +390,47 @@ def test_hud_without_a_declaration_pays_its_cost_share():
     # 30 % of 2 000 $ = 600 $; no declaration and no cap → 1 000 $ / 2 = 500 $.
     assert result.amounts == {1: 60000, 2: 50000}
     assert result.warnings == ("missing_income", "surplus")
+
+
+def test_hud_without_a_declaration_read_as_no_income_pays_the_minimum():
+    result = compute("greatest_of", {**HUD, "missing_income": "floor"}, [facts(1)], 100000)
+    assert result.amounts == {1: 5000}
+    assert result.warnings == ("missing_income", "shortfall")
+    assert result.lines[1] == {
+        "rule": "minimum",
+        "income": "gross",
+        "annual_income_cents": 0,
+        "deductions": {
+            "dependants_cents": 0,
+            "elderly_or_disabled_cents": 0,
+            "medical_cents": 0,
+            "childcare_cents": 0,
+        },
+        "adjusted_annual_cents": 0,
+        "adjusted_monthly_cents": 0,
+        "candidates": {"adjusted": 0, "gross": 0, "minimum": 5000},
+        "cap_cents": None,
+        "amount_cents": 5000,
+        "missing_income": "floor",
+    }
+
+
+def test_hud_on_disposable_income_needs_the_gross_only_for_a_gross_rate():
+    household = facts(1, 150000)  # disposable 1 500 $, no gross declared
+    on_disposable = {**HUD, "income": "disposable"}
+    # HUD's 10 % of gross cannot be worked out: the household pays its cost share, capped.
+    result = compute("greatest_of", {**on_disposable, "cap_cents": 70000}, [household], 100000)
+    assert result.amounts == {1: 70000}
+    assert result.lines[1] == {
+        "rule": "missing_income",
+        "treatment": "cap",
+        "amount_cents": 70000,
+        "cap_cents": 70000,
+    }
+    # Without a gross rate it is not needed: 30 % of 1 500 $ = 450 $.
+    result = compute("greatest_of", {**on_disposable, "gross_rate_percent": "0"}, [household])
+    assert result.amounts == {1: 45000}
+    assert "missing_income" not in result.warnings
 
 
 ONTARIO = {
@@ -743,6 +824,177 @@ def test_band_errors_name_the_band():
     with pytest.raises(ValidationError) as exc_info:
         validate_parameters("income_bands", {"income": "disposable", "bands": bands})
     assert exc_info.value.message_dict["bands"] == ["Band 2: A rate must lie between 0 and 100%."]
+
+
+# What a manager reads: each refusal's code and its message, by parameter.
+REFUSALS_IN_WORDS = [
+    (
+        "income_share",
+        {"rate_percent": "30", "floor_cents": 12.5},
+        {"floor_cents": [("invalid", "Enter a whole number of cents.")]},
+    ),
+    (
+        "income_share",
+        {"rate_percent": "30", "floor_cents": -1},
+        {"floor_cents": [("negative", "An amount cannot be negative.")]},
+    ),
+    (
+        "income_share",
+        {"rate_percent": "thirty"},
+        {"rate_percent": [("invalid", "Enter a number, for example 30 or 12.5.")]},
+    ),
+    (
+        "income_share",
+        {"rate_percent": "100.5"},
+        {"rate_percent": [("rate_range", "A rate must lie between 0 and 100%.")]},
+    ),
+    (
+        "income_share",
+        {"rate_percent": "30", "cost_share_percent": "0"},
+        {"cost_share_percent": [("percent_range", "Give a percentage above 0 and at most 1000%.")]},
+    ),
+    (
+        "greatest_of",
+        {**HUD, "hardship_exemption": "yes"},
+        {"hardship_exemption": [("invalid", "Enter true or false.")]},
+    ),
+    (
+        "flat",
+        {"basis": "per_person"},
+        {"basis": [("invalid_choice", "Choose one of: equal, unit_area.")]},
+    ),
+    (
+        "income_share",
+        {"rate_percent": "30", "cap": "budget"},
+        {"cap": [("invalid_choice", "Choose one of: cost_share, null.")]},
+    ),
+    (
+        "barter",
+        {},
+        {
+            "method": [
+                (
+                    "invalid_choice",
+                    "Choose one of: flat, income_share, income_bands, greatest_of, solidarity.",
+                )
+            ]
+        },
+    ),
+    ("flat", ["equal"], {"parameters": [("invalid", "The parameters must be an object.")]}),
+    ("flat", {"basis": "equal", "rate": 1}, {"rate": [("unknown", "Unknown parameter.")]}),
+    ("income_share", {}, {"rate_percent": [("required", "This parameter is required.")]}),
+    (
+        "income_share",
+        {"rate_percent": "30", "cap_cents": 50000, "cap": "cost_share"},
+        {
+            "cap": [
+                (
+                    "cap_conflict",
+                    "Give either a cap in cents or the cost share as the cap, not both.",
+                )
+            ]
+        },
+    ),
+    (
+        "income_share",
+        {"rate_percent": "30", "floor_cents": 50000, "cap_cents": 40000},
+        {"floor_cents": [("floor_above_cap", "The floor cannot be above the cap.")]},
+    ),
+]
+
+
+@pytest.mark.parametrize("method, parameters, expected", REFUSALS_IN_WORDS)
+def test_each_refusal_says_what_is_wrong(method, parameters, expected):
+    with pytest.raises(ValidationError) as exc_info:
+        validate_parameters(method, parameters)
+    assert {
+        field: [(error.code, error.messages[0]) for error in errors]
+        for field, errors in exc_info.value.error_dict.items()
+    } == expected
+
+
+FIRST_BAND = {"from_cents": 0, "to_cents": 100, "amount_cents": 1}
+
+
+@pytest.mark.parametrize(
+    "bands, expected",
+    [
+        ([], [("required", "Give at least one income band.")]),
+        (["band"], [("invalid", "Band 1 is not a band.")]),
+        ([FIRST_BAND, "band"], [("invalid", "Band 2 is not a band.")]),
+        (
+            [{"from_cents": 0, "to_cents": None, "amount": 1, "rate": 2}],
+            [("unknown", "Band 1: unknown key amount, rate.")],
+        ),
+        (
+            [FIRST_BAND, {"from_cents": 100, "to_cents": None, "amount_cents": 1, "x": 1}],
+            [("unknown", "Band 2: unknown key x.")],
+        ),
+        (
+            [FIRST_BAND, {"to_cents": None, "amount_cents": 1}],
+            [("required", "Band 2 needs a start (from_cents).")],
+        ),
+        (
+            [FIRST_BAND, {"from_cents": "x", "to_cents": None, "amount_cents": 1}],
+            [("invalid", "Band 2: Enter a whole number of cents.")],
+        ),
+        (
+            [FIRST_BAND, {"from_cents": 100, "to_cents": "x", "amount_cents": 1}],
+            [("invalid", "Band 2: Enter a whole number of cents.")],
+        ),
+        (
+            [FIRST_BAND, {"from_cents": 100, "to_cents": None, "amount_cents": -1}],
+            [("negative", "Band 2: An amount cannot be negative.")],
+        ),
+        (
+            [FIRST_BAND, {"from_cents": 100, "to_cents": None}],
+            [("band_amount_or_rate", "Give band 2 either an amount or a rate.")],
+        ),
+        (
+            [FIRST_BAND, {"from_cents": 100, "to_cents": 50, "amount_cents": 1}],
+            [("band_empty", "Band 2 must end above where it starts.")],
+        ),
+        (
+            [
+                {"from_cents": 10, "to_cents": 100, "amount_cents": 1},
+                {"from_cents": 90, "to_cents": 200, "amount_cents": 1},
+                {"from_cents": 300, "to_cents": 400, "amount_cents": 1},
+            ],
+            [
+                ("bands_start", "The first band must start at 0."),
+                ("bands_overlap", "Bands 1 and 2 overlap."),
+                ("bands_gap", "Bands 2 and 3 leave a gap: no band covers it."),
+                ("bands_open_end", "The last band must be open-ended (no upper limit)."),
+            ],
+        ),
+    ],
+)
+def test_each_band_refusal_names_the_band_and_says_what_is_wrong(bands, expected):
+    with pytest.raises(ValidationError) as exc_info:
+        validate_parameters("income_bands", {"income": "disposable", "bands": bands})
+    assert [
+        (error.code, error.messages[0]) for error in exc_info.value.error_dict["bands"]
+    ] == expected
+
+
+def test_a_schemes_parameters_are_named_inside_parameters():
+    assert scheme_parameters_normalised("flat", None) == {"basis": "equal"}
+    assert scheme_parameters_normalised("flat", {"basis": "unit_area"}) == {"basis": "unit_area"}
+    with pytest.raises(ValidationError) as exc_info:
+        scheme_parameters_normalised("income_share", {"rate_percent": "x", "rate": 1})
+    assert {
+        field: [error.code for error in errors]
+        for field, errors in exc_info.value.error_dict.items()
+    } == {"parameters.rate": ["unknown"], "parameters.rate_percent": ["invalid"]}
+    with pytest.raises(ValidationError) as exc_info:
+        scheme_parameters_normalised("barter", None)
+    assert list(exc_info.value.error_dict) == ["method"]
+    with pytest.raises(ValidationError) as exc_info:
+        scheme_parameters_normalised("flat", ["equal"])
+    assert list(exc_info.value.error_dict) == ["parameters"]
+    # An error that names no parameter is the parameters' as a whole.
+    plain = scheme_parameter_errors(ValidationError("Not shareable.", code="invalid"))
+    assert [error.code for error in plain.error_dict["parameters"]] == ["invalid"]
 
 
 def test_bands_given_out_of_order_are_sorted():
