@@ -237,10 +237,11 @@ class IncomeDeclarationFactory(DjangoModelFactory):
     disposable_monthly_cents = 240_000
 
 
-def make_resident_user(household: Household, **user_kwargs) -> User:
-    """A user living in the household, with the resident role of its project."""
+def make_resident_user(household: Household, *, representative: bool = True, **user_kwargs) -> User:
+    """A user living in the household, with the resident role of its project; its representative
+    unless ``representative=False``."""
     user = UserFactory(**user_kwargs)
-    ResidentFactory(household=household, user=user, is_representative=True)
+    ResidentFactory(household=household, user=user, is_representative=representative)
     role_grant(user=user, kind=RoleKind.RESIDENT, project=household.project)
     return user
 

@@ -23,25 +23,18 @@ from community.bookings.models import (
 from community.bookings.services.lottery import booking_request_submit, booking_window_open
 from members.models import RoleKind
 from members.services import role_grant
+from tests.api.factories import day_at
 from tests.community.factories import (
     BookingFactory,
     SpaceFactory,
     WaitlistEntryFactory,
     close_space,
     open_daily,
-    zone_of,
 )
 from tests.conftest import api_client_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def day_at(space: Space, days: int, hour: int, minute: int = 0) -> dt.datetime:
-    """``days`` after today, at this local wall-clock time of the space's city."""
-    zone = zone_of(space)
-    day = timezone.now().astimezone(zone).date() + dt.timedelta(days=days)
-    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)
 
 
 def period(space: Space, days: int = 2, hour: int = 10, hours: int = 1) -> dict[str, str]:

@@ -6,10 +6,7 @@ write aimed at it changes nothing. City officers see no space, booking or window
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
-from django.utils import timezone
 
 from community.bookings.models import (
     Booking,
@@ -18,62 +15,16 @@ from community.bookings.models import (
     SpaceClosure,
     WaitlistEntry,
 )
-from community.bookings.services.lottery import booking_window_open
 from members.models import Role, RoleKind
 from members.services import role_grant, role_revoke
-from tests.community.factories import BookingFactory, SpaceFactory, WaitlistEntryFactory, zone_of
-from tests.conftest import Side, api_client_for
+from tests.api.factories import Bookable, day_at
+from tests.community.factories import BookingFactory
+from tests.conftest import api_client_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ["resident_user", "manager", "officer"]
-
-
-def day_at(space, days: int, hour: int) -> dt.datetime:
-    zone = zone_of(space)
-    day = timezone.now().astimezone(zone).date() + dt.timedelta(days=days)
-    return dt.datetime.combine(day, dt.time(hour), tzinfo=zone)
-
-
-class Bookable:
-    """One side's space with a booking, a pending booking, a closure, a waitlist entry and a
-    lottery window."""
-
-    def __init__(self, side: Side) -> None:
-        self.space = SpaceFactory(project=side.project, name=f"Room of {side.project.slug}")
-        self.booking = BookingFactory(
-            space=self.space, household=side.household, start=day_at(self.space, 2, 10)
-        )
-        self.pending = BookingFactory(
-            space=self.space,
-            household=side.household,
-            start=day_at(self.space, 3, 10),
-            status="pending",
-        )
-        self.closure = SpaceClosure.objects.create(
-            space=self.space,
-            start=day_at(self.space, 20, 0),
-            end=day_at(self.space, 21, 0),
-            reason="Works",
-        )
-        self.entry = WaitlistEntryFactory(
-            space=self.space,
-            household=side.neighbour,
-            start=self.booking.start,
-            end=self.booking.end,
-        )
-        self.window = booking_window_open(
-            space=self.space,
-            title="Contested",
-            slots=[(day_at(self.space, 10, 10), day_at(self.space, 10, 11))],
-            closes_at=day_at(self.space, 5, 10),
-            created_by=side.manager,
-        )
-
-    def period(self) -> dict[str, str]:
-        start = day_at(self.space, 4, 10)
-        return {"start": start.isoformat(), "end": (start + dt.timedelta(hours=1)).isoformat()}
 
 
 @pytest.fixture

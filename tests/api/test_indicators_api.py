@@ -11,6 +11,7 @@ import pytest
 from community.monitoring.models import GoalComparison, Indicator, PilotGoal
 from members.models import RoleKind
 from members.services import role_grant
+from tests.api.factories import OVERBURDEN, make_goal
 from tests.community.factories import months_back, publish, publish_grid
 from tests.conftest import api_client_for
 from tests.factories import ProjectFactory, make_observer
@@ -18,7 +19,6 @@ from tests.factories import ProjectFactory, make_observer
 pytestmark = pytest.mark.django_db
 
 JUNE = dt.date(2025, 6, 1)
-OVERBURDEN = Indicator.OVERBURDEN_RATE_EUROSTAT
 
 
 @pytest.fixture
@@ -188,19 +188,6 @@ def goal_input(side, **changes):
         "starts_on": "2025-01-01",
         "ends_on": "2025-12-31",
     } | changes
-
-
-def make_goal(side, **fields) -> PilotGoal:
-    defaults = {
-        "city": side.city,
-        "project": side.project,
-        "indicator": OVERBURDEN,
-        "comparison": GoalComparison.AT_MOST,
-        "target": Decimal("0.2"),
-        "starts_on": dt.date(2025, 1, 1),
-        "ends_on": dt.date(2025, 12, 31),
-    }
-    return PilotGoal.objects.create(**(defaults | fields))
 
 
 def test_an_officer_sets_a_goal_and_reads_its_progress(cells):
