@@ -203,6 +203,8 @@ class World:
                 values[name] = self._admin_value(route, name, regex)
             elif name in ("key", "uidb36"):  # allauth's e-mail and password links
                 values[name] = "0"
+            elif route.area == "accounts" and segment not in objects:
+                values[name] = 0  # allauth's own objects (a security key): a made-up one
             elif name == "token":
                 values[name] = tokens[segment]
             elif name in ("year", "month"):
