@@ -126,6 +126,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} · {self.actor_label} · {self.action}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise TypeError("An audit event cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object):
+        raise TypeError("An audit event cannot be deleted.")
+
     @property
     def target_label(self) -> str:
         """The kind of object acted on, in the reader's language, and its number."""
@@ -136,11 +144,3 @@ class AuditEvent(models.Model):
         except (LookupError, ValueError):
             kind = self.target_type
         return f"{kind} #{self.target_id}" if self.target_id is not None else str(kind)
-
-    def save(self, *args: object, **kwargs: object) -> None:
-        if not self._state.adding:
-            raise TypeError("An audit event cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: object, **kwargs: object):
-        raise TypeError("An audit event cannot be deleted.")

@@ -369,7 +369,7 @@ def personal_data_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def personal_data_download(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(
-        selectors.personal_data_export(user=request.user),
+        services.personal_data_export_deliver(user=request.user, via="page"),
         json_dumps_params={"ensure_ascii": False, "indent": 2},
     )
     response["Content-Disposition"] = 'attachment; filename="netco-my-data.json"'
@@ -385,7 +385,7 @@ def resident_erase(request: HttpRequest, pk: int) -> HttpResponse:
     household = resident.household
     require(selectors.user_can_manage_project(user=request.user, project=household.project))
     if request.method == "POST":
-        services.resident_erase(resident=resident)
+        services.resident_erase(resident=resident, erased_by=request.user)
         messages.success(request, _("Resident removed."))
         return redirect("household_detail", pk=household.pk)
     return render(
