@@ -411,7 +411,7 @@ def project_audit_log(request: HttpRequest, pk: int) -> HttpResponse:
     project = managed_project(request, pk)
     zone = project_time_zone(project)
     events = selectors.audit_events_for_user(user=request.user, project=project)
-    filters = AuditEventFilter(request.GET or None, queryset=events, time_zone=zone)
+    filters = AuditEventFilter(request.GET, queryset=events, time_zone=zone)
     shown = filters.qs if filters.is_valid() else events.none()
     page = Paginator(shown, AUDIT_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
