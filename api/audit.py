@@ -57,10 +57,6 @@ class ProjectTimeZoneFilterBackend(DjangoFilterBackend):
         return kwargs
 
 
-@extend_schema(
-    operation_id="projects_audit_events_list",
-    responses={200: AuditEventSerializer(many=True), 400: BAD_INPUT, 404: UNKNOWN},
-)
 class ProjectAuditEventsApi(generics.ListAPIView):
     """Managers of the project and platform admins: who granted or revoked roles, looked at or
     changed incomes, adopted schemes, ran charges, opened or closed votes, removed residents or
@@ -71,6 +67,13 @@ class ProjectAuditEventsApi(generics.ListAPIView):
     serializer_class = AuditEventSerializer
     filter_backends = [ProjectTimeZoneFilterBackend]
     filterset_class = AuditEventFilter
+
+    @extend_schema(
+        operation_id="projects_audit_events_list",
+        responses={200: AuditEventSerializer(many=True), 400: BAD_INPUT, 404: UNKNOWN},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[AuditEvent]:
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI generator has no user

@@ -525,3 +525,30 @@ def test_a_role_granted_by_nobody_is_an_event_of_the_system(side_a, mark):
         SYSTEM_ACTOR_LABEL,
         user.pk,
     )
+
+
+# --- A household's statement as a spreadsheet --------------------------------------------
+
+
+def test_a_managers_statement_download_is_one_event_and_the_households_own_none(
+    client, side_a, mark
+):
+    query = {"start": "2025-01-01", "end": "2025-06-30"}
+    client.force_login(side_a.manager)
+
+    assert client.get(f"/households/{side_a.neighbour.pk}/statement.csv", query).status_code == 200
+    response = api_client_for(side_a.manager).get(
+        f"/api/v1/households/{side_a.neighbour.pk}/statement/", {**query, "format": "csv"}
+    )
+    assert response.status_code == 200
+    api_client_for(side_a.resident_user).get(
+        f"/api/v1/households/{side_a.household.pk}/statement/", {**query, "format": "csv"}
+    )
+
+    events = new(mark, action=AuditAction.STATEMENT_EXPORTED)
+    assert [(e.actor, e.project_id, e.target_id, e.detail["via"]) for e in events] == [
+        (side_a.manager, side_a.project.pk, side_a.neighbour.pk, "page"),
+        (side_a.manager, side_a.project.pk, side_a.neighbour.pk, "api"),
+    ]
+    assert events[0].detail == {"start": "2025-01-01", "end": "2025-06-30", "via": "page"}
+    assert len(new(mark)) == 2
