@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import DateInput
 from common.models import AuditAction, AuditEvent
 from common.validation import validate_plausible_date
 
@@ -31,10 +32,16 @@ class AuditEventFilter(django_filters.FilterSet):
         label=_("What"), choices=AuditAction.choices, empty_label=_("Everything")
     )
     since = django_filters.DateFilter(
-        label=_("From"), method="filter_since", validators=[validate_plausible_date]
+        label=_("From"),
+        method="filter_since",
+        validators=[validate_plausible_date],
+        widget=DateInput(),
     )
     until = django_filters.DateFilter(
-        label=_("Until"), method="filter_until", validators=[validate_plausible_date]
+        label=_("Until"),
+        method="filter_until",
+        validators=[validate_plausible_date],
+        widget=DateInput(),
     )
 
     class Meta:
@@ -45,8 +52,6 @@ class AuditEventFilter(django_filters.FilterSet):
     def __init__(self, *args: object, time_zone: ZoneInfo | None = None, **kwargs: object):
         super().__init__(*args, **kwargs)
         self.time_zone = time_zone or ZoneInfo("UTC")
-        for name in ("since", "until"):
-            self.filters[name].field.widget = forms.DateInput(attrs={"type": "date"})
 
     def _start_of(self, day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time.min, tzinfo=self.time_zone)
