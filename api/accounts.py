@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 
 from api.tokens import token_expires_at, token_issue, token_list_for_user, tokens_revoke
 from members.models import Role
-from members.selectors import personal_data_export, role_list_for_user, user_must_set_up_mfa
+from members.selectors import role_list_for_user, user_must_set_up_mfa
+from members.services import personal_data_export_deliver
 from members.sign_in_limits import sign_in_failure_record, sign_in_held
 
 
@@ -133,7 +134,7 @@ class MeExportApi(APIView):
 
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        response = Response(personal_data_export(user=request.user))
+        response = Response(personal_data_export_deliver(user=request.user, via="api"))
         response["Content-Disposition"] = 'attachment; filename="netco-my-data.json"'
         add_never_cache_headers(response)
         return response

@@ -134,7 +134,7 @@ class ResidentViewSet(ServiceViewSet):
         anonymised, their account closed; votes, decisions, charges and payments stay."""
         resident = self.get_object()
         self.check_permission(CanManageProject, resident.household)
-        services.resident_erase(resident=resident)
+        services.resident_erase(resident=resident, erased_by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from api.accounts import MeApi, MeExportApi, TokenApi, TokensApi
+from api.audit import ProjectAuditEventsApi
 from api.bookings.bookings import BookingViewSet
 from api.bookings.handover import (
     BookingCancelAwayApi,
@@ -84,6 +85,11 @@ urlpatterns = [
         "booking-series/<int:pk>/cancel-from/",
         BookingSeriesCancelFromApi.as_view(),
         name="booking-series-cancel-from",
+    ),
+    path(
+        "projects/<int:pk>/audit-events/",
+        ProjectAuditEventsApi.as_view(),
+        name="project-audit-events",
     ),
     path("projects/<int:pk>/balances/", ProjectBalancesApi.as_view(), name="project-balances"),
     path("projects/<int:pk>/arrears/", ProjectArrearsApi.as_view(), name="project-arrears"),

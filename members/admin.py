@@ -102,7 +102,7 @@ class RoleAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected roles"))
     def revoke(self, request, queryset):
         for role in queryset.select_related("user", "project", "city"):
-            services.role_revoke(role=role)
+            services.role_revoke(role=role, revoked_by=request.user)
         messages.success(request, _("Roles revoked."))
 
 

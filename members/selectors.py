@@ -4,7 +4,8 @@ Visibility rules, in one place for the API and the pages:
 - a platform admin (``is_superuser``) sees everything;
 - a manager of a project sees its households, residents and incomes;
 - a resident sees their own project, their own household, its residents and its incomes;
-- a city officer sees the city and its projects, never a household, a name or an income.
+- a city officer sees the city and its projects, never a household, a name or an income;
+- the audit log: a project's managers read their project's events, platform admins all.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, 
 from guardian.shortcuts import get_objects_for_user
 
 from common.equivalence import equivalised_income_cents
+from common.models import AuditEvent
 from members.income_log import income_access_log_write
 from members.models import (
     City,
@@ -457,3 +459,25 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
     for reader in export_readers():
         data.update(reader(subject=subject))
     return data
+
+
+# --- The audit log (common.models.AuditEvent) ----------------------------------------------
+
+
+def audit_events_for_user(
+    *, user: AnyUser, project: HousingProject | None = None
+) -> QuerySet[AuditEvent]:
+    """The audit events the user may read, newest first: a project's managers read their
+    projects' events, platform admins every event (those of no project too); residents and
+    city officers none. ``project`` narrows them to one project."""
+    if not user.is_authenticated:
+        return AuditEvent.objects.none()
+    if user.is_superuser:
+        events = AuditEvent.objects.all()
+    else:
+        events = AuditEvent.objects.filter(
+            project_id__in=managed_project_list(user=user).values("pk")
+        )
+    if project is not None:
+        events = events.filter(project_id=project.pk)
+    return events.order_by("-at", "-pk")

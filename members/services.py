@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -21,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from guardian.shortcuts import assign_perm, remove_perm
 
+from common.audit import audit_record
+from common.models import AuditAction
 from common.outbox import queue_after_commit
 from common.validation import Conflict, save_validated
 from members.income_log import income_access_log_write
@@ -38,7 +41,7 @@ from members.models import (
     User,
 )
 from members.personal_data import Erased, erasers
-from members.selectors import own_household_ids
+from members.selectors import household_of_user, own_household_ids, personal_data_export
 
 # The object permissions each role carries (django-guardian).
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
@@ -67,25 +70,39 @@ def role_grant(
     granted_by: User | None = None,
 ) -> Role:
     """Give a user a role and the object permissions that go with it (global ones for a
-    network observer, whose role has no project or city)."""
+    network observer, whose role has no project or city); recorded in the audit log."""
     role = save_validated(
         Role(user=user, kind=kind, project=project, city=city, granted_by=granted_by)
     )
     for perm in ROLE_PERMISSIONS[kind]:
         assign_perm(perm, user, role.scope)
+    _role_audit(role=role, action=AuditAction.ROLE_GRANTED, actor=granted_by)
     return role
 
 
 @transaction.atomic
-def role_revoke(*, role: Role) -> Role:
-    """End a role (kept as history) and take its object permissions away."""
+def role_revoke(*, role: Role, revoked_by: User | None = None) -> Role:
+    """End a role (kept as history) and take its object permissions away; recorded in the
+    audit log with who did it (None: the platform itself, as when an account closes)."""
     if role.revoked_at is not None:
         return role
     role.revoked_at = timezone.now()
     role.save(update_fields=["revoked_at"])
     for perm in ROLE_PERMISSIONS[role.kind]:
         remove_perm(perm, role.user, role.scope)
+    _role_audit(role=role, action=AuditAction.ROLE_REVOKED, actor=revoked_by)
     return role
+
+
+def _role_audit(*, role: Role, action: str, actor: User | None) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        project_id=role.project_id,
+        city_id=role.city_id,
+        target=role,
+        detail={"kind": role.kind, "user": role.user_id},
+    )
 
 
 def user_language_set(*, user: User, language: str) -> User:
@@ -486,6 +503,25 @@ def invitation_accept(
     return AcceptedInvitation(user=user, resident=resident, role=role)
 
 
+# --- A person's data export (GDPR art. 15 and 20) ----------------------------------------
+
+
+@transaction.atomic
+def personal_data_export_deliver(*, user: User, via: str) -> dict[str, Any]:
+    """The user's data as they download it (``members.selectors.personal_data_export``), the
+    download recorded in the audit log of their household's project (``via``: "page", "api")."""
+    data = personal_data_export(user=user)
+    household = household_of_user(user=user)
+    audit_record(
+        actor=user,
+        action=AuditAction.PERSONAL_DATA_EXPORTED,
+        project_id=household.project_id if household else None,
+        target=user,
+        detail={"via": via},
+    )
+    return data
+
+
 # --- Erasure of a resident who moved out (GDPR art. 17) -----------------------------------
 
 # Stored in the project's language, as the confirmation page says it will be: every page then
@@ -515,7 +551,7 @@ def _user_sessions_delete(user: User) -> None:
 
 
 @transaction.atomic
-def resident_erase(*, resident: Resident) -> Resident:
+def resident_erase(*, resident: Resident, erased_by: User | None = None) -> Resident:
     """Erase a resident who moved out: their names, inclusion data, account and the names in
     the free text of the apps above (``members.personal_data.register_eraser``).
 
@@ -525,7 +561,9 @@ def resident_erase(*, resident: Resident) -> Resident:
     ``Resident.objects`` and so out of the household, the electorates and the formulas.
     Their account is deactivated and anonymised, its roles revoked, its sessions, API tokens
     and e-mail addresses deleted. One transaction: a failure changes nothing.
-    Running it again on an erased resident changes nothing more.
+    Running it again on an erased resident changes nothing more. The erasure, and the
+    revocation of the account's roles, are recorded in the audit log with ``erased_by`` (ids
+    only: the log holds no name to erase).
     """
     resident = (
         Resident.all_objects.select_for_update(of=("self",))
@@ -575,7 +613,7 @@ def resident_erase(*, resident: Resident) -> Resident:
         for role in Role.objects.filter(user=user, revoked_at__isnull=True).select_related(
             "project", "city"
         ):
-            role_revoke(role=role)
+            role_revoke(role=role, revoked_by=erased_by)
         EmailAddress.objects.filter(user=user).delete()
         _user_sessions_delete(user)
         user.email = _erased_email(user)
@@ -584,4 +622,11 @@ def resident_erase(*, resident: Resident) -> Resident:
         user.is_active = False
         user.set_unusable_password()
         user.save()
+    audit_record(
+        actor=erased_by,
+        action=AuditAction.RESIDENT_ERASED,
+        project_id=resident.household.project_id,
+        target=resident,
+        detail={"household": resident.household_id, "user": user.pk if user else None},
+    )
     return resident

@@ -12,6 +12,7 @@ urlpatterns = [
         name="household_create",
     ),
     path("projects/<int:pk>/settings/", views.project_settings, name="project_settings"),
+    path("projects/<int:pk>/audit/", views.project_audit_log, name="project_audit_log"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
     path(

@@ -8,9 +8,11 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,7 +22,8 @@ from django.views.i18n import set_language
 from common.access import require
 from common.forms import submit
 from members import selectors, services
-from members.access import managed_project
+from members.access import managed_project, project_time_zone
+from members.filters import AuditEventFilter
 from members.forms import (
     HouseholdForm,
     IncomeDeclarationForm,
@@ -369,7 +372,7 @@ def personal_data_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def personal_data_download(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(
-        selectors.personal_data_export(user=request.user),
+        services.personal_data_export_deliver(user=request.user, via="page"),
         json_dumps_params={"ensure_ascii": False, "indent": 2},
     )
     response["Content-Disposition"] = 'attachment; filename="netco-my-data.json"'
@@ -385,7 +388,7 @@ def resident_erase(request: HttpRequest, pk: int) -> HttpResponse:
     household = resident.household
     require(selectors.user_can_manage_project(user=request.user, project=household.project))
     if request.method == "POST":
-        services.resident_erase(resident=resident)
+        services.resident_erase(resident=resident, erased_by=request.user)
         messages.success(request, _("Resident removed."))
         return redirect("household_detail", pk=household.pk)
     return render(
@@ -393,3 +396,33 @@ def resident_erase(request: HttpRequest, pk: int) -> HttpResponse:
         "members/resident_erase.html",
         {"resident": resident, "household": household, "project": household.project},
     )
+
+
+# --- The audit log of a project, for its managers and platform admins ----------------------
+
+AUDIT_EVENTS_PER_PAGE = 50
+
+
+@login_required
+def project_audit_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who did what, when, in the project: role changes, looks at and changes of incomes,
+    schemes adopted, charge runs, votes opened and closed, erasures and exports; filtered by
+    what and by days, in the project's time zone, a page at a time."""
+    project = managed_project(request, pk)
+    zone = project_time_zone(project)
+    events = selectors.audit_events_for_user(user=request.user, project=project)
+    filters = AuditEventFilter(request.GET, queryset=events, time_zone=zone)
+    shown = filters.qs if filters.is_valid() else events.none()
+    page = Paginator(shown, AUDIT_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "project": project,
+        "filters": filters,
+        "page": page,
+        "filter_query": query.urlencode(),
+    }
+    with timezone.override(zone):
+        response = render(request, "members/audit_log.html", context)
+    add_never_cache_headers(response)
+    return response

@@ -293,7 +293,7 @@ class ProposalViewSet(
         """A manager closes a consent round before its time; the decision is recorded."""
         proposal = self.get_object()
         self._manager_only(proposal)
-        decision = proposal_close(proposal=proposal, early=True)
+        decision = proposal_close(proposal=proposal, early=True, closed_by=request.user)
         if decision is None:
             raise Conflict(gettext("This vote is not open."), status=proposal.status)
         decision = decision_list_for_user(user=request.user).get(pk=decision.pk)

@@ -21,6 +21,7 @@ from api.money.base import household_or_404, managed_project_or_404, project_tod
 from api.schema import BAD_INPUT, UNKNOWN
 from common.csv_export import statement_csv_response
 from community.money.selectors.ledger import arrears_list, household_balances, household_statement
+from community.money.services.statements import statement_export_record
 
 STATEMENT_MONTHS = 12  # a statement covers the last twelve months unless told otherwise
 
@@ -171,8 +172,8 @@ class HouseholdStatementApi(APIView):
     )
     def get(self, request: Request, pk: int) -> Response | HttpResponse:
         """The household's charges and payments over a period with the running balance, after
-        the balance brought forward; ``?format=csv`` for a spreadsheet. The household itself and
-        its project's managers."""
+        the balance brought forward; ``?format=csv`` for a spreadsheet (a manager's download is
+        recorded in the audit log). The household itself and its project's managers."""
         household = household_or_404(user=request.user, pk=pk)
         query = StatementQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -183,5 +184,8 @@ class HouseholdStatementApi(APIView):
             start = min(dt.date(year, month + 1, 1), end)
         statement = household_statement(household=household, start=start, end=end)
         if request.accepted_renderer.format == "csv":
+            statement_export_record(
+                user=request.user, household=household, start=start, end=end, via="api"
+            )
             return statement_csv_response(statement)
         return Response(StatementSerializer(statement).data)

@@ -29,6 +29,8 @@ from django.db.models import Count, F, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from common.audit import audit_record
+from common.models import AuditAction
 from common.outbox import queue_after_commit
 from common.validation import Conflict, save_validated
 from community.money.services.schemes import scheme_adopt_by_decision
@@ -268,7 +270,7 @@ def proposal_open(
 ) -> bool:
     """Open a draft whose time has come; False (and nothing done) if it is not a draft any more
     or not yet due. ``now`` before ``opens_at`` never opens it: opening early would cut the
-    notice the bylaws promise."""
+    notice the bylaws promise. Only the schedule opens a vote: the audit log records "system"."""
     now = now or timezone.now()
     with transaction.atomic():
         proposal = _locked(proposal)
@@ -284,7 +286,14 @@ def proposal_open(
             proposal.consent_phase = ConsentPhase.QUESTIONS
         proposal.save(update_fields=["rules", "status", "opened_at", "consent_phase"])
         on = timezone.localtime(now, rules_module.project_zone(proposal)).date()
-        Voter.objects.bulk_create(_electorate(proposal, on))
+        voters = Voter.objects.bulk_create(_electorate(proposal, on))
+        audit_record(
+            actor=None,
+            action=AuditAction.PROPOSAL_OPENED,
+            project_id=proposal.project_id,
+            target=proposal,
+            detail={"method": proposal.rules["method"], "electorate": len(voters)},
+        )
         if notify:
             queue_after_commit("governance.tasks.proposal_opened_notify_task", proposal.pk)
     return True
@@ -493,10 +502,13 @@ def proposal_close(
     now: dt.datetime | None = None,
     early: bool = False,
     notify: bool = True,
+    closed_by: User | None = None,
 ) -> Decision | None:
     """Close an open proposal whose time is up and record its decision; None if it is not open
     any more or not yet due. ``early`` ends a consent round before its time, which only makes
-    sense there: a count of votes must not end while people are still entitled to vote."""
+    sense there: a count of votes must not end while people are still entitled to vote.
+    Recorded in the audit log with ``closed_by`` (None: the schedule closed it, "system"); the
+    record says whether it passed, never how anyone voted."""
     now = now or timezone.now()
     with transaction.atomic():
         proposal = _locked(proposal)
@@ -523,6 +535,13 @@ def proposal_close(
             outcome=counted.outcome,
             decided_at=now,
             review_due=_review_due(proposal, now),
+        )
+        audit_record(
+            actor=closed_by,
+            action=AuditAction.PROPOSAL_CLOSED,
+            project_id=proposal.project_id,
+            target=proposal,
+            detail={"decision": decision.pk, "early": early, "passed": decision.passed},
         )
         # A contribution scheme put to this vote is adopted with the decision, or not at all.
         scheme_adopt_by_decision(decision=decision)

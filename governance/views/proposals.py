@@ -607,7 +607,7 @@ def proposal_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _managed_proposal(request, pk)
     try:
         if request.POST.get("confirmed") == "on":
-            decision = proposal_close(proposal=proposal, early=True)
+            decision = proposal_close(proposal=proposal, early=True, closed_by=request.user)
         elif check_proposal_close(proposal=proposal):
             consequences = _close_round_consequences(proposal)
             return _render_detail(request, proposal, close_consequences=consequences)

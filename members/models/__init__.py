@@ -1,7 +1,6 @@
 """The tenancy and its people: cities, projects, households, residents, roles, incomes."""
 
 from members.models.incomes import (
-    AppendOnlyQuerySet,
     EvidenceStatus,
     IncomeAccess,
     IncomeAccessLog,
@@ -42,7 +41,6 @@ __all__ = [
     "PAYMENT_REFERENCE_LENGTH",
     "PAYMENT_REFERENCE_PREFIX",
     "TIME_ZONE_CHOICES",
-    "AppendOnlyQuerySet",
     "City",
     "CityGroupObjectPermission",
     "CityUserObjectPermission",

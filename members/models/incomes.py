@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.models import AppendOnlyQuerySet
 from common.validation import ConstraintErrorsOnFields
 from members.models.people import Household
 
@@ -134,16 +135,6 @@ class IncomeAccess(models.TextChoices):
     CREATED = "created", _("Created")
     VERIFIED = "verified", _("Verified")
     CHANGED = "changed", _("Changed")
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """Refuses bulk updates and deletes: an audit trail is only ever added to."""
-
-    def update(self, **kwargs: object) -> int:
-        raise TypeError("An audit trail is append-only.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise TypeError("An audit trail is append-only.")
 
 
 class IncomeAccessLog(models.Model):

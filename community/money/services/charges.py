@@ -13,6 +13,8 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.audit import audit_record
+from common.models import AuditAction
 from common.months import add_months, first_of_month
 from community.money.contribution_methods import ContributionResult, compute_contributions
 from community.money.models import Budget, BudgetStatus, Charge, ChargeRun, ContributionScheme
@@ -150,4 +152,15 @@ def charges_run(
     run.warnings = warnings
     run.finished_at = timezone.now()
     run.save()
+    audit_record(
+        actor=triggered_by,
+        action=AuditAction.CHARGES_RUN,
+        project_id=project.pk,
+        target=run,
+        detail={
+            "month": month.isoformat(),
+            "scheme": scheme.pk,
+            "households": run.household_count,
+        },
+    )
     return run

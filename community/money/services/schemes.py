@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from common.audit import audit_record
+from common.models import AuditAction
 from common.months import last_of_month
 from common.validation import Conflict, save_validated, violated_constraint
 from community.money.contribution_parameters import scheme_parameters_normalised
@@ -137,6 +139,7 @@ def scheme_adopt(
 
     Refused with an error on ``valid_from`` when another adopted scheme of the project is in
     force on any day of the period, or when a month of the period has been charged already.
+    Recorded in the audit log (by the manager, or by "system" for a decision).
     """
     project = lock_project(scheme.project)  # serialises adoptions and charge runs
     scheme = ContributionScheme.objects.select_for_update().get(pk=scheme.pk)
@@ -174,6 +177,18 @@ def scheme_adopt(
                 {"valid_from": _("Another scheme is in force in this period.")}
             ) from exc
         raise
+    audit_record(
+        actor=adopted_by,
+        action=AuditAction.SCHEME_ADOPTED,
+        project_id=project.pk,
+        target=scheme,
+        detail={
+            "method": scheme.method,
+            "valid_from": scheme.valid_from.isoformat(),
+            "valid_to": scheme.valid_to.isoformat() if scheme.valid_to else None,
+            "decision": decision.pk if decision is not None else None,
+        },
+    )
     return scheme
 
 

@@ -23,6 +23,7 @@ from community.money.selectors.ledger import (
     payment_list_for_user,
     scheme_in_force,
 )
+from community.money.services.statements import statement_export_record
 from community.money.views.shared import _record_look, project_today, render_page, visible_household
 from members.models import HousingProject
 from members.selectors import (
@@ -103,10 +104,15 @@ def statement_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
-    """The statement as a spreadsheet: the API's CSV (one writer for both), same period."""
+    """The statement as a spreadsheet: the API's CSV (one writer for both), same period; a
+    manager's download is recorded in the audit log."""
     household, _can_manage = visible_household(request, pk)
     _form, start, end = _statement_period(request, household.project)
-    return statement_csv_response(household_statement(household=household, start=start, end=end))
+    statement = household_statement(household=household, start=start, end=end)
+    statement_export_record(
+        user=request.user, household=household, start=start, end=end, via="page"
+    )
+    return statement_csv_response(statement)
 
 
 # --- Income declarations ----------------------------------------------------------------------
