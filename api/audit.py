@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
 from api.base import AUTHENTICATED
-from api.common import BAD_INPUT, UNKNOWN
 from api.money.base import managed_project_or_404
+from api.schema import BAD_INPUT, UNKNOWN
 from common.models import AuditAction, AuditEvent
 from members.access import project_time_zone
 from members.filters import AuditEventFilter
