@@ -465,10 +465,17 @@ ADMIN_OWN = {
 }
 
 
+# The admin lets in whoever is staff and active, one check in front of all its pages
+# (``AdminSite.admin_view``): its pages are asked by a visitor, a resident, a manager (signed in
+# with a second factor, as every staff role) and the platform admin; the other roles meet the same
+# check on its sign-in and sign-out pages (``ADMIN_OWN``).
+ADMIN_ASKERS = ("anonymous", "resident", "manager", "admin")
+
+
 def admin_rule(route: Route, method: str) -> Entry:
     """Django's admin: everyone but the platform admin is sent to the admin's sign-in page; the
     platform admin gets the page, is sent on, or is refused what the admin does not offer (adding
     or deleting a read-only model's rows: 403; a made-up object or address: 404)."""
     if route.key in ADMIN_OWN:
         return Entry(ADMIN_OWN[route.key])
-    return Entry(("admin-login",) * (len(ROLES) - 1) + ("200|302|403|404",))
+    return Entry(("admin-login",) * (len(ROLES) - 1) + ("200|302|403|404",), only=ADMIN_ASKERS)
