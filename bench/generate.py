@@ -39,6 +39,7 @@ from django.db.migrations.executor import MigrationExecutor
 from psycopg import sql
 
 from bench.world import Sizes, World
+from community.monitoring.services.snapshots import NIGHTLY_MONTHS
 
 # Written on the benchmark's database when --reset creates it: only such a database is dropped.
 MARK = "netco-commons benchmark data set"
@@ -140,6 +141,15 @@ def main(argv: list[str] | None = None) -> int:
         "--reset", action="store_true", help="drop and create the benchmark's database first"
     )
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
+    parser.add_argument(
+        "--jobs", type=int, default=3, help="processes for the per-project and per-city work"
+    )
+    parser.add_argument(
+        "--indicator-months",
+        type=int,
+        default=NIGHTLY_MONTHS,
+        help="months the indicator snapshot computes (the nightly run's by default)",
+    )
     options = parser.parse_args(argv)
     if not 0 < options.scale <= 10:
         parser.error("--scale is between 0 and 10")
@@ -159,7 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     migrate(database, reset=options.reset)
     print(f"{'database':<12} {time.perf_counter() - started:7.1f} s  ({database['NAME']})")
 
-    world = World(Sizes.at(options.scale), seed=options.seed).build()
+    world = World(
+        Sizes.at(options.scale),
+        seed=options.seed,
+        jobs=options.jobs,
+        indicator_months=options.indicator_months,
+    ).build()
     manifest_started = time.perf_counter()
     manifest = world.manifest()
     world.timings["manifest"] = round(time.perf_counter() - manifest_started, 2)

@@ -18,19 +18,21 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
+import multiprocessing
 import random
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from django.contrib.auth.models import Permission
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -46,14 +48,14 @@ from community.money.models import (
     BudgetStatus,
     Charge,
     ChargeRun,
-    ContributionScheme,
     Payment,
     PaymentSource,
 )
 from community.money.selectors.household_facts import month_facts_from, presence
 from community.money.services.charges import charges_run, month_charges
 from community.money.services.schemes import scheme_adopt, scheme_create
-from community.monitoring.services.snapshots import indicator_snapshot_run
+from community.monitoring.selectors.indicators import snapshot_months
+from community.monitoring.services.snapshots import NIGHTLY_MONTHS, indicator_snapshot_run
 from demo.governance import CLASS_PLANS, OPEN_VOTES, PAST_VOTES, VOTE_DAYS, VotePlan, _choice
 from demo.money import INCOME_SHARE_PARAMETERS, SOLIDARITY_PARAMETERS, _budget_lines
 from demo.names import COUNTRY_NAMES, CountryNames
@@ -66,17 +68,15 @@ from governance.models import (
     MeetingKind,
     Participation,
     Proposal,
-    ProposalStatus,
+    ProposalVersion,
     SecretChoice,
     Voter,
     VotingMethod,
 )
-from governance.rules import ADULT_AGE
 from governance.services.ballots import receipt_code
 from governance.services.proposals import (
     consent_phase_advance,
     proposal_close,
-    proposal_create,
     proposal_open,
 )
 from members.models import (
@@ -95,6 +95,7 @@ from members.models import (
     User,
 )
 from members.selectors import birth_years, declarations_by_household
+from members.services import ROLE_PERMISSIONS
 
 BENCH_DOMAIN = "bench.netco.eu"
 BENCH_PASSWORD = DEMO_PASSWORD
@@ -209,6 +210,12 @@ CLOSED_BENCH_VOTES: tuple[VotePlan, ...] = (
     *OPEN_VOTES,
 )
 
+SCHEME_METHODS = (
+    ("flat", {"basis": "equal"}),
+    ("solidarity", SOLIDARITY_PARAMETERS),
+    ("income_share", INCOME_SHARE_PARAMETERS),
+)
+
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -244,11 +251,57 @@ class ProjectFacts:
     project: HousingProject
     spec: CitySpec
     manager: User
-    households: list[Household]
+    size: int
+    households: list[Household] = dataclasses.field(default_factory=list)
+
+
+# The world being built, for the worker processes it forks (they inherit it).
+_WORLD: World | None = None
+
+
+def _work(task: tuple[str, int]) -> dict:
+    name, index = task
+    with transaction.atomic():
+        return getattr(_WORLD, name)(index)
+
+
+def _add(totals: dict[str, int], counts: dict[str, int]) -> None:
+    for key, value in counts.items():
+        totals[key] = totals.get(key, 0) + value
+
+
+def _work_here(world: World, task: tuple[str, int]) -> dict:
+    name, index = task
+    with transaction.atomic():
+        return getattr(world, name)(index)
+
+
+def _permissions(names: Sequence[str]) -> list[Permission]:
+    """The permissions named ``app_label.codename``, in that order."""
+    found = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type").filter(
+            codename__in=[name.split(".", 1)[1] for name in names]
+        )
+    }
+    return [found[name] for name in names]
+
+
+def _verified_addresses(users: Sequence[User]) -> None:
+    """E-mail verification is mandatory: without a verified address the login is refused."""
+    EmailAddress.objects.bulk_create(
+        EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
+    )
 
 
 class World:
-    """Builds the network phase by phase; ``timings`` and ``counts`` say what it took."""
+    """Builds the network phase by phase; ``timings`` and ``counts`` say what it took.
+
+    Per-project work (spaces and bookings, money, votes) and per-city work (indicators) runs in
+    ``jobs`` processes, forked from this one, each on its own connection and in a transaction a
+    project; every project draws from a generator of its own, so the network is the same
+    whatever the number of processes.
+    """
 
     def __init__(
         self,
@@ -256,11 +309,14 @@ class World:
         *,
         seed: int = 1,
         today: dt.date | None = None,
+        jobs: int = 1,
+        indicator_months: int = NIGHTLY_MONTHS,
         log: Callable[[str], None] = print,
     ) -> None:
         self.sizes = sizes
         self.seed = seed
-        self.rng = random.Random(seed)  # noqa: S311 (test data, not secrets)
+        self.jobs = jobs
+        self.indicator_months = indicator_months
         self.now = timezone.now()
         self.today = today or timezone.localdate(self.now)
         current = first_of_month(self.today)
@@ -276,36 +332,68 @@ class World:
         self.open_proposals: dict[int, list[int]] = {}  # project id → proposal ids
         self.reserved_households: set[int] = set()  # the manifest's: their votes are not cast
 
+    def rng(self, *parts: object) -> random.Random:
+        return random.Random("/".join(map(str, ("netco-bench", self.seed, *parts))))  # noqa: S311
+
     @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
+    def phase(self, name: str, *, atomic: bool = True) -> Iterator[None]:
         started = time.perf_counter()
-        with transaction.atomic():
+        if atomic:
+            with transaction.atomic():
+                yield
+        else:
             yield
         self.timings[name] = round(time.perf_counter() - started, 2)
         self.log(f"{name:<12} {self.timings[name]:7.1f} s")
+
+    def in_parallel(self, name: str, count: int) -> list[dict]:
+        """``self.<name>(index)`` for each index below ``count``, each in its transaction, in
+        ``jobs`` forked processes (or here, with one job)."""
+        global _WORLD  # noqa: PLW0603 (what the forked workers read)
+        tasks = [(name, index) for index in range(count)]
+        if self.jobs <= 1 or count <= 1:
+            return [_work_here(self, task) for task in tasks]
+        _WORLD = self
+        connections.close_all()  # each worker opens its own
+        try:
+            context = multiprocessing.get_context("fork")
+            with context.Pool(self.jobs) as pool:
+                return pool.map(_work, tasks, chunksize=1)
+        finally:
+            _WORLD = None
 
     def build(self) -> World:
         with self.phase("network"):
             self.network()
         with self.phase("households"):
             self.households()
-        self.reserve_for_manifest()
         with self.phase("incomes"):
             self.incomes()
-        with self.phase("spaces"):
-            self.spaces_and_bookings()
-        with self.phase("money"):
-            self.money()
-        with self.phase("governance"):
-            self.governance()
-        with self.phase("indicators"):
-            self.indicators()
+        for phase, work in (
+            ("spaces", "project_spaces"),
+            ("money", "project_money"),
+            ("governance", "project_governance"),
+        ):
+            with self.phase(phase, atomic=False):
+                for result in self.in_parallel(work, len(self.projects)):
+                    self._merge(result)
+        with self.phase("indicators", atomic=False):
+            self.in_parallel("city_indicators", len(self.cities))
         return self
+
+    def _merge(self, result: dict) -> None:
+        project = result.pop("project", None)
+        if "space_ids" in result:
+            self.spaces[project] = result.pop("space_ids")
+        if "open_proposals" in result:
+            self.open_proposals[project] = result.pop("open_proposals")
+        _add(self.counts, result)
 
     # -- cities, projects, staff --
 
     def network(self) -> None:
         seeder = self.seeder
+        rng = self.rng("network")
         admin = seeder._user(
             email=ADMIN_EMAIL,
             first_name="Platform",
@@ -313,8 +401,7 @@ class World:
             language="en",
             superuser=True,
         )
-        specs = NETWORK_CITIES[: self.sizes.cities]
-        for spec in specs:
+        for spec in NETWORK_CITIES[: self.sizes.cities]:
             city = seeder._city(spec)
             officer = seeder._user(
                 email=f"officer.{spec.slug}@{BENCH_DOMAIN}",
@@ -326,14 +413,13 @@ class World:
             self.cities.append((city, spec, officer))
         kinds = [kind for kind in ProjectKind.values if kind != ProjectKind.OTHER]
         sizes = _spread(
-            self.rng, self.sizes.households, self.sizes.projects, MIN_HOUSEHOLDS, MAX_HOUSEHOLDS
+            rng, self.sizes.households, self.sizes.projects, MIN_HOUSEHOLDS, MAX_HOUSEHOLDS
         )
-        start = self.months[0]
         planned = []
         for index, households in enumerate(sizes):
             city, spec, _officer = self.cities[index % len(self.cities)]
-            pilot_start = add_months(start, self.rng.randint(-12, 6))
-            kind = self.rng.choice(kinds)
+            pilot_start = add_months(self.months[0], rng.randint(-12, 6))
+            kind = rng.choice(kinds)
             with translation.override(spec.language):
                 name = f"{ProjectKind(kind).label} {spec.name} {index + 1:03d}"
             planned.append(
@@ -342,36 +428,58 @@ class World:
                     name=name,
                     slug=f"{spec.slug}-{index + 1:03d}",
                     kind=kind,
-                    address=f"{self.rng.randint(1, 200)} {spec.name}",
-                    units_count=households + self.rng.randint(0, 6),
-                    status=self.rng.choice([ProjectStatus.PILOT, ProjectStatus.ACTIVE]),
+                    address=f"{rng.randint(1, 200)} {spec.name}",
+                    units_count=households + rng.randint(0, 6),
+                    status=rng.choice([ProjectStatus.PILOT, ProjectStatus.ACTIVE]),
                     pilot_start=pilot_start,
                     pilot_end=add_months(pilot_start, 36) - dt.timedelta(days=1),
                 )
             )
         projects = HousingProject.objects.bulk_create(planned)
-        for index, project in enumerate(projects):
-            city, spec, _officer = self.cities[index % len(self.cities)]
-            project.city = city
-            manager = seeder._user(
+
+        # A manager a project, with the role, the permissions and the authenticator app that
+        # ``role_grant`` and the demo give one, written in bulk.
+        managers = User.objects.bulk_create(
+            User(
                 email=f"manager.{project.slug}@{BENCH_DOMAIN}",
-                first_name=self.rng.choice(("Ana", "Jonas", "Marie", "Luca", "Eva", "Nikos")),
-                last_name=f"{spec.name} {index + 1}",
-                language=user_language(spec.language),
+                first_name=rng.choice(("Ana", "Jonas", "Marie", "Luca", "Eva", "Nikos")),
+                last_name=project.name,
+                language=user_language(self.cities[index % len(self.cities)][1].language),
+                password=seeder._demo_password_hash(),
             )
-            seeder._role(user=manager, kind=RoleKind.MANAGER, project=project, granted_by=admin)
-            self.projects.append(ProjectFacts(project, spec, manager, []))
+            for index, project in enumerate(projects)
+        )
+        _verified_addresses(managers)
+        granted = [(manager, project) for manager, project in zip(managers, projects, strict=True)]
+        Role.objects.bulk_create(
+            Role(user=manager, kind=RoleKind.MANAGER, project=project, granted_by=admin)
+            for manager, project in granted
+        )
+        permissions = _permissions(ROLE_PERMISSIONS[RoleKind.MANAGER])
+        HousingProjectUserObjectPermission.objects.bulk_create(
+            HousingProjectUserObjectPermission(
+                user=manager, permission=permission, content_object=project
+            )
+            for manager, project in granted
+            for permission in permissions
+        )
+        secret = encrypt(BENCH_TOTP_SECRET)
+        Authenticator.objects.bulk_create(
+            Authenticator(user=manager, type=Authenticator.Type.TOTP, data={"secret": secret})
+            for manager in managers
+        )
+        for index, (project, manager, size) in enumerate(
+            zip(projects, managers, sizes, strict=True)
+        ):
+            spec = self.cities[index % len(self.cities)][1]
+            self.projects.append(ProjectFacts(project, spec, manager, size))
         self.counts.update(cities=len(self.cities), projects=len(projects))
 
     # -- households, residents, resident accounts --
 
-    def _names(self, spec: CitySpec) -> CountryNames:
-        return COUNTRY_NAMES[NAMES_FROM.get(spec.country_code, spec.country_code)]
-
     def _person(
-        self, names: CountryNames, birth_year: int, surname: str | None
+        self, rng: random.Random, names: CountryNames, birth_year: int, surname: str | None
     ) -> tuple[str, str, bool]:
-        rng = self.rng
         pool = names.migrant if rng.random() < names.migrant_share else names.native
         group = rng.choices([g for _w, g in pool], weights=[w for w, _g in pool])[0]
         cohort = 0 if birth_year < 1960 else 1 if birth_year < 1990 else 2
@@ -380,24 +488,18 @@ class World:
         return first, surname or rng.choice(group.surnames), female
 
     def households(self) -> None:
-        rng = self.rng
-        sizes = _spread(
-            rng, self.sizes.households, len(self.projects), MIN_HOUSEHOLDS, MAX_HOUSEHOLDS
-        )
-        planned: list[Household] = []
-        for facts, count in zip(self.projects, sizes, strict=True):
+        rng = self.rng("households")
+        home_ids = iter(reserve_ids(Household, self.sizes.households))
+        for facts in self.projects:
             first_move_in = dt.date(rng.randint(2008, 2022), rng.randint(1, 12), 1)
-            for number in range(count):
-                moved_in_late = rng.random() < 0.08
-                move_in = (
-                    first_move_in
-                    + dt.timedelta(days=rng.randrange((self.today - first_move_in).days))
-                    if moved_in_late
-                    else first_move_in
-                )
+            for number in range(facts.size):
+                move_in = first_move_in
+                if rng.random() < 0.08:  # moved in later
+                    move_in += dt.timedelta(days=rng.randrange((self.today - first_move_in).days))
                 moves_out = rng.random() < 0.03 and move_in < self.months[0]
-                planned.append(
+                facts.households.append(
                     Household(
+                        pk=next(home_ids),
                         project=facts.project,
                         unit_label=f"{'ABC'[number % 3]}-{number // 12}.{number % 12 + 1}",
                         unit_area_m2=Decimal(rng.randint(35, 120)),
@@ -415,35 +517,52 @@ class World:
                         * 100,
                     )
                 )
-        homes = Household.objects.bulk_create(planned, batch_size=5000)
-        by_project = {facts.project.pk: facts for facts in self.projects}
-        for home in homes:
-            by_project[home.project_id].households.append(home)
+        homes = [home for facts in self.projects for home in facts.households]
+        copy_rows(
+            Household,
+            (
+                "id",
+                "project",
+                "unit_label",
+                "unit_area_m2",
+                "rooms",
+                "move_in",
+                "move_out",
+                "utilities_monthly_cents",
+                "feed_token",
+                "payment_reference",
+            ),
+            (
+                (
+                    home.pk,
+                    home.project_id,
+                    home.unit_label,
+                    home.unit_area_m2,
+                    home.rooms,
+                    home.move_in,
+                    home.move_out,
+                    home.utilities_monthly_cents,
+                    home.feed_token,
+                    home.payment_reference,
+                )
+                for home in homes
+            ),
+        )
 
         # The people of each household, the representative first; some have an account.
-        password = self.seeder._demo_password_hash()
         people: list[tuple] = []  # household, first, last, birth year, representative, female
-        accounts: list[User] = []
-        account_of: list[int] = []  # index in people
+        accounts: list[tuple] = []  # person index, e-mail, first, last, language
         for facts in self.projects:
-            names = self._names(facts.spec)
+            names = COUNTRY_NAMES[NAMES_FROM.get(facts.spec.country_code, facts.spec.country_code)]
             language = user_language(facts.spec.language)
             for home in facts.households:
                 size = rng.choices(*zip(*HOUSEHOLD_SIZES, strict=True))[0]
                 born = rng.randint(1940, 2000)
-                first, last, female = self._person(names, born, None)
+                first, last, female = self._person(rng, names, born, None)
                 people.append((home.pk, first, last, born, True, female))
                 if rng.random() < USER_SHARE:
-                    account_of.append(len(people) - 1)
-                    accounts.append(
-                        User(
-                            email=f"resident.{home.pk}@{BENCH_DOMAIN}",
-                            first_name=first,
-                            last_name=last,
-                            language=language,
-                            password=password,
-                        )
-                    )
+                    email = f"resident.{home.pk}@{BENCH_DOMAIN}"
+                    accounts.append((len(people) - 1, email, first, last, language))
                 for person in range(1, size):
                     # A partner of about the same age, or children.
                     year = (
@@ -451,17 +570,33 @@ class World:
                         if person == 1 and rng.random() < 0.6
                         else rng.randint(max(born + 18, 2000), self.today.year)
                     )
-                    first, last, female = self._person(names, year, last)
+                    first, last, female = self._person(rng, names, year, last)
                     people.append((home.pk, first, last, year, False, female))
-        users = User.objects.bulk_create(accounts, batch_size=5000)
-        EmailAddress.objects.bulk_create(
-            (EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users),
-            batch_size=5000,
+        user_ids = reserve_ids(User, len(accounts))
+        joined = self.now - dt.timedelta(days=400)
+        copy_rows(
+            User,
+            ("id", "email", "first_name", "last_name", "language", "password", "date_joined"),
+            (
+                (user_id, email, first, last, language, self.seeder._demo_password_hash(), joined)
+                for user_id, (_i, email, first, last, language) in zip(
+                    user_ids, accounts, strict=True
+                )
+            ),
         )
-        user_of_person = {index: user.pk for index, user in zip(account_of, users, strict=True)}
-        consent_at = self.now - dt.timedelta(days=400)
+        copy_rows(
+            EmailAddress,
+            ("user", "email", "verified", "primary"),
+            (
+                (user_id, account[1], True, True)
+                for user_id, account in zip(user_ids, accounts, strict=True)
+            ),
+        )
+        user_of_person = {
+            account[0]: user_id for user_id, account in zip(user_ids, accounts, strict=True)
+        }
 
-        def rows() -> Iterator[tuple]:
+        def residents() -> Iterator[tuple]:
             for index, (home, first, last, born, representative, female) in enumerate(people):
                 consent = rng.random() < 0.6
                 gender = ""
@@ -476,7 +611,7 @@ class World:
                     born,
                     user_of_person.get(index),
                     representative,
-                    consent_at if consent else None,
+                    joined if consent else None,
                     gender,
                     (rng.random() < 0.2) if consent else None,
                 )
@@ -494,42 +629,43 @@ class World:
                 "gender",
                 "migrant_background",
             ),
-            rows(),
+            residents(),
         )
         # Resident roles with their object permission, as ``role_grant`` gives them.
         project_of = {home.pk: home.project_id for home in homes}
-        manager_of = {facts.project.pk: facts.manager for facts in self.projects}
-        view = Permission.objects.get(
-            content_type__app_label="members", codename="view_housingproject"
-        )
-        roles, permissions = [], []
+        manager_of = {facts.project.pk: facts.manager.pk for facts in self.projects}
+        (view,) = _permissions(ROLE_PERMISSIONS[RoleKind.RESIDENT])
+        granted = []
         for index, user_id in user_of_person.items():
             home = people[index][0]
-            project_id = project_of[home]
             self.user_of_household[home] = user_id
-            roles.append(
-                Role(
-                    user_id=user_id,
-                    kind=RoleKind.RESIDENT,
-                    project_id=project_id,
-                    granted_by=manager_of[project_id],
-                    granted_at=consent_at,
-                )
-            )
-            permissions.append(
-                HousingProjectUserObjectPermission(
-                    user_id=user_id, permission=view, content_object_id=project_id
-                )
-            )
-        Role.objects.bulk_create(roles, batch_size=5000)
-        HousingProjectUserObjectPermission.objects.bulk_create(permissions, batch_size=5000)
-        self.counts.update(households=len(homes), resident_users=len(users))
+            granted.append((user_id, project_of[home]))
+        copy_rows(
+            Role,
+            ("user", "kind", "project", "granted_by", "granted_at"),
+            (
+                (user, RoleKind.RESIDENT, project, manager_of[project], joined)
+                for user, project in granted
+            ),
+        )
+        copy_rows(
+            HousingProjectUserObjectPermission,
+            ("user", "permission", "content_object"),
+            ((user, view.pk, project) for user, project in granted),
+        )
+        self.counts.update(households=len(homes), resident_users=len(accounts))
+        # One resident with an account a project is the manifest's: their vote is left to cast.
+        for facts in self.projects:
+            for home in facts.households:
+                if home.pk in self.user_of_household and home.move_out is None:
+                    self.reserved_households.add(home.pk)
+                    break
 
     # -- incomes --
 
     def incomes(self) -> None:
         """Declarations from before the charged months, renewed about yearly, most verified."""
-        rng = self.rng
+        rng = self.rng("incomes")
         start = add_months(self.months[0], -12)
 
         def rows() -> Iterator[tuple]:
@@ -582,79 +718,65 @@ class World:
 
     # -- spaces and bookings --
 
-    def spaces_and_bookings(self) -> None:
-        rng = self.rng
+    def project_spaces(self, index: int) -> dict:
+        """The project's spaces with their opening hours, and its share of the bookings: for
+        each unit of a space, bookings one after another on its time grid, within opening
+        hours, each starting after the one before is over (buffer included), so no two
+        blocking bookings of a unit ever overlap."""
+        facts = self.projects[index]
+        rng = self.rng("spaces", facts.project.slug)
         per_project = max(1, round(self.sizes.spaces / len(self.projects)))
         plans = [SPACE_PLANS_BENCH[i % len(SPACE_PLANS_BENCH)] for i in range(per_project)]
-        planned, plan_of = [], []
-        for facts in self.projects:
-            with translation.override(facts.spec.language):
-                for number, plan in enumerate(plans):
-                    rules = {
-                        key: [str(item) for item in value] if key == "handover_checklist" else value
-                        for key, value in plan.rules.items()
-                    }
-                    name = str(plan.name)
-                    if number >= len(SPACE_PLANS_BENCH):
-                        name = f"{name} {number // len(SPACE_PLANS_BENCH) + 1}"
-                    planned.append(Space(project=facts.project, name=name, kind=plan.kind, **rules))
-                    plan_of.append(plan)
-        spaces = Space.objects.bulk_create(planned, batch_size=2000)
+        with translation.override(facts.spec.language):
+            planned = []
+            for number, plan in enumerate(plans):
+                rules = {
+                    key: [str(item) for item in value] if key == "handover_checklist" else value
+                    for key, value in plan.rules.items()
+                }
+                name = str(plan.name)
+                if number >= len(SPACE_PLANS_BENCH):
+                    name = f"{name} {number // len(SPACE_PLANS_BENCH) + 1}"
+                planned.append(Space(project=facts.project, name=name, kind=plan.kind, **rules))
+        spaces = Space.objects.bulk_create(planned)
         SpaceOpeningHours.objects.bulk_create(
-            (
-                SpaceOpeningHours(
-                    space=space, weekday=day, opens_minute=plan.opens, closes_minute=plan.closes
-                )
-                for space, plan in zip(spaces, plan_of, strict=True)
-                for day in range(7)
-            ),
-            batch_size=5000,
+            SpaceOpeningHours(
+                space=space, weekday=day, opens_minute=plan.opens, closes_minute=plan.closes
+            )
+            for space, plan in zip(spaces, plans, strict=True)
+            for day in range(7)
         )
-        for space in spaces:
-            self.spaces.setdefault(space.project_id, []).append(space.pk)
-        self.counts["spaces"] = len(spaces)
 
         first_day = add_months(first_of_month(self.today), -BOOKING_MONTHS_BACK)
         last_day = self.today + dt.timedelta(days=BOOKING_DAYS_AHEAD)
-        days = [first_day + dt.timedelta(days=n) for n in range((last_day - first_day).days)]
-        weight = {plan.kind: plan.per_week * plan.rules.get("units", 1) for plan in plans}
-        total_weight = sum(weight[plan.kind] for plan in plan_of)
-        facts_of = {facts.project.pk: facts for facts in self.projects}
+        zone = ZoneInfo(facts.spec.time_zone)
+        # Each local day's midnight in UTC minutes, by the offset at noon (no space opens in
+        # the small hours, when the clocks change).
+        midnights = [
+            _minutes(dt.datetime.combine(day, dt.time(12), tzinfo=zone)) - 12 * 60
+            for day in (
+                first_day + dt.timedelta(days=n) for n in range((last_day - first_day).days)
+            )
+        ]
+        weights = [plan.per_week * plan.rules.get("units", 1) for plan in plans]
+        bookings = self.sizes.bookings * facts.size / self.sizes.households
+        settled = [
+            h for h in facts.households if h.move_out is None and h.move_in <= first_day
+        ] or facts.households
         now = _minutes(self.now)
-        midnights: dict[str, list[int]] = {}
-
-        def local_midnights(zone_name: str) -> list[int]:
-            # Each local day's midnight in UTC minutes, by the offset at noon (no space opens
-            # in the small hours, when the clocks change).
-            if zone_name not in midnights:
-                zone = ZoneInfo(zone_name)
-                midnights[zone_name] = [
-                    (day - EPOCH.date()).days * 1440
-                    - int(
-                        dt.datetime.combine(day, dt.time(12), tzinfo=zone)
-                        .utcoffset()
-                        .total_seconds()
-                        // 60
-                    )
-                    for day in days
-                ]
-            return midnights[zone_name]
 
         def rows() -> Iterator[tuple]:
-            for space, plan in zip(spaces, plan_of, strict=True):
-                facts = facts_of[space.project_id]
-                settled = [
-                    h for h in facts.households if h.move_out is None and h.move_in <= first_day
-                ] or facts.households
-                units = space.units
-                per_unit = self.sizes.bookings * weight[plan.kind] / total_weight / units
-                rate = per_unit / len(days)
+            for space, plan, weight in zip(spaces, plans, weights, strict=True):
+                rate = bookings * weight / sum(weights) / space.units / len(midnights)
                 earliest, latest = START_WINDOWS.get(plan.kind, (plan.opens, plan.closes))
-                slot, buffer = space.slot_minutes, space.buffer_minutes
-                fee = space.fee_per_hour_cents
-                for unit in range(1, units + 1):
+                slot, buffer, fee = (
+                    space.slot_minutes,
+                    space.buffer_minutes,
+                    space.fee_per_hour_cents,
+                )
+                for unit in range(1, space.units + 1):
                     free_from = 0
-                    for midnight in local_midnights(facts.spec.time_zone):
+                    for midnight in midnights:
                         count = int(rate) + (rng.random() < rate - int(rate))
                         cursor = max(free_from, midnight + earliest)
                         for left in range(count, 0, -1):
@@ -686,10 +808,9 @@ class World:
                                 status = BookingStatus.PENDING
                             if space.requires_approval and status != BookingStatus.PENDING:
                                 decided = _moment(min(start - 2880, now))
+                            cursor = end + buffer
                             if status in (BookingStatus.CONFIRMED, BookingStatus.PENDING):
-                                free_from = cursor = end + buffer
-                            else:
-                                cursor = end + buffer
+                                free_from = cursor
                             yield (
                                 space.pk,
                                 unit,
@@ -707,7 +828,7 @@ class World:
                                 decided,
                             )
 
-        self.counts["bookings"] = copy_rows(
+        written = copy_rows(
             Booking,
             (
                 "space",
@@ -727,306 +848,278 @@ class World:
             ),
             rows(),
         )
+        return {
+            "project": facts.project.pk,
+            "space_ids": [space.pk for space in spaces],
+            "spaces": len(spaces),
+            "bookings": written,
+        }
 
     # -- schemes, budgets, charges, payments --
 
-    def money(self) -> None:
-        started = time.perf_counter()
-        rng = self.rng
-        first, months = self.months[0], self.months
-        methods = (
-            ("flat", {"basis": "equal"}),
-            ("solidarity", SOLIDARITY_PARAMETERS),
-            ("income_share", INCOME_SHARE_PARAMETERS),
-        )
-        schemes: dict[int, ContributionScheme] = {}
-        for index, facts in enumerate(self.projects):
-            method, parameters = methods[index % len(methods)]
-            with translation.override(facts.spec.language):
-                scheme = scheme_create(
-                    project=facts.project,
-                    name=str(METHOD_LABELS[Method(method)]),
-                    method=method,
-                    parameters=parameters,
-                    valid_from=first,
-                    created_by=facts.manager,
-                )
-            schemes[facts.project.pk] = scheme_adopt(scheme=scheme, adopted_by=facts.manager)
+    def project_money(self, index: int) -> dict:
+        """An adopted scheme, approved budgets, the months charged and most charges paid.
 
-        # Approved budgets for every month and the coming one, as the demo sizes them.
-        budget_months = [*months, add_months(months[-1], 1)]
-        budgets, lines_of = [], []
-        for facts in self.projects:
-            with translation.override(facts.spec.language):
-                for month in budget_months:
-                    budgets.append(
-                        Budget(
-                            project=facts.project,
-                            month=month,
-                            status=BudgetStatus.APPROVED,
-                            updated_at=dt.datetime.combine(
-                                add_months(month, -1), dt.time(18), tzinfo=dt.UTC
-                            ),
-                        )
-                    )
-                    lines_of.append(_budget_lines(facts.project, month, first))
-        budgets = Budget.objects.bulk_create(budgets, batch_size=5000)
+        The older months are charged with the charge run's own calculation (the same facts,
+        formulas and breakdown) and written in bulk; the latest ``SERVICE_MONTHS`` by the
+        charge run itself."""
+        facts = self.projects[index]
+        project, manager, months = facts.project, facts.manager, self.months
+        rng = self.rng("money", project.slug)
+        method, parameters = SCHEME_METHODS[index % len(SCHEME_METHODS)]
+        with translation.override(facts.spec.language):
+            scheme = scheme_create(
+                project=project,
+                name=str(METHOD_LABELS[Method(method)]),
+                method=method,
+                parameters=parameters,
+                valid_from=months[0],
+                created_by=manager,
+            )
+            scheme = scheme_adopt(scheme=scheme, adopted_by=manager)
+            # Approved budgets for every month and the coming one, as the demo sizes them.
+            budget_months = [*months, add_months(months[-1], 1)]
+            lines_of = [_budget_lines(project, month, months[0]) for month in budget_months]
+        budgets = Budget.objects.bulk_create(
+            Budget(
+                project=project,
+                month=month,
+                status=BudgetStatus.APPROVED,
+                updated_at=dt.datetime.combine(add_months(month, -1), dt.time(18), tzinfo=dt.UTC),
+            )
+            for month in budget_months
+        )
         BudgetLine.objects.bulk_create(
-            (
-                BudgetLine(budget=budget, **line)
-                for budget, lines in zip(budgets, lines_of, strict=True)
-                for line in lines
-            ),
-            batch_size=5000,
+            BudgetLine(budget=budget, **line)
+            for budget, lines in zip(budgets, lines_of, strict=True)
+            for line in lines
         )
         budget_total = {
-            (budget.project_id, budget.month): sum(line["amount_cents"] for line in lines)
-            for budget, lines in zip(budgets, lines_of, strict=True)
+            month: sum(line["amount_cents"] for line in lines)
+            for month, lines in zip(budget_months, lines_of, strict=True)
         }
 
-        # The older months: the charge run's own calculation over the facts read once.
         bulk_months = months[: max(0, len(months) - SERVICE_MONTHS)]
-        households = Household.objects.all()
-        declarations = declarations_by_household(households, self.today)
-        years = birth_years(households)
-        run_ids = iter(reserve_ids(ChargeRun, len(bulk_months) * len(self.projects)))
+        declarations = declarations_by_household(facts.households, self.today)
+        years = birth_years(facts.households)
         runs: list[ChargeRun] = []
-        payments: list[tuple] = []
-        habits = {
-            home.pk: rng.choices(
-                ("punctual", "late", "arrears"),
-                weights=(1 - LATE_SHARE - ARREARS_SHARE, LATE_SHARE, ARREARS_SHARE),
-            )[0]
-            for facts in self.projects
-            for home in facts.households
-        }
-        stops_at = {
-            home: rng.randrange(len(months)) for home, habit in habits.items() if habit == "arrears"
-        }
-
-        def pay(charge: Charge, month_index: int, household: Household) -> None:
-            habit = habits[household.pk]
-            if not charge.amount_cents or (
-                habit == "arrears" and month_index >= stops_at[household.pk]
-            ):
-                return
-            paid_on = charge.month + dt.timedelta(days=rng.randint(1, 9))
-            if habit == "late":
-                paid_on = add_months(charge.month, 1) + dt.timedelta(days=rng.randint(14, 24))
-            if paid_on <= self.today:
-                payments.append(
-                    (household.pk, charge.amount_cents, paid_on, household.payment_reference)
-                )
-
-        def rows() -> Iterator[tuple]:
-            for facts in self.projects:
-                scheme = schemes[facts.project.pk]
-                for month_index, month in enumerate(bulk_months):
-                    last = last_of_month(month)
-                    living = [
-                        h
-                        for h in facts.households
-                        if h.move_in <= last and (h.move_out is None or h.move_out >= month)
-                    ]
-                    days = {h.pk: presence(h, month) for h in living}
-                    household_facts, placed_by = month_facts_from(
-                        living, month, days, declarations, years
-                    )
-                    budget = budget_total[facts.project.pk, month]
-                    result = compute_contributions(
-                        method=scheme.method,
-                        parameters=scheme.parameters,
-                        households=household_facts,
-                        budget_cents=budget,
-                    )
-                    ran = dt.datetime.combine(month, dt.time(2), tzinfo=dt.UTC)
-                    run = ChargeRun(
-                        pk=next(run_ids),
-                        project=facts.project,
-                        month=month,
-                        scheme=scheme,
-                        started_at=ran,
-                        finished_at=ran + dt.timedelta(seconds=1),
-                        budget_cents=budget,
-                    )
-                    charges = month_charges(
-                        run=run,
-                        households=living,
-                        result=result,
-                        days_lived=days,
-                        declarations=placed_by,
-                        stale_before=add_months(month, -facts.project.income_validity_months),
-                    )
-                    run.household_count = len(charges)
-                    run.total_cents = sum(charge.amount_cents for charge in charges)
-                    run.shortfall_cents = max(budget - run.total_cents, 0)
-                    run.surplus_cents = max(run.total_cents - budget, 0)
-                    run.warnings = list(result.warnings)
-                    if any(charge.breakdown.get("income_stale") for charge in charges):
-                        run.warnings.append("stale_income")
-                    runs.append(run)
-                    for charge, household in zip(charges, living, strict=True):
-                        pay(charge, month_index, household)
-                        yield (
-                            household.pk,
-                            month,
-                            charge.amount_cents,
-                            scheme.pk,
-                            run.pk,
-                            charge.breakdown,
-                            ran,
-                        )
-
-        charged = copy_rows(
+        charges: list[tuple[Charge, Household]] = []
+        for month, run_id in zip(
+            bulk_months, reserve_ids(ChargeRun, len(bulk_months)), strict=True
+        ):
+            last = last_of_month(month)
+            living = [
+                h
+                for h in facts.households
+                if h.move_in <= last and (h.move_out is None or h.move_out >= month)
+            ]
+            days = {h.pk: presence(h, month) for h in living}
+            household_facts, placed_by = month_facts_from(living, month, days, declarations, years)
+            result = compute_contributions(
+                method=scheme.method,
+                parameters=scheme.parameters,
+                households=household_facts,
+                budget_cents=budget_total[month],
+            )
+            ran = dt.datetime.combine(month, dt.time(2), tzinfo=dt.UTC)
+            run = ChargeRun(
+                pk=run_id,
+                project=project,
+                month=month,
+                scheme=scheme,
+                started_at=ran,
+                finished_at=ran + dt.timedelta(seconds=1),
+                budget_cents=budget_total[month],
+            )
+            made = month_charges(
+                run=run,
+                households=living,
+                result=result,
+                days_lived=days,
+                declarations=placed_by,
+                stale_before=add_months(month, -project.income_validity_months),
+            )
+            run.household_count = len(made)
+            run.total_cents = sum(charge.amount_cents for charge in made)
+            run.shortfall_cents = max(run.budget_cents - run.total_cents, 0)
+            run.surplus_cents = max(run.total_cents - run.budget_cents, 0)
+            run.warnings = list(result.warnings)
+            if any(charge.breakdown.get("income_stale") for charge in made):
+                run.warnings.append("stale_income")
+            runs.append(run)
+            charges.extend(zip(made, living, strict=True))
+        ChargeRun.objects.bulk_create(runs)
+        copy_rows(
             Charge,
             ("household", "month", "amount_cents", "scheme", "run", "breakdown", "created_at"),
-            rows(),
+            (
+                (
+                    home.pk,
+                    charge.month,
+                    charge.amount_cents,
+                    scheme.pk,
+                    charge.run.pk,
+                    charge.breakdown,
+                    charge.run.started_at,
+                )
+                for charge, home in charges
+            ),
         )
-        ChargeRun.objects.bulk_create(runs, batch_size=2000)
-        self.timings["money: to the charge run"] = round(time.perf_counter() - started, 2)
+        for month in months[len(bulk_months) :]:
+            charges_run(project=project, month=month, triggered_by=manager)
 
-        # The latest months through the charge run itself.
-        started = time.perf_counter()
-        service_months = months[len(bulk_months) :]
-        for facts in self.projects:
-            for month in service_months:
-                charges_run(project=facts.project, month=month, triggered_by=facts.manager)
-        self.timings["money: charge run service"] = round(time.perf_counter() - started, 2)
-        home_of = {home.pk: home for facts in self.projects for home in facts.households}
-        for household_id, month, amount in Charge.objects.filter(
-            month__in=service_months
-        ).values_list("household_id", "month", "amount_cents"):
-            pay(
-                Charge(month=month, amount_cents=amount),
-                months.index(month),
-                home_of[household_id],
-            )
-        self.counts["charges"] = charged + Charge.objects.filter(month__in=service_months).count()
-        self.counts["charge runs"] = ChargeRun.objects.count()
-        self.counts["payments"] = copy_rows(
+        # Payments by bank transfer: most households pay in the month, some a month late,
+        # a few stop paying at some point and fall into arrears.
+        homes = {home.pk: home for home in facts.households}
+        stops = {
+            home.pk: rng.randrange(len(months)) if rng.random() < ARREARS_SHARE else len(months)
+            for home in facts.households
+        }
+        late = {home.pk for home in facts.households if rng.random() < LATE_SHARE}
+
+        def payments() -> Iterator[tuple]:
+            for household, month, amount in (
+                Charge.objects.filter(household__project=project)
+                .order_by("household_id", "month")
+                .values_list("household_id", "month", "amount_cents")
+            ):
+                if not amount or months.index(month) >= stops[household]:
+                    continue
+                paid_on = month + dt.timedelta(days=rng.randint(1, 9))
+                if household in late:
+                    paid_on = add_months(month, 1) + dt.timedelta(days=rng.randint(14, 24))
+                if paid_on <= self.today:
+                    yield (
+                        household,
+                        amount,
+                        paid_on,
+                        homes[household].payment_reference,
+                        PaymentSource.BANK_IMPORT,
+                    )
+
+        paid = copy_rows(
             Payment,
             ("household", "amount_cents", "paid_on", "reference", "source"),
-            ((*row, PaymentSource.BANK_IMPORT) for row in payments),
+            list(payments()),
         )
+        return {
+            "charges": Charge.objects.filter(run__project=project).count(),
+            "charge runs": len(months),
+            "budgets": len(budgets),
+            "payments": paid,
+        }
 
     # -- bylaws, assemblies, votes and decisions --
 
-    def governance(self) -> None:
-        rng = self.rng
-        classes: dict[int, list[DecisionClass]] = {}
-        planned = []
-        for facts in self.projects:
-            with translation.override(facts.spec.language):
-                for plan in CLASS_PLANS:
-                    planned.append(
-                        DecisionClass(
-                            project=facts.project,
-                            name=str(plan.name),
-                            description=str(plan.description),
-                            method=plan.method,
-                            electorate=plan.electorate,
-                            **plan.rules,
-                        )
-                    )
-        for decision_class in DecisionClass.objects.bulk_create(planned):
-            classes.setdefault(decision_class.project_id, []).append(decision_class)
-
-        meetings = []
-        for facts in self.projects:
-            zone = ZoneInfo(facts.spec.time_zone)
-            with translation.override(facts.spec.language):
-                title, place = _("General assembly"), _("Common room")
-            for month in self.months[::3]:
-                start = dt.datetime.combine(month + dt.timedelta(days=9), dt.time(18), tzinfo=zone)
-                meetings.append(
-                    Meeting(
-                        project=facts.project,
-                        kind=MeetingKind.GENERAL_ASSEMBLY,
-                        title=title,
-                        start=start,
-                        end=start + dt.timedelta(hours=2),
-                        place=place,
-                        chair=facts.manager,
-                    )
+    def project_governance(self, index: int) -> dict:
+        """The demo's bylaws, quarterly assemblies, and the project's votes: one open with half
+        its ballots cast, the others spread over the months, opened, voted and closed into the
+        decision register. Proposals are written as ``proposal_create`` writes a draft; the
+        services open them (freezing the electorate) and close them (the count and the
+        decision); the ballots between are written in bulk as the votes leave them."""
+        facts = self.projects[index]
+        project = facts.project
+        rng = self.rng("governance", project.slug)
+        zone = ZoneInfo(facts.spec.time_zone)
+        with translation.override(facts.spec.language):
+            classes = DecisionClass.objects.bulk_create(
+                DecisionClass(
+                    project=project,
+                    name=str(plan.name),
+                    description=str(plan.description),
+                    method=plan.method,
+                    electorate=plan.electorate,
+                    **plan.rules,
                 )
-        self.counts["meetings"] = len(Meeting.objects.bulk_create(meetings))
-
-        # Proposals: one open vote a project, the others spread over the months and decided.
-        closed_per_project = _spread(
-            rng,
-            max(0, self.sizes.proposals - len(self.projects)),
-            len(self.projects),
-            0,
-            self.sizes.proposals,
-        )
-        window_start = dt.datetime.combine(self.months[0], dt.time(9), tzinfo=dt.UTC)
-        window = (self.now - dt.timedelta(days=VOTE_DAYS + 5)) - window_start
-        proposals: list[tuple[Proposal, VotePlan, bool]] = []
-        for facts, closed in zip(self.projects, closed_per_project, strict=True):
-            plans = [
-                *((rng.choice(CLOSED_BENCH_VOTES), True) for _ in range(closed)),
-                (rng.choice(OPEN_BENCH_VOTES), False),
+                for plan in CLASS_PLANS
+            )
+            title, place = _("General assembly"), _("Common room")
+            starts = [
+                dt.datetime.combine(month + dt.timedelta(days=9), dt.time(18), tzinfo=zone)
+                for month in self.months[::3]
             ]
-            for number, (plan, closes) in enumerate(plans):
-                decision_class = classes[facts.project.pk][plan.class_index]
+            meetings = Meeting.objects.bulk_create(
+                Meeting(
+                    project=project,
+                    kind=MeetingKind.GENERAL_ASSEMBLY,
+                    title=title,
+                    start=start,
+                    end=start + dt.timedelta(hours=2),
+                    place=place,
+                    chair=facts.manager,
+                )
+                for start in starts
+            )
+
+            # One open vote, the others spread over the months.
+            share = facts.size / self.sizes.households
+            closed = max(0, round((self.sizes.proposals - len(self.projects)) * share))
+            window_start = dt.datetime.combine(self.months[0], dt.time(9), tzinfo=dt.UTC)
+            window = (self.now - dt.timedelta(days=VOTE_DAYS + 5)) - window_start
+            planned: list[tuple[Proposal, VotePlan, bool]] = []
+            for number in range(closed + 1):
+                closes = number < closed
+                plan = rng.choice(CLOSED_BENCH_VOTES if closes else OPEN_BENCH_VOTES)
                 if closes:
-                    opens_at = window_start + window * ((number + rng.random()) / max(closed, 1))
+                    opens_at = window_start + window * ((number + rng.random()) / closed)
                     closes_at = opens_at + dt.timedelta(days=VOTE_DAYS)
                 else:
                     opens_at = self.now - dt.timedelta(days=2)
                     closes_at = self.now + dt.timedelta(days=28)
+                decision_class = classes[plan.class_index]
                 notice = dt.timedelta(days=decision_class.min_notice_days + 1)
-                with translation.override(facts.spec.language):
-                    proposal = proposal_create(
-                        project=facts.project,
-                        decision_class=decision_class,
-                        title=str(plan.title),
-                        text=str(plan.text),
-                        options=[str(option) for option in plan.options],
-                        opens_at=opens_at,
-                        closes_at=closes_at,
-                        author=facts.manager,
-                        now=opens_at - notice,
-                    )
-                proposal_open(proposal=proposal, now=opens_at, notify=False)
-                if decision_class.method == VotingMethod.CONSENT:
-                    consent_phase_advance(proposal=proposal)
-                    consent_phase_advance(proposal=proposal)
-                proposals.append((proposal, plan, closes))
-                if not closes:
-                    self.open_proposals.setdefault(facts.project.pk, []).append(proposal.pk)
-        self.counts["proposals"] = len(proposals)
-        opened = Proposal.objects.in_bulk([p.pk for p, _plan, _closes in proposals])
-        proposals = [(opened[p.pk], plan, closes) for p, plan, closes in proposals]
-
-        # The ballots: written as the vote leaves them (a secret one's choice apart from who
-        # took part), about the turnout that makes the wanted number of ballots.
-        voters: dict[int, list[tuple[int, int, int | None, int, int]]] = defaultdict(list)
-        for row in (
-            Voter.objects.filter(proposal__in=[p.pk for p, _plan, _c in proposals])
-            .values_list(
-                "proposal_id",
-                "pk",
-                "household_id",
-                "resident_id",
-                "weight_numerator",
-                "weight_denominator",
+                proposal = Proposal(
+                    project=project,
+                    decision_class=decision_class,
+                    title=str(plan.title),
+                    text=str(plan.text),
+                    options=[str(option) for option in plan.options],
+                    opens_at=opens_at,
+                    closes_at=closes_at,
+                    author=facts.manager,
+                    created_at=opens_at - notice,
+                )
+                planned.append((proposal, plan, closes))
+        Proposal.objects.bulk_create(p for p, _plan, _closes in planned)
+        ProposalVersion.objects.bulk_create(
+            ProposalVersion(
+                proposal=p,
+                version=1,
+                text=p.text,
+                created_by=facts.manager,
+                created_at=p.created_at,
             )
+            for p, _plan, _closes in planned
+        )
+        for proposal, _plan, _closes in planned:
+            proposal_open(proposal=proposal, now=proposal.opens_at, notify=False)
+            if proposal.decision_class.method == VotingMethod.CONSENT:
+                consent_phase_advance(proposal=proposal)
+                consent_phase_advance(proposal=proposal)
+        opened = Proposal.objects.in_bulk([p.pk for p, _plan, _closes in planned])
+        planned = [(opened[p.pk], plan, closes) for p, plan, closes in planned]
+
+        # The ballots, as the votes leave them: a secret one's choice apart from who voted.
+        voters: dict[int, list[tuple]] = defaultdict(list)
+        for row in (
+            Voter.objects.filter(proposal__project=project)
             .order_by("pk")
+            .values_list(
+                "proposal_id", "pk", "household_id", "weight_numerator", "weight_denominator"
+            )
         ):
             voters[row[0]].append(row[1:])
-        electorate = sum(
-            len(voters[p.pk]) * (1 if closes else 0.5) for p, _plan, closes in proposals
-        )
-        turnout = min(0.95, self.sizes.ballots / electorate) if electorate else 0
+        electorate = sum(len(voters[p.pk]) * (1 if closes else 0.5) for p, _plan, closes in planned)
+        wanted = self.sizes.ballots * share
+        turnout = min(0.95, wanted / electorate) if electorate else 0
         participations: list[tuple] = []
         secret_choices: list[tuple] = []
-        for proposal, plan, closes in proposals:
-            share = min(1.0, turnout * rng.uniform(0.8, 1.2)) if closes else 0.5
+        for proposal, plan, closes in planned:
+            voting = min(1.0, turnout * rng.uniform(0.8, 1.2)) if closes else 0.5
             method = proposal.rules["method"]
             secret = proposal.rules.get("secret") and method != VotingMethod.CONSENT
-            for _pk, household, resident, numerator, denominator in voters[proposal.pk]:
-                if rng.random() >= share or (not closes and household in self.reserved_households):
+            for voter, household, numerator, denominator in voters[proposal.pk]:
+                if rng.random() >= voting or (not closes and household in self.reserved_households):
                     continue
                 choice = _choice(plan, method, proposal.options, rng)
                 user = self.user_of_household.get(household)
@@ -1034,13 +1127,13 @@ class World:
                     rng.random() * (1 if closes else 0.05)
                 )
                 participations.append(
-                    (proposal.pk, _pk, user, user is None, None if secret else choice, cast_at)
+                    (proposal.pk, voter, user, user is None, None if secret else choice, cast_at)
                 )
                 if secret:
                     secret_choices.append(
                         (proposal.pk, choice, numerator, denominator, receipt_code())
                     )
-        self.counts["ballots"] = copy_rows(
+        ballots = copy_rows(
             Participation,
             ("proposal", "voter", "cast_by", "on_paper", "choice", "cast_at"),
             participations,
@@ -1052,26 +1145,29 @@ class World:
             secret_choices,
         )
         # The count and the register: the close itself.
-        for proposal, _plan, closes in proposals:
+        decisions = 0
+        for proposal, _plan, closes in planned:
             if closes:
-                proposal_close(proposal=proposal, now=proposal.closes_at, notify=False)
-        self.counts["decisions"] = sum(closes for _p, _plan, closes in proposals)
+                decision = proposal_close(proposal=proposal, now=proposal.closes_at, notify=False)
+                decisions += decision is not None
+        return {
+            "project": project.pk,
+            "open_proposals": [p.pk for p, _plan, closes in planned if not closes],
+            "decision classes": len(classes),
+            "meetings": len(meetings),
+            "proposals": len(planned),
+            "ballots": ballots,
+            "decisions": decisions,
+        }
 
     # -- the nightly indicators --
 
-    def indicators(self) -> None:
-        for city, _spec, _officer in self.cities:
-            indicator_snapshot_run(city=city)
-
-    # -- what the benchmark runner needs --
-
-    def reserve_for_manifest(self) -> None:
-        """One resident with an account a project: their household's vote is left to cast."""
-        for facts in self.projects:
-            for home in facts.households:
-                if home.pk in self.user_of_household and home.move_out is None:
-                    self.reserved_households.add(home.pk)
-                    break
+    def city_indicators(self, index: int) -> dict:
+        city = self.cities[index][0]
+        result = indicator_snapshot_run(
+            city=city, months=snapshot_months(city=city, count=self.indicator_months)
+        )
+        return {"indicator cells": result.rows}
 
     def manifest(self, *, residents: int = 64, managers: int = 32) -> dict:
         """Who the benchmark signs in as and what they act on: residents of different projects
