@@ -64,15 +64,15 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[
     return written
 
 
-def reserve_ids(model: type[models.Model], count: int) -> range:
-    """``count`` primary keys of the model's sequence, taken now so that nobody else gets them."""
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` primary keys taken from the model's sequence now, so that no other writer
+    (another process included) gets them."""
     if count <= 0:
-        return range(0)
+        return []
     meta = model._meta
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
-        (sequence,) = cursor.fetchone()
-        cursor.execute("SELECT nextval(%s)", [sequence])
-        (first,) = cursor.fetchone()
-        cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
-    return range(first, first + count)
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
