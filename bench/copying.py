@@ -26,7 +26,7 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[
     the field is unique (a feed token, a UUID key), once otherwise (``timezone.now``); a
     nullable field without a default is left NULL, a text field empty; an automatic key is left
     to its sequence.
-    JSON fields take Python values. Returns the number of rows written.
+    JSON fields take Python values (None for NULL). Returns the number of rows written.
     """
     meta = model._meta
     given = [meta.get_field(name) for name in columns]
@@ -58,7 +58,9 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[
                 if json_columns:
                     row = list(row)
                     for index in json_columns:
-                        row[index] = json.dumps(row[index])
+                        # None is SQL NULL, as the model saves it, not JSON null.
+                        if row[index] is not None:
+                            row[index] = json.dumps(row[index])
                 copy.write_row((*row, *constants, *(_default_for_copy(field) for field in per_row)))
                 written += 1
     return written

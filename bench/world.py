@@ -64,6 +64,7 @@ from demo.seeder import Seeder, user_language
 from demo.spaces import SPACE_PLANS, SpacePlan
 from governance.models import (
     DecisionClass,
+    Electorate,
     Meeting,
     MeetingKind,
     Participation,
@@ -205,9 +206,16 @@ OPEN_BENCH_VOTES = tuple(
     in (VotingMethod.YES_NO, VotingMethod.APPROVAL, VotingMethod.RANKED)
     and not CLASS_PLANS[plan.class_index].rules.get("secret")
 )
+# 150,000 ballots in 2,000 votes of projects of 70 households on average: at a believable
+# turnout, that takes many votes of every adult, so those are drawn more often.
+ADULT_VOTE_WEIGHT = 3
 CLOSED_BENCH_VOTES: tuple[VotePlan, ...] = (
     *(p for votes in PAST_VOTES for p in votes),
     *OPEN_VOTES,
+)
+CLOSED_VOTE_WEIGHTS = tuple(
+    1 if CLASS_PLANS[plan.class_index].electorate == Electorate.HOUSEHOLD else ADULT_VOTE_WEIGHT
+    for plan in CLOSED_BENCH_VOTES
 )
 
 SCHEME_METHODS = (
@@ -1059,7 +1067,11 @@ class World:
             planned: list[tuple[Proposal, VotePlan, bool]] = []
             for number in range(closed + 1):
                 closes = number < closed
-                plan = rng.choice(CLOSED_BENCH_VOTES if closes else OPEN_BENCH_VOTES)
+                plan = (
+                    rng.choices(CLOSED_BENCH_VOTES, weights=CLOSED_VOTE_WEIGHTS)[0]
+                    if closes
+                    else rng.choice(OPEN_BENCH_VOTES)
+                )
                 if closes:
                     opens_at = window_start + window * ((number + rng.random()) / closed)
                     closes_at = opens_at + dt.timedelta(days=VOTE_DAYS)

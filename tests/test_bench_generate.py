@@ -49,7 +49,8 @@ def test_the_generated_network_is_coherent_and_its_manifest_signs_in(world):
             """SELECT count(*) FROM community_booking a JOIN community_booking b
                ON a.space_id = b.space_id AND a.unit = b.unit AND a.id < b.id
                AND tstzrange(a.start, a.blocked_until) && tstzrange(b.start, b.blocked_until)
-               WHERE a.status IN ('pending', 'confirmed') AND b.status IN ('pending', 'confirmed')"""
+               WHERE a.status IN ('pending', 'confirmed')
+               AND b.status IN ('pending', 'confirmed')"""
         )
         assert cursor.fetchone()[0] == 0
     assert Booking.objects.filter(start__lt=world.now).exists()
@@ -64,8 +65,7 @@ def test_the_generated_network_is_coherent_and_its_manifest_signs_in(world):
     assert set(closed.values_list("rules__method", flat=True)) >= {"yes_no", "approval"}
     secret = closed.filter(rules__secret=True)
     if secret.exists():
-        decided = Decision.objects.filter(proposal__in=secret)
-        assert sum(d.tally.get("ballots", 0) or 0 for d in decided) >= 0
+        # A secret ballot's choices are apart from who voted, as the close leaves them.
         assert SecretChoice.objects.filter(proposal__in=secret).count() == (
             Participation.objects.filter(proposal__in=secret).count()
         )
@@ -100,8 +100,9 @@ def test_the_generated_network_is_coherent_and_its_manifest_signs_in(world):
         )
         assert signed_in.status_code == 200
         assert signed_in.json()["token"] == resident["token"]
-        assert Resident.objects.get(pk=resident["resident_id"]).household_id == (
-            resident["household_id"]
+        assert (
+            Resident.objects.get(pk=resident["resident_id"]).household_id
+            == (resident["household_id"])
         )
         # Their vote is still to cast, and casting it works.
         (proposal,) = resident["open_proposals"]
@@ -133,8 +134,10 @@ def test_the_generated_network_is_coherent_and_its_manifest_signs_in(world):
     assert signed_in.status_code == 200
 
 
-def test_generating_refuses_a_database_that_holds_other_data(world):
+def test_generating_refuses_a_database_that_holds_other_data():
     from bench.generate import Refused, check_empty
 
+    check_empty()  # an empty database is fine
+    City.objects.create(name="Utrecht", slug="utrecht", country_code="NL")
     with pytest.raises(Refused, match="already holds data"):
         check_empty()
