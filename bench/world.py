@@ -295,6 +295,10 @@ def _permissions(names: Sequence[str]) -> list[Permission]:
     return [found[name] for name in names]
 
 
+def _country_names(spec: CitySpec) -> CountryNames:
+    return COUNTRY_NAMES[NAMES_FROM.get(spec.country_code, spec.country_code)]
+
+
 def _verified_addresses(users: Sequence[User]) -> None:
     """E-mail verification is mandatory: without a verified address the login is refused."""
     EmailAddress.objects.bulk_create(
@@ -339,6 +343,7 @@ class World:
         self.spaces: dict[int, list[int]] = {}  # project id → space ids
         self.open_proposals: dict[int, list[int]] = {}  # project id → proposal ids
         self.reserved_households: set[int] = set()  # the manifest's: their votes are not cast
+        self._spent: dict[str, list] = {}  # work timed per project: seconds, project-months
 
     def rng(self, *parts: object) -> random.Random:
         return random.Random("/".join(map(str, ("netco-bench", self.seed, *parts))))  # noqa: S311
@@ -387,6 +392,11 @@ class World:
                     self._merge(result)
         with self.phase("indicators", atomic=False):
             self.in_parallel("city_indicators", len(self.cities))
+        # What a project-month costs each way, summed over the processes.
+        for name, (seconds, months) in self._spent.items():
+            if months:
+                self.timings[f"{name}, ms a project-month"] = round(1000 * seconds / months, 1)
+                self.log(f"{name}: {1000 * seconds / months:.1f} ms a project-month")
         return self
 
     def _merge(self, result: dict) -> None:
@@ -395,6 +405,10 @@ class World:
             self.spaces[project] = result.pop("space_ids")
         if "open_proposals" in result:
             self.open_proposals[project] = result.pop("open_proposals")
+        for name, (seconds, months) in result.pop("seconds", {}).items():
+            self._spent.setdefault(name, [0.0, 0])
+            self._spent[name][0] += seconds
+            self._spent[name][1] += months
         _add(self.counts, result)
 
     # -- cities, projects, staff --
@@ -447,16 +461,20 @@ class World:
 
         # A manager a project, with the role, the permissions and the authenticator app that
         # ``role_grant`` and the demo give one, written in bulk.
-        managers = User.objects.bulk_create(
-            User(
-                email=f"manager.{project.slug}@{BENCH_DOMAIN}",
-                first_name=rng.choice(("Ana", "Jonas", "Marie", "Luca", "Eva", "Nikos")),
-                last_name=project.name,
-                language=user_language(self.cities[index % len(self.cities)][1].language),
-                password=seeder._demo_password_hash(),
+        planned = []
+        for index, project in enumerate(projects):
+            spec = self.cities[index % len(self.cities)][1]
+            first, last, _female = self._person(rng, _country_names(spec), 1975, None)
+            planned.append(
+                User(
+                    email=f"manager.{project.slug}@{BENCH_DOMAIN}",
+                    first_name=first,
+                    last_name=last,
+                    language=user_language(spec.language),
+                    password=seeder._demo_password_hash(),
+                )
             )
-            for index, project in enumerate(projects)
-        )
+        managers = User.objects.bulk_create(planned)
         _verified_addresses(managers)
         granted = [(manager, project) for manager, project in zip(managers, projects, strict=True)]
         Role.objects.bulk_create(
@@ -561,7 +579,7 @@ class World:
         people: list[tuple] = []  # household, first, last, birth year, representative, female
         accounts: list[tuple] = []  # person index, e-mail, first, last, language
         for facts in self.projects:
-            names = COUNTRY_NAMES[NAMES_FROM.get(facts.spec.country_code, facts.spec.country_code)]
+            names = _country_names(facts.spec)
             language = user_language(facts.spec.language)
             for home in facts.households:
                 size = rng.choices(*zip(*HOUSEHOLD_SIZES, strict=True))[0]
@@ -907,6 +925,7 @@ class World:
             for month, lines in zip(budget_months, lines_of, strict=True)
         }
 
+        started = time.perf_counter()
         bulk_months = months[: max(0, len(months) - SERVICE_MONTHS)]
         declarations = declarations_by_household(facts.households, self.today)
         years = birth_years(facts.households)
@@ -973,8 +992,11 @@ class World:
                 for charge, home in charges
             ),
         )
+        in_bulk = time.perf_counter() - started
+        started = time.perf_counter()
         for month in months[len(bulk_months) :]:
             charges_run(project=project, month=month, triggered_by=manager)
+        by_service = time.perf_counter() - started
 
         # Payments by bank transfer: most households pay in the month, some a month late,
         # a few stop paying at some point and fall into arrears.
@@ -1015,6 +1037,10 @@ class World:
             "charge runs": len(months),
             "budgets": len(budgets),
             "payments": paid,
+            "seconds": {
+                "charged in bulk": (in_bulk, len(bulk_months)),
+                "charged by the charge run": (by_service, len(months) - len(bulk_months)),
+            },
         }
 
     # -- bylaws, assemblies, votes and decisions --
