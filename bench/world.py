@@ -1091,13 +1091,15 @@ class World:
             window_start = dt.datetime.combine(self.months[0], dt.time(9), tzinfo=dt.UTC)
             window = (self.now - dt.timedelta(days=VOTE_DAYS + 5)) - window_start
             planned: list[tuple[Proposal, VotePlan, bool]] = []
-            for number in range(closed + 1):
+            # Each kind of decision at least once where there are enough votes, in any order.
+            plans = [*{plan.class_index: plan for plan in CLOSED_BENCH_VOTES}.values()][:closed]
+            plans += rng.choices(
+                CLOSED_BENCH_VOTES, weights=CLOSED_VOTE_WEIGHTS, k=closed - len(plans)
+            )
+            rng.shuffle(plans)
+            plans.append(rng.choice(OPEN_BENCH_VOTES))
+            for number, plan in enumerate(plans):
                 closes = number < closed
-                plan = (
-                    rng.choices(CLOSED_BENCH_VOTES, weights=CLOSED_VOTE_WEIGHTS)[0]
-                    if closes
-                    else rng.choice(OPEN_BENCH_VOTES)
-                )
                 if closes:
                     opens_at = window_start + window * ((number + rng.random()) / closed)
                     closes_at = opens_at + dt.timedelta(days=VOTE_DAYS)

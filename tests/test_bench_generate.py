@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from bench.world import BENCH_PASSWORD, BENCH_TOTP_SECRET, Sizes, World
 from community.bookings.models import Booking, Space, SpaceOpeningHours
 from community.money.models import Charge, ChargeRun, Payment
+from community.money.services.charges import charges_run
 from community.monitoring.models import IndicatorSnapshot
 from governance.models import Decision, Participation, Proposal, ProposalStatus, SecretChoice
 from members.models import City, Household, HousingProject, Resident
@@ -62,14 +63,15 @@ def test_the_generated_network_is_coherent_and_its_manifest_signs_in(world):
     assert Decision.objects.filter(proposal__in=closed).count() == closed.count()
     assert not closed.filter(decision__isnull=True).exists()
     assert Proposal.objects.filter(status=ProposalStatus.OPEN).count() == sizes.projects
-    assert set(closed.values_list("rules__method", flat=True)) >= {"yes_no", "approval"}
+    methods = {"yes_no", "approval", "ranked", "consent"}
+    assert set(closed.values_list("rules__method", flat=True)) == methods
+    assert closed.filter(rules__secret=True).exists()
+    # A secret ballot's choices are apart from who voted, as the close leaves them.
     secret = closed.filter(rules__secret=True)
-    if secret.exists():
-        # A secret ballot's choices are apart from who voted, as the close leaves them.
-        assert SecretChoice.objects.filter(proposal__in=secret).count() == (
-            Participation.objects.filter(proposal__in=secret).count()
-        )
-        assert not Participation.objects.filter(proposal__in=secret, choice__isnull=False).exists()
+    assert SecretChoice.objects.filter(proposal__in=secret).count() == (
+        Participation.objects.filter(proposal__in=secret).count()
+    )
+    assert not Participation.objects.filter(proposal__in=secret, choice__isnull=False).exists()
 
     # Every month of two years charged once per household, by a run per project and month.
     assert ChargeRun.objects.count() == sizes.projects * sizes.months
@@ -79,6 +81,21 @@ def test_the_generated_network_is_coherent_and_its_manifest_signs_in(world):
     assert Charge.objects.values("month").distinct().count() == sizes.months
     charged = Charge.objects.filter(amount_cents__gt=0).count()
     assert 0.75 * charged < Payment.objects.count() < charged
+
+    # A month charged in bulk is charged exactly as the charge run charges it.
+    run = ChargeRun.objects.filter(triggered_by__isnull=True).order_by("month").last()
+    in_bulk = {
+        c.household_id: (c.amount_cents, c.breakdown) for c in Charge.objects.filter(run=run)
+    }
+    totals = (run.household_count, run.total_cents, run.shortfall_cents, run.surplus_cents)
+    Charge.objects.filter(run=run).delete()
+    run.delete()
+    again = charges_run(project=run.project, month=run.month)
+    assert {
+        c.household_id: (c.amount_cents, c.breakdown) for c in Charge.objects.filter(run=again)
+    } == in_bulk
+    assert (again.household_count, again.total_cents, again.shortfall_cents) == totals[:3]
+    assert again.surplus_cents == totals[3]
 
     # The nightly indicators exist for every city.
     assert set(IndicatorSnapshot.objects.values_list("city", flat=True)) == set(
