@@ -56,8 +56,8 @@ from community.money.services.charges import charges_run, month_charges
 from community.money.services.schemes import scheme_adopt, scheme_create
 from community.monitoring.selectors.indicators import snapshot_months
 from community.monitoring.services.snapshots import NIGHTLY_MONTHS, indicator_snapshot_run
-from demo.governance import CLASS_PLANS, OPEN_VOTES, PAST_VOTES, VOTE_DAYS, VotePlan, _choice
-from demo.money import INCOME_SHARE_PARAMETERS, SOLIDARITY_PARAMETERS, _budget_lines
+from demo.governance import CLASS_PLANS, OPEN_VOTES, PAST_VOTES, VOTE_DAYS, VotePlan, ballot_choice
+from demo.money import INCOME_SHARE_PARAMETERS, SOLIDARITY_PARAMETERS, budget_lines
 from demo.names import COUNTRY_NAMES, CountryNames
 from demo.network import CITIES, DEMO_PASSWORD, DEMO_TOTP_SECRET, CitySpec
 from demo.seeder import Seeder, user_language
@@ -416,7 +416,7 @@ class World:
     def network(self) -> None:
         seeder = self.seeder
         rng = self.rng("network")
-        admin = seeder._user(
+        admin = seeder.user(
             email=ADMIN_EMAIL,
             first_name="Platform",
             last_name="Admin",
@@ -424,14 +424,14 @@ class World:
             superuser=True,
         )
         for spec in NETWORK_CITIES[: self.sizes.cities]:
-            city = seeder._city(spec)
-            officer = seeder._user(
+            city = seeder.city(spec)
+            officer = seeder.user(
                 email=f"officer.{spec.slug}@{BENCH_DOMAIN}",
                 first_name=spec.officer[0],
                 last_name=spec.officer[1],
                 language=user_language(spec.language),
             )
-            seeder._role(user=officer, kind=RoleKind.OFFICER, city=city, granted_by=admin)
+            seeder.role(user=officer, kind=RoleKind.OFFICER, city=city, granted_by=admin)
             self.cities.append((city, spec, officer))
         kinds = [kind for kind in ProjectKind.values if kind != ProjectKind.OTHER]
         sizes = _spread(
@@ -471,7 +471,7 @@ class World:
                     first_name=first,
                     last_name=last,
                     language=user_language(spec.language),
-                    password=seeder._demo_password_hash(),
+                    password=seeder.demo_password_hash(),
                 )
             )
         managers = User.objects.bulk_create(planned)
@@ -604,7 +604,7 @@ class World:
             User,
             ("id", "email", "first_name", "last_name", "language", "password", "date_joined"),
             (
-                (user_id, email, first, last, language, self.seeder._demo_password_hash(), joined)
+                (user_id, email, first, last, language, self.seeder.demo_password_hash(), joined)
                 for user_id, (_i, email, first, last, language) in zip(
                     user_ids, accounts, strict=True
                 )
@@ -905,7 +905,7 @@ class World:
             scheme = scheme_adopt(scheme=scheme, adopted_by=manager)
             # Approved budgets for every month and the coming one, as the demo sizes them.
             budget_months = [*months, add_months(months[-1], 1)]
-            lines_of = [_budget_lines(project, month, months[0]) for month in budget_months]
+            lines_of = [budget_lines(project, month, months[0]) for month in budget_months]
         budgets = Budget.objects.bulk_create(
             Budget(
                 project=project,
@@ -1161,7 +1161,7 @@ class World:
             for voter, household, numerator, denominator in voters[proposal.pk]:
                 if rng.random() >= voting or (not closes and household in self.reserved_households):
                     continue
-                choice = _choice(plan, method, proposal.options, rng)
+                choice = ballot_choice(plan, method, proposal.options, rng)
                 user = self.user_of_household.get(household)
                 cast_at = proposal.opens_at + (proposal.closes_at - proposal.opens_at) * (
                     rng.random() * (1 if closes else 0.05)
