@@ -10,8 +10,8 @@ Rows are written in bulk (COPY for the biggest tables, ``bulk_create`` for the r
 project's services do what correctness needs: granting staff roles, adopting schemes, the
 charge run of the recent months (older months are charged with the same calculation, read
 from the same facts), opening and closing proposals into decisions, the indicator snapshots.
-Everything is drawn from one seeded generator: the same seed, sizes and day give the same
-network.
+Every phase and every project draws from a generator seeded by the seed and its name: the same
+seed, sizes and day give the same network, whatever the number of processes building it.
 """
 
 from __future__ import annotations
@@ -138,8 +138,6 @@ class Sizes:
 
 
 MIN_HOUSEHOLDS, MAX_HOUSEHOLDS = 20, 150
-# Residents per household, 1 to 4: 2.25 on average, 45,000 residents in 20,000 households.
-HOUSEHOLD_SIZES = ((1, 28), (2, 33), (3, 25), (4, 14))
 USER_SHARE = 0.3  # households whose representative has an account
 SERVICE_MONTHS = 2  # the latest months are charged by the charge run itself
 BOOKING_MONTHS_BACK, BOOKING_DAYS_AHEAD = 21, 62
@@ -268,9 +266,7 @@ _WORLD: World | None = None
 
 
 def _work(task: tuple[str, int]) -> dict:
-    name, index = task
-    with transaction.atomic():
-        return getattr(_WORLD, name)(index)
+    return _work_here(_WORLD, task)
 
 
 def _add(totals: dict[str, int], counts: dict[str, int]) -> None:
@@ -279,6 +275,7 @@ def _add(totals: dict[str, int], counts: dict[str, int]) -> None:
 
 
 def _work_here(world: World, task: tuple[str, int]) -> dict:
+    """One project's (or city's) part of a phase, in a transaction of its own."""
     name, index = task
     with transaction.atomic():
         return getattr(world, name)(index)
@@ -329,8 +326,9 @@ class World:
         self.seed = seed
         self.jobs = jobs
         self.indicator_months = indicator_months
-        self.now = timezone.now()
-        self.today = today or timezone.localdate(self.now)
+        self.today = today or timezone.localdate()
+        # The start of the day stands for now: the network depends on the day, not the hour.
+        self.now = dt.datetime.combine(self.today, dt.time(), tzinfo=dt.UTC)
         current = first_of_month(self.today)
         self.months = [add_months(current, offset) for offset in range(1 - sizes.months, 1)]
         self.log = log
@@ -577,12 +575,14 @@ class World:
 
         # The people of each household, the representative first; some have an account.
         people: list[tuple] = []  # household, first, last, birth year, representative, female
+        # One to four residents a household, as many as the sizes ask for on average.
+        more = min(max((self.sizes.residents / self.sizes.households - 1) / 3, 0), 1)
         accounts: list[tuple] = []  # person index, e-mail, first, last, language
         for facts in self.projects:
             names = _country_names(facts.spec)
             language = user_language(facts.spec.language)
             for home in facts.households:
-                size = rng.choices(*zip(*HOUSEHOLD_SIZES, strict=True))[0]
+                size = 1 + sum(rng.random() < more for _ in range(3))
                 born = rng.randint(1940, 2000)
                 first, last, female = self._person(rng, names, born, None)
                 people.append((home.pk, first, last, born, True, female))
