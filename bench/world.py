@@ -69,6 +69,7 @@ from governance.models import (
     MeetingKind,
     Participation,
     Proposal,
+    ProposalStatus,
     ProposalVersion,
     SecretChoice,
     Voter,
@@ -1229,6 +1230,14 @@ class World:
                 pk__in=[pk for pks in self.open_proposals.values() for pk in pks]
             )
         }
+        decided: dict[int, list[int]] = defaultdict(list)  # the latest, for their results
+        for project, proposal in (
+            Proposal.objects.filter(status=ProposalStatus.CLOSED)
+            .order_by("project_id", "-closes_at")
+            .values_list("project_id", "pk")
+        ):
+            if len(decided[project]) < 5:
+                decided[project].append(proposal)
 
         def staff(user: User, **scope: object) -> dict:
             return {
@@ -1265,6 +1274,7 @@ class World:
                         }
                         for pk in self.open_proposals.get(facts.project.pk, [])
                     ],
+                    "decided_proposal_ids": decided[facts.project.pk],
                 }
                 for (facts, home), user_id in zip(picked, user_ids, strict=True)
             ],

@@ -129,6 +129,10 @@ def test_the_generated_network_is_coherent_and_its_manifest_signs_in(world):
         )
         assert vote.status_code in (200, 201), vote.content
         assert vote.json()["changed"] is False
+        assert resident["decided_proposal_ids"]
+        for decided in resident["decided_proposal_ids"]:
+            results = APIClient().get(f"/api/v1/proposals/{decided}/results/", **token)
+            assert results.status_code == 200
         spaces = APIClient().get("/api/v1/spaces/", **token).json()
         assert {space["id"] for space in spaces["results"]} == set(resident["space_ids"])
 
