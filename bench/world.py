@@ -1150,18 +1150,31 @@ class World:
             )
         ):
             voters[row[0]].append(row[1:])
-        electorate = sum(len(voters[p.pk]) * (1 if closes else 0.5) for p, _plan, closes in planned)
-        wanted = self.sizes.ballots * share
-        turnout = min(0.95, wanted / electorate) if electorate else 0
+        # Half of each open vote's voters have voted (never the manifest's); the closed votes
+        # share the rest of the project's ballots, each at a turnout of its own.
+        casting: dict[int, list[tuple]] = {}
+        for proposal, _plan, closes in planned:
+            if not closes:
+                free = [v for v in voters[proposal.pk] if v[1] not in self.reserved_households]
+                casting[proposal.pk] = rng.sample(free, len(voters[proposal.pk]) // 2)
+        # A project has votes in proportion to its households, and voters in each in proportion
+        # again: its share of the ballots goes with the square of its size.
+        squares = sum(other.size**2 for other in self.projects)
+        wanted = self.sizes.ballots * facts.size**2 / squares
+        wanted -= sum(len(cast) for cast in casting.values())
+        electorate = sum(len(voters[p.pk]) for p, _plan, closes in planned if closes)
+        turnout = min(0.95, max(wanted, 0) / electorate) if electorate else 0
+        for proposal, _plan, closes in planned:
+            if closes:
+                everyone = voters[proposal.pk]
+                count = round(len(everyone) * min(1.0, turnout * rng.uniform(0.85, 1.15)))
+                casting[proposal.pk] = rng.sample(everyone, count)
         participations: list[tuple] = []
         secret_choices: list[tuple] = []
         for proposal, plan, closes in planned:
-            voting = min(1.0, turnout * rng.uniform(0.8, 1.2)) if closes else 0.5
             method = proposal.rules["method"]
             secret = proposal.rules.get("secret") and method != VotingMethod.CONSENT
-            for voter, household, numerator, denominator in voters[proposal.pk]:
-                if rng.random() >= voting or (not closes and household in self.reserved_households):
-                    continue
+            for voter, household, numerator, denominator in casting[proposal.pk]:
                 choice = ballot_choice(plan, method, proposal.options, rng)
                 user = self.user_of_household.get(household)
                 cast_at = proposal.opens_at + (proposal.closes_at - proposal.opens_at) * (
