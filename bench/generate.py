@@ -34,7 +34,7 @@ django.setup()
 import psycopg
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
 from psycopg import sql
 
@@ -121,7 +121,10 @@ def migrate(database: dict, *, reset: bool) -> None:
 
 def check_empty() -> None:
     """Refuse a database holding users or cities: the benchmark adds to nobody's data."""
-    tables = set(connection.introspection.table_names())
+    try:
+        tables = set(connection.introspection.table_names())
+    except OperationalError as error:
+        raise Refused(f"{error}: create the database, or run with --reset.") from error
     for table in ("members_user", "members_city"):
         if table in tables:
             with connection.cursor() as cursor:
