@@ -347,7 +347,10 @@ OPEN_VOTES: tuple[VotePlan, ...] = (
 VOTE_DAYS = 10
 
 
-def ballot_choice(plan: VotePlan, method: str, options: list[str], rng: random.Random):
+def ballot_choice(
+    plan: VotePlan, method: str, options: list[str], rng: random.Random
+) -> str | list[str]:
+    """A believable ballot of the method: how the plan says the households lean."""
     if method == VotingMethod.YES_NO:
         return rng.choices(["yes", "no", "abstain"], weights=plan.lean or (60, 30, 10))[0]
     if method == VotingMethod.CONSENT:
