@@ -347,7 +347,10 @@ OPEN_VOTES: tuple[VotePlan, ...] = (
 VOTE_DAYS = 10
 
 
-def _choice(plan: VotePlan, method: str, options: list[str], rng: random.Random):
+def ballot_choice(
+    plan: VotePlan, method: str, options: list[str], rng: random.Random
+) -> str | list[str]:
+    """A believable ballot of the method: how the plan says the households lean."""
     if method == VotingMethod.YES_NO:
         return rng.choices(["yes", "no", "abstain"], weights=plan.lean or (60, 30, 10))[0]
     if method == VotingMethod.CONSENT:
@@ -417,7 +420,7 @@ def _vote(
             proposal=proposal,
             recorded_by=chair,
             resident=resident,
-            choice=_choice(plan, decision_class.method, options, rng),
+            choice=ballot_choice(plan, decision_class.method, options, rng),
             now=cast_at,
         )
     if close:

@@ -107,7 +107,7 @@ def _rng(*parts: object) -> random.Random:
 # --- Budgets, utilities, schemes -----------------------------------------------------------
 
 
-def _budget_lines(project: HousingProject, month: dt.date, first: dt.date) -> list[dict]:
+def budget_lines(project: HousingProject, month: dt.date, first: dt.date) -> list[dict]:
     median = _monthly_median(project)
     units = max(project.units_count, 1)
     lines = []
@@ -134,7 +134,7 @@ def _seed_budgets(project: HousingProject, months: list[dt.date], first: dt.date
         budget_set(
             project=project,
             month=month,
-            lines=_budget_lines(project, month, first),
+            lines=budget_lines(project, month, first),
             note=_("Approved by the general assembly with the yearly accounts."),
         )
     return len(missing)

@@ -69,7 +69,7 @@ class Seeder:
         self.created[name] = self.created.get(name, 0) + created
 
     def run(self) -> None:
-        admin = self._user(
+        admin = self.user(
             email=ADMIN_EMAIL,
             first_name="Platform",
             last_name="Admin",
@@ -78,15 +78,15 @@ class Seeder:
         )
         self.logins.append(DemoLogin(ADMIN_EMAIL, "platform admin", "all cities"))
         for city_spec in CITIES:
-            city = self._city(city_spec)
+            city = self.city(city_spec)
             officer_email = f"officer.{city_spec.slug}@{DEMO_DOMAIN}"
-            officer = self._user(
+            officer = self.user(
                 email=officer_email,
                 first_name=city_spec.officer[0],
                 last_name=city_spec.officer[1],
                 language=user_language(city_spec.language),
             )
-            self._role(user=officer, kind=RoleKind.OFFICER, city=city, granted_by=admin)
+            self.role(user=officer, kind=RoleKind.OFFICER, city=city, granted_by=admin)
             self.logins.append(DemoLogin(officer_email, "city officer", city.name))
             for spec in PROJECTS:
                 if spec.city == city_spec.slug:
@@ -96,7 +96,7 @@ class Seeder:
 
     # -- users and roles --
 
-    def _demo_password_hash(self) -> str:
+    def demo_password_hash(self) -> str:
         # PBKDF2 takes a good fraction of a second per hash; every demo login shares one hash
         # (the password is public anyway) so seeding stays fast. A rerun reuses the admin's.
         if self._password_hash is None:
@@ -115,7 +115,7 @@ class Seeder:
             self._hashes_known_good.add(encoded)
         return encoded in self._hashes_known_good
 
-    def _user(
+    def user(
         self,
         *,
         email: str,
@@ -132,12 +132,12 @@ class Seeder:
                 "language": language,
                 "is_staff": superuser,
                 "is_superuser": superuser,
-                "password": self._demo_password_hash(),
+                "password": self.demo_password_hash(),
             },
         )
         if not created and not self._is_demo_password(user.password):
             # Someone changed a demo password: the demo must stay usable with the published one.
-            user.password = self._demo_password_hash()
+            user.password = self.demo_password_hash()
             user.save(update_fields=["password"])
         self._count("users", 1, int(created))
         self._verified_email(user)
@@ -157,7 +157,7 @@ class Seeder:
             address.verified = address.primary = True
             address.save(update_fields=["verified", "primary"])
 
-    def _role(
+    def role(
         self,
         *,
         user: User,
@@ -182,7 +182,7 @@ class Seeder:
 
     # -- places --
 
-    def _city(self, spec: CitySpec) -> City:
+    def city(self, spec: CitySpec) -> City:
         city, created = City.objects.get_or_create(
             slug=spec.slug,
             defaults={
@@ -216,19 +216,19 @@ class Seeder:
         language = user_language(city_spec.language)
 
         manager_email = f"manager.{spec.slug}@{DEMO_DOMAIN}"
-        manager = self._user(
+        manager = self.user(
             email=manager_email,
             first_name=spec.manager[0],
             last_name=spec.manager[1],
             language=language,
         )
-        self._role(user=manager, kind=RoleKind.MANAGER, project=project, granted_by=admin)
+        self.role(user=manager, kind=RoleKind.MANAGER, project=project, granted_by=admin)
         self.logins.append(DemoLogin(manager_email, "housing manager", project.name))
 
         home = demo_household(plans)
         representative = home.representative
         resident_email = f"resident.{spec.slug}@{DEMO_DOMAIN}"
-        resident_user = self._user(
+        resident_user = self.user(
             email=resident_email,
             first_name=representative.first_name,
             last_name=representative.last_name,
@@ -237,7 +237,7 @@ class Seeder:
 
         households = self._households(project, plans)
         self._residents(households, plans, link=(home, representative, resident_user))
-        self._role(user=resident_user, kind=RoleKind.RESIDENT, project=project, granted_by=manager)
+        self.role(user=resident_user, kind=RoleKind.RESIDENT, project=project, granted_by=manager)
         self.logins.append(
             DemoLogin(resident_email, "resident", f"{project.name} · {home.unit_label}")
         )

@@ -20,7 +20,7 @@ from common.money import cents_half_even
 from common.months import last_of_month
 from community.money.contribution_methods import HouseholdFacts
 from members.models import Household, IncomeDeclaration
-from members.selectors import ages_in, birth_years, declarations_by_household
+from members.selectors import Declarations, ages_in, birth_years, declarations_by_household
 
 __all__ = [
     "ADULT_AGE",
@@ -28,6 +28,7 @@ __all__ = [
     "first_day_lived",
     "household_facts",
     "month_facts",
+    "month_facts_from",
     "presence",
     "prorate",
 ]
@@ -101,8 +102,24 @@ def month_facts(
 ) -> tuple[list[HouseholdFacts], dict[int, IncomeDeclaration]]:
     """The facts of the households for ``month`` and the declaration each was placed by: the
     latest valid on the first day it lives there in the month. Two queries."""
-    declarations = declarations_by_household(households, last_of_month(month))
-    years = birth_years(households)
+    return month_facts_from(
+        households,
+        month,
+        days,
+        declarations_by_household(households, last_of_month(month)),
+        birth_years(households),
+    )
+
+
+def month_facts_from(
+    households: Sequence[Household],
+    month: dt.date,
+    days: Mapping[int, Presence],
+    declarations: Declarations,
+    years: Mapping[int, list[int]],
+) -> tuple[list[HouseholdFacts], dict[int, IncomeDeclaration]]:
+    """``month_facts`` from declarations and birth years already read (for many months at
+    once): no query."""
     facts: list[HouseholdFacts] = []
     placed_by: dict[int, IncomeDeclaration] = {}
     for household in households:

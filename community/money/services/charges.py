@@ -34,7 +34,7 @@ def _latest_month_to_charge(project: HousingProject) -> dt.date:
     return first_of_month(add_months(first_of_month(project_today(project)), 1))
 
 
-def _month_charges(
+def month_charges(
     *,
     run: ChargeRun,
     households: list[Household],
@@ -130,7 +130,7 @@ def charges_run(
     run = ChargeRun.objects.create(
         project=project, month=month, scheme=scheme, triggered_by=triggered_by
     )
-    charges = _month_charges(
+    charges = month_charges(
         run=run,
         households=households,
         result=result,
