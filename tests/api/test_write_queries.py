@@ -1,0 +1,83 @@
+"""Booking a slot and casting a vote through the API in a small, fixed number of SQL statements.
+
+Counted as a client sends them: the token's lookup, the permission checks, the savepoints of
+ATOMIC_REQUESTS (on in production too) and of the services, the row locks and the writes.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from api.tokens import token_issue
+from governance.models import VotingMethod
+from governance.services.proposals import consent_phase_advance
+from tests.api.factories import day_at
+from tests.community.factories import SpaceFactory, open_daily
+from tests.governance.factories import open_proposal
+
+pytestmark = pytest.mark.django_db
+
+# Measured before any cut: 34 statements to book (the token, the space and its opening hours,
+# the household, the lock and the rules' five reads, full_clean's two foreign-key checks and
+# five check constraints each in a savepoint, the insert's savepoint, and three savepoint
+# pairs in all); 13 to vote, 14 by secret ballot.
+BOOKING_CREATE_CEILING = 34
+VOTE_CEILING = 14
+
+
+def token_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user).key}")
+    return client
+
+
+def show(queries: CaptureQueriesContext) -> str:
+    return "\n".join(f"{i}. {q['sql'][:300]}" for i, q in enumerate(queries.captured_queries, 1))
+
+
+def test_a_resident_books_a_slot_in_at_most_twelve_statements(side_a):
+    space = SpaceFactory(project=side_a.project, quota_week_minutes=600)
+    open_daily(space, "08:00", "22:00")
+    client = token_client(side_a.resident_user)
+    start = day_at(space, 2, 10)
+    body = {"space": space.pk, "start": start.isoformat(), "end": day_at(space, 2, 11).isoformat()}
+    client.post("/api/v1/bookings/", {**body, "start": day_at(space, 3, 10).isoformat()})
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/api/v1/bookings/", body, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert response.json()["status"] == "confirmed"
+    assert len(queries) <= BOOKING_CREATE_CEILING, show(queries)
+
+
+@pytest.mark.parametrize(
+    ("rules", "choice"),
+    [
+        ({}, "yes"),
+        ({"secret": True}, "yes"),
+        ({"method": VotingMethod.APPROVAL, "options": ("Red", "Green")}, ["Green"]),
+        ({"method": VotingMethod.RANKED, "options": ("A", "B", "C")}, ["B", "A", "C"]),
+        ({"method": VotingMethod.CONSENT}, "consent"),
+    ],
+    ids=["yes_no", "secret", "approval", "ranked", "consent"],
+)
+def test_a_resident_votes_in_at_most_ten_statements(side_a, rules, choice):
+    proposal = open_proposal(project=side_a.project, **rules)
+    if rules.get("method") == VotingMethod.CONSENT:
+        consent_phase_advance(proposal=proposal)
+        consent_phase_advance(proposal=proposal)
+    client = token_client(side_a.resident_user)
+    client.get("/api/v1/me/")  # warm per-process caches (content types)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            f"/api/v1/proposals/{proposal.pk}/vote/", {"choice": choice}, format="json"
+        )
+
+    assert response.status_code == 201, response.json()
+    assert (response.json()["receipt"] is not None) == bool(rules.get("secret"))
+    assert len(queries) <= VOTE_CEILING, show(queries)
