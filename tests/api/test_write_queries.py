@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # the household, the lock and the rules' five reads, full_clean's two foreign-key checks and
 # five check constraints each in a savepoint, the insert's savepoint, and three savepoint
 # pairs in all); 13 to vote, 14 by secret ballot.
-BOOKING_CREATE_CEILING = 14
+BOOKING_CREATE_CEILING = 12
 VOTE_CEILING = 10
 
 
