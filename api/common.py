@@ -23,6 +23,7 @@ from common.calendars import calendar_response
 from common.validation import validate_plausible_date
 
 DIGITS = r"[0-9]+"  # an object's id in a route: "bookings/cancel-away/" is not one
+ID_MAX = 2**63 - 1  # PostgreSQL's largest bigint: a larger id is no object's, and no query's
 
 
 def restrict_related(

@@ -114,6 +114,22 @@ def violated_constraint(exc: IntegrityError) -> str | None:
     return getattr(diag, "constraint_name", None)
 
 
+def constraint_error(model: type[models.Model], exc: IntegrityError) -> ValidationError | None:
+    """The violation of one of the model's declared constraints as a ``ValidationError`` on
+    its field (``constraint_fields``) with the constraint's own message, as ``full_clean``
+    would have said it; None when the error is not one of them.
+
+    For a service that lets the database check its constraints on the insert instead of
+    checking each one beforehand in a query of its own."""
+    name = violated_constraint(exc)
+    constraint = next((c for c in model._meta.constraints if c.name == name), None)
+    if constraint is None:
+        return None
+    field = getattr(model, "constraint_fields", {}).get(name, NON_FIELD_ERRORS)
+    message = constraint.get_violation_error_message()
+    return ValidationError({field: ValidationError(message, code=constraint.violation_error_code)})
+
+
 def field_error(field: str, message: str, code: str | None = None) -> ValidationError:
     """A ValidationError on one field that keeps its code (a dict of messages would drop it)."""
     return ValidationError({field: ValidationError(message, code=code)})

@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 
 from api.common import AwareDateTimeField, restrict_related
 from community.bookings.models import Space, SpaceKind
+from community.bookings.selectors.spaces import home_household_for_space, space_list_for_user
 from members.models import Household, HousingProject
 from members.selectors import household_list_for_user, household_of_user, member_project_list
 
@@ -63,6 +64,41 @@ def acting_household(*, user, project: HousingProject, given: Household | None) 
             {"household": [_("You do not live in this project: choose the household.")]}
         )
     return household
+
+
+def _unknown(field: str, pk: int) -> ValidationError:
+    # DRF's own words for an id outside the field's queryset: the same answer as before.
+    message = serializers.PrimaryKeyRelatedField.default_error_messages["does_not_exist"]
+    return ValidationError({field: [message.format(pk_value=pk)]})
+
+
+def booking_target(
+    *, user, space_id: int, household_id: int | None, read_space: bool = True
+) -> tuple[Space, Household]:
+    """The space and the household a booking names by id, each 400 on its field when the user
+    may not name it (as for an id that does not exist).
+
+    A resident booking for their own household, nearly every booking, costs one query: their
+    household in the space's project, which shows as well that they may see the space. Without
+    ``read_space`` the space is then only a handle, for a service that reads it under its lock
+    (``booking_create``). Anyone else goes through the visibility selectors.
+    """
+    if household_id is None:
+        household = home_household_for_space(user=user, space_id=space_id)
+        if household is not None and not read_space:
+            return Space(pk=space_id, project=household.project), household
+        if household is not None:
+            return Space.objects.select_related("project__city").get(pk=space_id), household
+    # The opening hours the selector fetches with the spaces are not needed here.
+    space = space_list_for_user(user=user).prefetch_related(None).filter(pk=space_id).first()
+    if space is None:
+        raise _unknown("space", space_id)
+    given = None
+    if household_id is not None:
+        given = household_list_for_user(user=user).filter(pk=household_id).first()
+        if given is None:
+            raise _unknown("household", household_id)
+    return space, acting_household(user=user, project=space.project, given=given)
 
 
 def asking_household(*, user, space: Space, given: Household | None) -> Household | None:

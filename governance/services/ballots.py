@@ -1,6 +1,7 @@
 """Casting a ballot: once per voter, in person, by proxy or on paper, openly or secretly.
 
-Every cast holds the proposal's row with ``FOR SHARE`` and its voter's row with ``FOR UPDATE``.
+Every cast holds the proposal's row with ``FOR SHARE`` and its voter's row with ``FOR UPDATE``,
+each taken by the statement that reads the row.
 The first lets ballots go in side by side but never past the close (which takes ``FOR UPDATE``
 on the proposal: it waits for ballots in flight and every later ballot finds the vote closed);
 the second puts all casts for one voter — the voter, their proxy holder, a chair with a paper
@@ -27,6 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.transactions import in_transaction
 from common.validation import Conflict, field_error
 from governance import rules as rules_module
 from governance import sealing, tally
@@ -70,13 +72,19 @@ class BallotReceipt:
 
 
 def _open_proposal(proposal: Proposal, now: dt.datetime) -> Proposal:
-    """The proposal, held against the close until this transaction ends; 409 outside its window."""
+    """The proposal read afresh and held against the close until this transaction ends; 409
+    outside its window. Its project and meeting are read when asked for (a paper ballot's
+    check): a vote does not need them."""
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM governance_proposal WHERE id = %s FOR SHARE", [proposal.pk]
-            )
-    proposal = Proposal.objects.select_related("project", "meeting").get(pk=proposal.pk)
+        # FOR SHARE, which select_for_update cannot say, in the statement that reads the row.
+        rows = Proposal.objects.raw(
+            "SELECT * FROM governance_proposal WHERE id = %s FOR SHARE", [proposal.pk]
+        )
+        proposal = next(iter(rows), None)
+        if proposal is None:
+            raise Proposal.DoesNotExist
+    else:
+        proposal = Proposal.objects.get(pk=proposal.pk)
     if proposal.status == ProposalStatus.DRAFT or (
         proposal.status == ProposalStatus.OPEN and now < proposal.opens_at
     ):
@@ -105,9 +113,12 @@ def resident_of(*, user: User, proposal: Proposal) -> Resident | None:
     return resident_in_project(user=user, project_id=proposal.project_id)
 
 
-def voter_of(*, proposal: Proposal, resident: Resident) -> Voter | None:
-    """The resident's place in the frozen electorate: their own, or their household's."""
+def voter_of(*, proposal: Proposal, resident: Resident, lock: bool = False) -> Voter | None:
+    """The resident's place in the frozen electorate: their own, or their household's; with
+    ``lock``, its row held until the transaction ends (every cast for one voter in a line)."""
     voters = Voter.objects.filter(proposal=proposal)
+    if lock:
+        voters = voters.select_for_update()
     if proposal.rules.get("electorate") == Electorate.HOUSEHOLD:
         if resident.birth_year > proposal.opened_at.year - rules_module.ADULT_AGE:
             return None  # a household's vote is cast by one of its adults
@@ -225,7 +236,8 @@ def _cast(
     reason: str = "",
     now: dt.datetime,
 ) -> BallotReceipt:
-    voter = Voter.objects.select_for_update().get(pk=voter.pk)
+    """Cast for ``voter``, whose row the caller holds (``voter_of(lock=True)``). Every refusal
+    comes before the first write."""
     choice = validate_choice(proposal=proposal, choice=choice)
     existing = Participation.objects.filter(proposal=proposal, voter=voter).first()
     method = proposal.rules["method"]
@@ -241,6 +253,16 @@ def _cast(
             raise Conflict(_("Your proxy holder has already voted for you."))
         if existing.via_proxy_id is None and via_proxy is not None:
             raise Conflict(_("This voter has voted in person; the proxy no longer applies."))
+    receipt = sealed = None
+    if secret:  # sealed before the first write: a sealing failure leaves nothing half-cast
+        receipt = receipt_code()
+        ballot = sealing.Ballot(choice, receipt, voter.weight_numerator, voter.weight_denominator)
+        sealed = sealing.seal(
+            secret=settings.BALLOT_SEALING_KEY,
+            proposal_id=proposal.pk,
+            options=proposal.options,
+            ballot=ballot,
+        )
     fields = {"cast_by": cast_by, "via_proxy": via_proxy, "on_paper": on_paper, "cast_at": now}
     if existing is None:
         Participation.objects.create(
@@ -251,19 +273,8 @@ def _cast(
             setattr(existing, field, value)
         existing.choice = choice
         existing.save(update_fields=[*fields, "choice"])
-    receipt = None
-    if secret:
-        receipt = receipt_code()
-        ballot = sealing.Ballot(choice, receipt, voter.weight_numerator, voter.weight_denominator)
-        SealedBallot.objects.create(
-            proposal=proposal,
-            sealed=sealing.seal(
-                secret=settings.BALLOT_SEALING_KEY,
-                proposal_id=proposal.pk,
-                options=proposal.options,
-                ballot=ballot,
-            ),
-        )
+    if sealed is not None:
+        SealedBallot.objects.create(proposal=proposal, sealed=sealed)
     return BallotReceipt(
         proposal_id=proposal.pk,
         voter_id=voter.pk,
@@ -274,7 +285,7 @@ def _cast(
     )
 
 
-@transaction.atomic
+@in_transaction
 def ballot_cast(
     *,
     proposal: Proposal,
@@ -299,9 +310,9 @@ def ballot_cast(
         via_proxy = active_proxy(proposal=proposal, grantor=on_behalf_of, holder=resident)
         if via_proxy is None:
             raise PermissionDenied(_("You hold no proxy from this person for this vote."))
-        voter = voter_of(proposal=proposal, resident=on_behalf_of)
+        voter = voter_of(proposal=proposal, resident=on_behalf_of, lock=True)
     else:
-        voter = voter_of(proposal=proposal, resident=resident)
+        voter = voter_of(proposal=proposal, resident=resident, lock=True)
     if voter is None:
         raise PermissionDenied(_("You are not in this vote's electorate."))
     return _cast(
@@ -340,7 +351,7 @@ def ballot_cast_paper(
     proposal = _open_proposal(proposal, now)
     if not user_can_record_paper_ballots(user=recorded_by, proposal=proposal):
         raise PermissionDenied(_("Only the meeting's chair records paper ballots."))
-    voter = voter_of(proposal=proposal, resident=resident)
+    voter = voter_of(proposal=proposal, resident=resident, lock=True)
     if voter is None:
         raise ValidationError({"resident": _("This person is not in this vote's electorate.")})
     if Participation.objects.filter(proposal=proposal, voter=voter).exists():

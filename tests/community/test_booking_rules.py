@@ -364,6 +364,21 @@ def test_the_database_refuses_an_overlapping_blocking_booking(space, household):
     )
 
 
+def test_a_check_constraint_refusal_lands_on_its_field_and_the_caller_carries_on(space, household):
+    """No rule of the service counts the people attending from one: the database's check does,
+    reported on the field like any rule, and the refusal leaves the caller's transaction
+    usable (the insert had its own savepoint)."""
+    with transaction.atomic():
+        errors = refusal(space, household, june(space, 4, 10), june(space, 4, 11), attendees=0)
+        assert errors == {"attendees": ["At least one person attends."]}
+        assert book(space, household, june(space, 4, 10), june(space, 4, 11)).attendees == 1
+
+
+def test_a_field_too_long_for_its_column_is_refused_before_the_database(space, household):
+    errors = refusal(space, household, june(space, 4, 10), june(space, 4, 11), note="x" * 501)
+    assert list(errors) == ["note"]
+
+
 def test_the_database_guards_the_buffer_too(space, household):
     BookingFactory(
         space=space,

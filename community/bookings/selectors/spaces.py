@@ -8,7 +8,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from community.bookings.models import Space, SpaceClosure, SpaceOpeningHours
-from members.selectors import AnyUser, member_project_list
+from members.models import Household
+from members.selectors import AnyUser, member_project_list, own_household_ids
 
 
 def space_list_for_user(*, user: AnyUser) -> QuerySet[Space]:
@@ -21,6 +22,21 @@ def space_list_for_user(*, user: AnyUser) -> QuerySet[Space]:
         Prefetch(
             "opening_hours", queryset=SpaceOpeningHours.objects.order_by("weekday", "opens_minute")
         )
+    )
+
+
+def home_household_for_space(*, user: AnyUser, space_id: int) -> Household | None:
+    """The household the user lives in, if it is in the project of space ``space_id``, with its
+    project and city; None otherwise (the space may not exist, or be another project's, or the
+    user may manage its project without living there).
+
+    Found, it shows as well that the user may see the space: one query for what a resident's
+    own booking needs, instead of the space's visibility and then the household.
+    """
+    return (
+        Household.objects.filter(pk__in=own_household_ids(user=user), project__spaces=space_id)
+        .select_related("project__city")
+        .first()
     )
 
 

@@ -14,12 +14,13 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.display import duration_text
-from common.validation import Conflict, violated_constraint
+from common.transactions import in_transaction
+from common.validation import Conflict, constraint_error, violated_constraint
 from community.bookings.models import (
     BLOCKING_STATUSES,
     Booking,
@@ -152,7 +153,9 @@ def check_not_held_by_lottery(
     drawing: BookingWindow | None = None,
 ) -> None:
     """A slot of an open request window goes by lottery, not to whoever books first; only the
-    window's own draw (``drawing``) books it."""
+    window's own draw (``drawing``) books it. ``space`` as ``lock_space`` reads it."""
+    if not space.has_open_windows:
+        return
     windows = space.windows.filter(status=WindowStatus.OPEN)
     if drawing is not None:
         windows = windows.exclude(pk=drawing.pk)
@@ -206,14 +209,18 @@ def lock_space(space: Space) -> Space:
     Only the space's row (``of=("self",)``): a plain FOR UPDATE would lock the joined project
     and city rows too, and serialise every booking of every space of the city.
     """
+    open_windows = BookingWindow.objects.filter(space=OuterRef("pk"), status=WindowStatus.OPEN)
     return (
         Space.objects.select_for_update(of=("self",))
         .select_related("project__city")
+        # Few spaces ever hold a lottery: the check of its slots costs a query only where one is
+        # open (check_not_held_by_lottery).
+        .annotate(has_open_windows=Exists(open_windows))
         .get(pk=space.pk)
     )
 
 
-@transaction.atomic
+@in_transaction
 def booking_create(
     *,
     space: Space,
@@ -228,7 +235,11 @@ def booking_create(
     lottery_window: BookingWindow | None = None,
 ) -> Booking:
     """Book a unit of the space. ``lottery_window`` is the window whose draw makes this booking:
-    its own slots are then bookable, while they are held for every other booking."""
+    its own slots are then bookable, while they are held for every other booking.
+
+    Every refusal comes before the insert, and the insert has its own savepoint: a refusal
+    writes nothing, and the caller's transaction (a request's, a draw's) carries on.
+    """
     start, end = utc_period(start, end)
     space = lock_space(space)
     check_booking_rules(
@@ -255,16 +266,21 @@ def booking_create(
         fee_cents=fee_cents,
         fee_reduced=fee_reduced,
     )
-    booking.full_clean(exclude=["series", "booked_by"])
+    # The fields' own checks (a note's length) cost no query. The rows it points at were just
+    # read, and the check constraints are the database's to enforce on the insert: checking
+    # them here too would cost a query (and a savepoint) each.
+    booking.clean_fields(exclude=["space", "household", "booked_by", "series"])
     try:
         with transaction.atomic():
             booking.save()
     except IntegrityError as exc:
         # The exclusion constraint: someone got there first (a write that bypassed the lock).
-        # Any other integrity error is a bug or a vanished row, not a taken slot: let it show.
-        if violated_constraint(exc) != NO_OVERLAP_CONSTRAINT:
+        if violated_constraint(exc) == NO_OVERLAP_CONSTRAINT:
+            raise SlotTaken(next_free=space_next_free(space=space, after=start)) from exc
+        refused = constraint_error(Booking, exc)
+        if refused is None:  # a bug or a vanished row, not a refusal: let it show
             raise
-        raise SlotTaken(next_free=space_next_free(space=space, after=start)) from exc
+        raise refused from exc
     return booking
 
 

@@ -2,10 +2,11 @@
 
 A household joins only for a slot that is taken, under the same rules as a booking. When a
 slot frees up (a cancellation, a rejection), ``waitlist_promote`` walks the waiting entries that
-overlap it, oldest first, and books each through ``booking_create`` in a savepoint, all under
-the space's row lock: the first household that fits gets the slot, the others keep waiting,
-and an entry that can no longer be booked under the rules (its time has passed, its household
-is over quota) lapses. Promoted households are told by e-mail once the transaction commits.
+overlap it, oldest first, and books each through ``booking_create`` (a refusal writes
+nothing), all under the space's row lock: the first household that fits gets the slot, the
+others keep waiting, and an entry that can no longer be booked under the rules (its time has
+passed, its household is over quota) lapses. Promoted households are told by e-mail once the
+transaction commits.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def waitlist_promote(
     promoted: list[Booking] = []
     for entry in entries:
         try:
-            booking = booking_create(  # atomic, hence a savepoint: a refusal undoes only itself
+            booking = booking_create(  # a refusal writes nothing: the loop carries on
                 space=space,
                 household=entry.household,
                 start=entry.start,
