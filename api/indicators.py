@@ -61,7 +61,7 @@ from community.monitoring.selectors.dashboards import (
     unit_of,
     user_can_set_goals,
 )
-from community.monitoring.selectors.indicators import IndicatorRow, indicator_row_list
+from community.monitoring.selectors.indicators import IndicatorRow, IndicatorRows, indicator_rows
 from community.monitoring.services.pilot_goals import (
     pilot_goal_create,
     pilot_goal_delete,
@@ -187,13 +187,14 @@ class _CellListApi(ListAPIView):
     def scope(self) -> dict[str, City | HousingProject]:
         raise NotImplementedError
 
-    def get_queryset(self) -> list[IndicatorRow]:
+    def get_queryset(self) -> IndicatorRows | list[IndicatorRow]:
         if getattr(self, "swagger_fake_view", False):
             return []
         scope = self.scope()  # first: an unknown city or project is 404, not 400
         query = IndicatorQuery(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return indicator_row_list(
+        # Read a page at a time: the paginator counts, then reads its page's rows only.
+        return indicator_rows(
             **scope,
             **query.period(),
             indicator=query.validated_data.get("indicator"),

@@ -233,6 +233,11 @@ class IndicatorSnapshot(ConstraintErrorsOnFields, models.Model):
         ordering = ["city_id", "month", "indicator", "project_id", "filter", "pk"]
         indexes = [
             models.Index(fields=["city", "indicator", "month"], name="indicator_snapshot_city_idx"),
+            # A city's cells of one filter in month and indicator order: the API's pages.
+            models.Index(
+                fields=["city", "filter", "month", "indicator"],
+                name="indicator_city_page_idx",
+            ),
             models.Index(
                 fields=["project", "indicator", "month"], name="indicator_snapshot_project_idx"
             ),

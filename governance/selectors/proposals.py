@@ -28,7 +28,7 @@ from governance.models import (
 from governance.outcomes import decision_outcome_text
 from governance.services.ballots import resident_of, voter_of
 from governance.services.proposals import proposal_count
-from members.models import HousingProject, Resident
+from members.models import Household, HousingProject, Resident
 from members.selectors import AnyUser, managed_project_list, own_household_ids
 
 
@@ -36,9 +36,11 @@ def member_project_ids(*, user: AnyUser) -> QuerySet:
     """The projects whose governance the user takes part in: where they live or manage."""
     if user.is_superuser:
         return HousingProject.objects.values("pk")
+    # The project of the user's household through a subquery, not a join to every household:
+    # ORed with the managed projects, a join made PostgreSQL read the whole household table.
+    lived_in = Household.objects.filter(pk__in=own_household_ids(user=user)).values("project_id")
     return HousingProject.objects.filter(
-        Q(households__in=own_household_ids(user=user))
-        | Q(pk__in=managed_project_list(user=user).values("pk"))
+        Q(pk__in=lived_in) | Q(pk__in=managed_project_list(user=user).values("pk"))
     ).values("pk")
 
 
@@ -165,8 +167,11 @@ def proposal_results(*, proposal: Proposal) -> dict[str, Any] | None:
     """The count a reader may see now: the decision's after the close, a live count while an
     open ballot allows it, otherwise nothing."""
     if proposal.status == ProposalStatus.CLOSED:
-        decision = Decision.objects.filter(proposal=proposal).first()
-        return decision.tally if decision else None
+        # The visible proposals come with their decision (``proposal_list_for_user``).
+        try:
+            return proposal.decision.tally
+        except Decision.DoesNotExist:
+            return None
     if (
         proposal.status == ProposalStatus.OPEN
         and proposal.show_live_count

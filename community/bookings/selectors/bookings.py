@@ -8,6 +8,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from common.queries import column_in
 from community.bookings.models import (
     BLOCKING_STATUSES,
     Booking,
@@ -26,11 +27,19 @@ from members.selectors import AnyUser, managed_project_list, own_household_ids
 FEED_HISTORY = dt.timedelta(days=30)
 
 
-def _household_or_managers(user: AnyUser) -> Q:
+def household_or_managers(user: AnyUser) -> Q:
     """What a household and the managers of its project see: rows of the user's own household
-    and of the projects they manage (for models with ``space`` and ``household``)."""
-    return Q(space__project__in=managed_project_list(user=user).values("pk")) | Q(
-        household__in=own_household_ids(user=user)
+    and of the spaces of the projects they manage (for models with ``space`` and
+    ``household``).
+
+    Both sides test a column of the row's own table, so each is read through its index; a join
+    through the space ORed with the household made PostgreSQL read every booking.
+    """
+    managed_spaces = Space.objects.filter(
+        project__in=managed_project_list(user=user).values("pk")
+    ).values("pk")
+    return column_in("space_id", managed_spaces) | column_in(
+        "household_id", own_household_ids(user=user)
     )
 
 
@@ -39,7 +48,7 @@ def booking_list_for_user(*, user: AnyUser) -> QuerySet[Booking]:
     if user.is_superuser:
         bookings = Booking.objects.all()
     else:
-        bookings = Booking.objects.filter(_household_or_managers(user))
+        bookings = Booking.objects.filter(household_or_managers(user))
     return bookings.select_related("space__project__city", "household", "booked_by")
 
 
@@ -48,7 +57,7 @@ def waitlist_list_for_user(*, user: AnyUser) -> QuerySet[WaitlistEntry]:
     if user.is_superuser:
         entries = WaitlistEntry.objects.all()
     else:
-        entries = WaitlistEntry.objects.filter(_household_or_managers(user))
+        entries = WaitlistEntry.objects.filter(household_or_managers(user))
     return entries.select_related("space__project", "household")
 
 

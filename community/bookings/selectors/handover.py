@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from community.bookings.models import (
     Booking,
@@ -11,8 +11,9 @@ from community.bookings.models import (
     HandoverReport,
     MaintenanceNote,
 )
+from community.bookings.selectors.bookings import household_or_managers
 from community.bookings.selectors.spaces import space_list_for_user
-from members.selectors import AnyUser, managed_project_list, own_household_ids
+from members.selectors import AnyUser, managed_project_list
 
 
 def handover_report_list_for_user(*, user: AnyUser) -> QuerySet[HandoverReport]:
@@ -45,10 +46,7 @@ def booking_series_list_for_user(*, user: AnyUser) -> QuerySet[BookingSeries]:
     if user.is_superuser:
         series = BookingSeries.objects.all()
     else:
-        series = BookingSeries.objects.filter(
-            Q(space__project__in=managed_project_list(user=user).values("pk"))
-            | Q(household__in=own_household_ids(user=user))
-        )
+        series = BookingSeries.objects.filter(household_or_managers(user))
     return series.select_related("space__project__city", "household")
 
 

@@ -14,7 +14,7 @@ month, indicator and filter — "" for all households, one of ``HOUSEHOLD_SIZE_F
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -45,11 +45,13 @@ __all__ = [
     "QUARTER_FILTER",
     "Figure",
     "IndicatorRow",
+    "IndicatorRows",
     "IndicatorTable",
     "SeriesPoint",
     "city_indicator_table",
     "current_month",
     "indicator_row_list",
+    "indicator_rows",
     "indicator_series",
     "latest_indicator_month",
     "project_indicator_rows",
@@ -234,7 +236,61 @@ def indicator_series(
     return [SeriesPoint(month, found.get(month)) for month in wanted]
 
 
-def indicator_row_list(
+# What a tidy row is read from, in ``IndicatorRow``'s order.
+_ROW_FIELDS = (
+    "city_id",
+    "city__name",
+    "project_id",
+    "project__name",
+    "month",
+    "indicator",
+    "filter",
+    "value",
+    "suppressed",
+    "display",
+)
+
+
+def _tidy_row(values: tuple) -> IndicatorRow:
+    city_id, city_name, project_id, project_name, month, indicator, filter_, value, suppressed = (
+        values[:-1]
+    )
+    return IndicatorRow(
+        city_id=city_id,
+        city_name=city_name,
+        project_id=project_id,
+        project_name=project_name or "",
+        month=month,
+        indicator=indicator,
+        filter=filter_,
+        value=None if suppressed else value,
+        suppressed=suppressed,
+        display=values[-1],
+    )
+
+
+class IndicatorRows:
+    """Tidy rows read as they are asked for, in the order of ``indicator_rows``: ``count()`` is
+    one query, a slice one query that reads only its rows (with LIMIT), as a paginator asks."""
+
+    ordered = True  # what Django's paginator checks before paging
+
+    def __init__(self, rows: QuerySet) -> None:
+        self._rows = rows
+
+    def count(self) -> int:
+        return self._rows.count()
+
+    def __getitem__(self, index: slice) -> list[IndicatorRow]:
+        if not isinstance(index, slice):
+            raise TypeError("Indicator rows are read a page at a time.")
+        return [_tidy_row(values) for values in self._rows[index]]
+
+    def __iter__(self) -> Iterator[IndicatorRow]:
+        return (_tidy_row(values) for values in self._rows)
+
+
+def indicator_rows(
     *,
     cities: Iterable[City] | QuerySet[City] | None = None,
     city: City | None = None,
@@ -243,11 +299,13 @@ def indicator_row_list(
     until: dt.date | None = None,
     indicator: str | None = None,
     filters: Iterable[str] | None = None,
-) -> list[IndicatorRow]:
+) -> IndicatorRows:
     """Tidy rows (city, project, month, indicator, filter, value, suppressed) for exports and
     the API: of ``cities``, one ``city`` or one ``project``, between ``start`` and ``until``
     (firsts of months, both included), one ``indicator`` or all, the ``filters`` given or all.
-    Ordered by city, month, indicator, project (the city total first) and filter. One query."""
+    Ordered by city, month, indicator, project (the city total first) and filter.
+
+    Nothing is read until the rows are: a page of them reads that page only."""
     rows = IndicatorSnapshot.objects.all()
     if cities is not None:
         rows = rows.filter(city__in=cities)
@@ -262,53 +320,28 @@ def indicator_row_list(
     if indicator is not None:
         rows = rows.filter(indicator=indicator)
     if filters is not None:
-        rows = rows.filter(filter__in=list(filters))
-    ordered = rows.order_by(
-        "city__name",
-        "city_id",
+        filters = list(filters)
+        # One filter as an equality: the city page index then yields the rows in month order.
+        rows = (
+            rows.filter(filter=filters[0]) if len(filters) == 1 else rows.filter(filter__in=filters)
+        )
+    ordering: list[Any] = [
         "month",
         "indicator",
         F("project__name").asc(nulls_first=True),
         "project_id",
         "filter",
-    )
-    return [
-        IndicatorRow(
-            city_id=city_id,
-            city_name=city_name,
-            project_id=project_id,
-            project_name=project_name or "",
-            month=month,
-            indicator=indicator,
-            filter=filter_,
-            value=None if suppressed else value,
-            suppressed=suppressed,
-            display=display,
-        )
-        for (
-            city_id,
-            city_name,
-            project_id,
-            project_name,
-            month,
-            indicator,
-            filter_,
-            value,
-            suppressed,
-            display,
-        ) in ordered.values_list(
-            "city_id",
-            "city__name",
-            "project_id",
-            "project__name",
-            "month",
-            "indicator",
-            "filter",
-            "value",
-            "suppressed",
-            "display",
-        )
     ]
+    if city is None and project is None:
+        # Rows of one city need no city order; leaving it out lets an index give the month
+        # order, so that a page is read without sorting the city's every row.
+        ordering = ["city__name", "city_id", *ordering]
+    return IndicatorRows(rows.order_by(*ordering).values_list(*_ROW_FIELDS))
+
+
+def indicator_row_list(**criteria: Any) -> list[IndicatorRow]:
+    """Every row ``indicator_rows`` gives for ``criteria``, read at once; one query."""
+    return list(indicator_rows(**criteria))
 
 
 def project_indicator_rows(
