@@ -147,6 +147,16 @@ def test_flat_by_unit_area_needs_every_unit_size():
     with pytest.raises(ValidationError) as exc_info:
         compute("flat", {"basis": "unit_area"}, households, budget=100000)
     assert exc_info.value.error_dict["basis"][0].code == "missing_unit_area"
+    assert exc_info.value.message_dict == {
+        "basis": ["Splitting by unit size needs the size of every unit; 1 households have none."]
+    }
+    # The cost share split by unit size names its own parameter.
+    parameters = {"rate_percent": "30", "cap": "cost_share", "cost_share_basis": "unit_area"}
+    with pytest.raises(ValidationError) as exc_info:
+        compute("income_share", parameters, [facts(1, 100, area="50"), facts(2, 100)], 100000)
+    assert [error.code for error in exc_info.value.error_dict["cost_share_basis"]] == [
+        "missing_unit_area"
+    ]
 
 
 def test_flat_without_households_reports_the_whole_budget_as_shortfall():
