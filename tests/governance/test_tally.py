@@ -600,6 +600,11 @@ def test_unanimity_needs_every_yes_and_more_than_everything_is_refused():
             "quorum must be between 0 and 1, got 3/2",
         ),
         (
+            lambda: approval([], quorum=F(3, 2)),
+            ValueError,
+            "quorum must be between 0 and 1, got 3/2",
+        ),
+        (
             lambda: tally_yes_no([], electorate_weight=1, quorum=0.5, threshold=F(1, 2)),
             TypeError,
             "quorum must be an int, Fraction or Decimal, not float",
