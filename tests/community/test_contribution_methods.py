@@ -879,6 +879,16 @@ REFUSALS_IN_WORDS = [
     ),
     (
         "income_share",
+        {"rate_percent": [30]},
+        {"rate_percent": [("invalid", "Enter a number, for example 30 or 12.5.")]},
+    ),
+    (
+        "income_share",
+        {"rate_percent": "Infinity"},
+        {"rate_percent": [("invalid", "Enter a number, for example 30 or 12.5.")]},
+    ),
+    (
+        "income_share",
         {"rate_percent": "100.5"},
         {"rate_percent": [("rate_range", "A rate must lie between 0 and 100%.")]},
     ),
