@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from common.equivalence import modified_oecd_scale, square_root_scale
+from common.equivalence import equivalised_income_cents, modified_oecd_scale, square_root_scale
 from community.money.affordability import (
     OVERBURDEN_THRESHOLD,
     POVERTY_LINE_SHARE,
@@ -54,6 +54,16 @@ def test_thresholds():
 )
 def test_modified_oecd_scale(ages, scale):
     assert modified_oecd_scale(ages=ages) == scale
+
+
+def test_equivalised_income_divides_by_the_modified_oecd_scale_to_the_cent():
+    # Two adults and two children (scale 2.1) with 3 000.00: 1 428.571… → 1 428.57; two adults
+    # (1.5) with 1 000.01: 666.67333… → 666.67; one adult keeps the whole 1 234.56.
+    assert equivalised_income_cents(disposable_cents=300000, ages=[40, 38, 10, 6]) == 142857
+    assert equivalised_income_cents(disposable_cents=100001, ages=[40, 38]) == 66667
+    assert equivalised_income_cents(disposable_cents=123456, ages=[40]) == 123456
+    # Half to even: three adults (scale 2) with 5 cents have 2.5 cents each → 2.
+    assert equivalised_income_cents(disposable_cents=5, ages=[40, 40, 40]) == 2
 
 
 def test_square_root_scale_of_the_oecd_affordable_housing_database():

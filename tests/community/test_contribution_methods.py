@@ -140,6 +140,9 @@ def test_flat_split_by_unit_area():
     result = compute("flat", {"basis": "unit_area"}, households, budget=100000)
     assert result.amounts == {1: 22222, 2: 33333, 3: 44445}
     assert result.lines[2]["unit_area_m2"] == "75.0"
+    # An area given in exponent notation still reads as a plain number.
+    result = compute("flat", {"basis": "unit_area"}, [facts(1, area="1E+2")], budget=100)
+    assert result.lines[1]["unit_area_m2"] == "100"
 
 
 def test_flat_by_unit_area_needs_every_unit_size():
@@ -147,6 +150,16 @@ def test_flat_by_unit_area_needs_every_unit_size():
     with pytest.raises(ValidationError) as exc_info:
         compute("flat", {"basis": "unit_area"}, households, budget=100000)
     assert exc_info.value.error_dict["basis"][0].code == "missing_unit_area"
+    assert exc_info.value.message_dict == {
+        "basis": ["Splitting by unit size needs the size of every unit; 1 households have none."]
+    }
+    # The cost share split by unit size names its own parameter.
+    parameters = {"rate_percent": "30", "cap": "cost_share", "cost_share_basis": "unit_area"}
+    with pytest.raises(ValidationError) as exc_info:
+        compute("income_share", parameters, [facts(1, 100, area="50"), facts(2, 100)], 100000)
+    assert [error.code for error in exc_info.value.error_dict["cost_share_basis"]] == [
+        "missing_unit_area"
+    ]
 
 
 def test_flat_without_households_reports_the_whole_budget_as_shortfall():
@@ -192,6 +205,26 @@ def test_income_share_clamps_to_floor_and_cap_and_reports_the_shortfall():
     assert result.rate is None
 
 
+def test_income_share_at_exactly_the_floor_or_the_cap_is_the_rate():
+    # 30 % of 333.33 = 99.999 → 100.00, the floor itself; 30 % of 2 000.00 = 600.00, the cap.
+    result = compute("income_share", SHARE, [facts(1, 33333), facts(2, 200000)])
+    assert result.amounts == {1: 10000, 2: 60000}
+    assert [result.lines[key]["rule"] for key in (1, 2)] == ["rate", "rate"]
+
+
+def test_income_share_without_a_cap_charges_the_cost_share_without_a_declaration():
+    households = [facts(1, 100000), facts(2, None)]
+    result = compute("income_share", {"rate_percent": "30"}, households, budget=60000)
+    # Cost share 600.00 / 2 = 300.00.
+    assert result.amounts == {1: 30000, 2: 30000}
+    assert result.lines[2] == {
+        "rule": "missing_income",
+        "treatment": "cap",
+        "amount_cents": 30000,
+        "cost_share_cents": 30000,
+    }
+
+
 def test_income_share_reports_a_surplus_above_the_budget():
     result = compute("income_share", SHARE, [facts(1, 150000), facts(2, 300000)], budget=90000)
     # 450 + 600 = 1 050.00 for a budget of 900.00.
@@ -220,6 +253,7 @@ def test_income_share_can_treat_a_missing_declaration_as_no_income():
     result = compute("income_share", parameters, [facts(1, None)], budget=0)
     assert result.amounts == {1: 10000}
     assert result.lines[1]["missing_income"] == "floor"
+    assert (result.lines[1]["income_cents"], result.lines[1]["base_cents"]) == (0, 0)
     assert "missing_income" in result.warnings
 
 
@@ -841,6 +875,16 @@ REFUSALS_IN_WORDS = [
     (
         "income_share",
         {"rate_percent": "thirty"},
+        {"rate_percent": [("invalid", "Enter a number, for example 30 or 12.5.")]},
+    ),
+    (
+        "income_share",
+        {"rate_percent": [30]},
+        {"rate_percent": [("invalid", "Enter a number, for example 30 or 12.5.")]},
+    ),
+    (
+        "income_share",
+        {"rate_percent": "Infinity"},
         {"rate_percent": [("invalid", "Enter a number, for example 30 or 12.5.")]},
     ),
     (

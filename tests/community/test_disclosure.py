@@ -272,6 +272,13 @@ def test_dominance_works_from_the_two_largest_and_the_total():
     assert b.suppressed and b.reason is Reason.DOMINANCE
 
 
+def test_a_sum_without_a_value_is_dominated_by_any_contribution():
+    # No value reads as a sum of 0, which any household's contribution dominates, even 0.80.
+    cell = Cell("s", CellKind.SUM, None, 20, contributions=(Decimal("0.5"), Decimal("0.3")))
+    (published,) = protect([cell], [], 10)
+    assert published.suppressed and published.reason is Reason.DOMINANCE
+
+
 def test_a_sum_from_fewer_than_k_households_is_suppressed_before_dominance_is_asked():
     (cell,) = protect([_sum("sum", [Decimal(10)] * 9)], [], 10)
     assert cell.suppressed and cell.reason is Reason.THRESHOLD

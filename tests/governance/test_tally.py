@@ -3,6 +3,7 @@
 Pure functions, so no database and no cache: plain pytest.
 """
 
+from decimal import Decimal
 from fractions import Fraction as F
 
 import pytest
@@ -539,6 +540,174 @@ def test_consent_refuses_contradictory_input():
         consent([Objection(5, "No.")], consents(5))
     with pytest.raises(ValueError, match="more than once"):
         consent([], consents(1, 1))
+
+
+# --- What a count reports, and what it refuses ---------------------------------------------
+
+
+def test_a_yes_no_count_reports_its_figures_and_its_rule():
+    result = tally_yes_no(
+        yes_no("yes", "yes", "no", "abstain"),
+        electorate_weight=8,
+        quorum=F(1, 4),
+        threshold=F(1, 2),
+        abstentions_count_for_quorum=False,
+    )
+    assert result.ballot_count == 4
+    assert (result.electorate_weight, result.participation_weight) == (8, 3)
+    assert (result.quorum_weight, result.turnout) == (2, F(1, 2))
+    assert (result.rule.threshold, result.rule.quorum) == (F(1, 2), F(1, 4))
+    assert result.rule.abstentions_count_for_quorum is False
+    assert result.rule.code == "more_than"
+
+
+def test_halves_of_one_household_can_tie():
+    # Two members of one household each vote with a quarter: 1/4 yes against 1/4 no.
+    result = simple_majority([YesNoBallot("yes", F(1, 4)), YesNoBallot("no", F(1, 4))])
+    assert result.tie is True
+    assert result.outcome == Outcome.TIE
+
+
+def test_unanimity_needs_every_yes_and_more_than_everything_is_refused():
+    unanimous = tally_yes_no(yes_no("yes", "yes"), electorate_weight=2, quorum=0, threshold=1)
+    assert unanimous.outcome == Outcome.PASSED
+    assert unanimous.rule.code == "at_least"
+    one_no = tally_yes_no(yes_no("yes", "yes", "no"), electorate_weight=3, quorum=0, threshold=1)
+    assert one_no.outcome == Outcome.REJECTED
+    with pytest.raises(ValueError, match="^a threshold of more than 1 can never be reached$"):
+        tally_yes_no([], electorate_weight=1, quorum=0, threshold=1, threshold_inclusive=False)
+    with pytest.raises(ValueError, match="^threshold must be above 0$"):
+        tally_yes_no([], electorate_weight=1, quorum=0, threshold=0)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: YesNoBallot("yes", 0), ValueError, "weight must be positive, got 0"),
+        (
+            lambda: YesNoBallot("yes", 0.5),
+            TypeError,
+            "weight must be an int, Fraction or Decimal, not float",
+        ),
+        (
+            lambda: tally_yes_no([], electorate_weight=0, quorum=0, threshold=F(1, 2)),
+            ValueError,
+            "electorate_weight must be positive, got 0",
+        ),
+        (
+            lambda: tally_yes_no([], electorate_weight=1, quorum=F(3, 2), threshold=F(1, 2)),
+            ValueError,
+            "quorum must be between 0 and 1, got 3/2",
+        ),
+        (
+            lambda: approval([], quorum=F(3, 2)),
+            ValueError,
+            "quorum must be between 0 and 1, got 3/2",
+        ),
+        (
+            lambda: tally_yes_no([], electorate_weight=1, quorum=0.5, threshold=F(1, 2)),
+            TypeError,
+            "quorum must be an int, Fraction or Decimal, not float",
+        ),
+        (
+            lambda: tally_yes_no([], electorate_weight=1, quorum=0, threshold=F(3, 2)),
+            ValueError,
+            "threshold must be between 0 and 1, got 3/2",
+        ),
+        (
+            lambda: ApprovalBallot("garden"),
+            TypeError,
+            "an approval must be a collection of option names, not str",
+        ),
+        (
+            lambda: validate_approval(5, OPTIONS),
+            TypeError,
+            "an approval must be a collection of option names, not int",
+        ),
+        (
+            lambda: validate_ranking("AB", list("ABC")),
+            TypeError,
+            "a ranking must be a collection of option names, not str",
+        ),
+        (
+            lambda: validate_approval(["garden"], "garden"),
+            TypeError,
+            "options must be a sequence of option names, not a string",
+        ),
+        (lambda: validate_approval(["garden"], [1, 2]), TypeError, "option names must be strings"),
+        (
+            lambda: validate_approval(["garden"], OPTIONS, min_approvals=2, max_approvals=1),
+            ValueError,
+            "need 0 <= min_approvals <= max_approvals <= 3 options, got 2 and 1",
+        ),
+        (
+            lambda: consent([Objection(5, "No."), Objection(5, "Nor this.", weight=F(1, 2))], []),
+            ValueError,
+            "voter 5's objections have different weights",
+        ),
+    ],
+)
+def test_a_count_called_with_impossible_arguments_says_which(call, error, message):
+    # These guard against mistakes of the calling code, not of voters; the message names them.
+    with pytest.raises(error) as exc_info:
+        call()
+    assert str(exc_info.value) == message
+
+
+def test_a_refused_ballot_carries_its_code_and_its_facts():
+    cases = [
+        (lambda: YesNoBallot("maybe"), "unknown_choice", {"choice": "maybe"}),
+        (lambda: ConsentResponse(3, "object"), "unknown_choice", {"choice": "object"}),
+        (lambda: Objection(5, "  "), "missing_reason", {"voter_id": 5}),
+        (
+            lambda: validate_approval(OPTIONS, OPTIONS, max_approvals=2),
+            "too_many_approvals",
+            {"count": 3, "max": 2},
+        ),
+        (
+            lambda: validate_approval(["sauna", "garden", "sauna", "garden"], OPTIONS),
+            "duplicate",
+            {"options": ["garden", "sauna"]},
+        ),
+    ]
+    for call, code, detail in cases:
+        with pytest.raises(InvalidBallot) as error:
+            call()
+        assert (error.value.code, error.value.detail) == (code, detail)
+        assert error.value.args == (code, detail)
+    # As many approvals as allowed is allowed.
+    assert validate_approval(["garden", "sauna"], OPTIONS, max_approvals=2) == {"garden", "sauna"}
+
+
+def test_ballot_weights_are_kept_exact():
+    ballots = [
+        YesNoBallot("yes", Decimal("0.5")),
+        ApprovalBallot(["garden"], Decimal("0.5")),
+        RankedBallot(["A"], Decimal("0.5")),
+        Objection(1, "No.", weight=Decimal("0.5")),
+        ConsentResponse(2, "consent", Decimal("0.5")),
+    ]
+    for ballot in ballots:
+        assert type(ballot.weight) is F and ballot.weight == F(1, 2), ballot
+
+
+def test_an_approval_count_reports_its_figures_and_no_winner_without_approvals():
+    result = approval([ApprovalBallot(["garden"]), ApprovalBallot([])], min_approvals=0)
+    assert result.ballot_count == 2
+    assert (result.electorate_weight, result.participation_weight) == (6, 2)
+    assert result.quorum_weight == 0
+    assert result.top_score == 1
+    nobody = approval([ApprovalBallot([])], min_approvals=0)
+    assert (nobody.winners, nobody.outcome, nobody.top_score) == ((), Outcome.NO_VOTES, 0)
+
+
+def test_a_runoff_and_a_consent_count_report_their_figures():
+    result = runoff(ranked((1, "A"), (1, "B")), "AB", electorate=F(4), quorum=F(1, 2))
+    assert result.options == ("A", "B")
+    assert result.ballot_count == 2
+    assert (result.electorate_weight, result.quorum_weight, result.turnout) == (4, 2, F(1, 2))
+    agreed = consent([], consents(1, 2, 3))
+    assert (agreed.electorate_weight, agreed.quorum_weight) == (6, 3)
 
 
 # --- Properties --------------------------------------------------------------------------------
