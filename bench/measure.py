@@ -148,8 +148,12 @@ def endpoints(
             "free spaces",
             each(
                 residents,
-                lambda u: "/api/v1/spaces/free/?"
-                + urlencode({"start": iso(evening), "end": iso(evening + dt.timedelta(hours=2))}),
+                lambda u: (
+                    "/api/v1/spaces/free/?"
+                    + urlencode(
+                        {"start": iso(evening), "end": iso(evening + dt.timedelta(hours=2))}
+                    )
+                ),
             ),
         ),
         Endpoint(
@@ -263,7 +267,9 @@ def lua_script(calls: Sequence[Call], *, count_statuses: bool) -> str:
     for call in calls:
         headers = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in call.headers)
         body = lua_string(call.body) if call.body else "nil"
-        rows.append(f"  {{{lua_string(call.method)}, {lua_string(call.path)}, {{{headers}}}, {body}}},")
+        rows.append(
+            f"  {{{lua_string(call.method)}, {lua_string(call.path)}, {{{headers}}}, {body}}},"
+        )
     response = (
         "function response(status, headers, body)\n"
         "  codes[status] = (codes[status] or 0) + 1\n"
@@ -348,7 +354,10 @@ def aggregate(runs: Sequence[dict], floors: Sequence[dict], *, writes: bool = Fa
         for key in ("rps", "p50_ms", "p95_ms", "p99_ms")
     }
     result["ratio"] = median_spread(
-        [run["rps"] / floor["rps"] if floor["rps"] else 0.0 for run, floor in zip(runs, floors, strict=True)]
+        [
+            run["rps"] / floor["rps"] if floor["rps"] else 0.0
+            for run, floor in zip(runs, floors, strict=True)
+        ]
     )
     result["floor_rps"] = median_spread([floor["rps"] for floor in floors])
     result["floor_p95_ms"] = median_spread([floor["p95_ms"] for floor in floors])
@@ -457,10 +466,11 @@ def markdown(result: dict) -> str:
             f"{snap['households']} households): {snap['seconds']:.2f} s."
         )
     if "tally" in batch:
-        for method, seconds in batch["tally"]["seconds"].items():
-            lines.append(
-                f"- Tally of {batch['tally']['ballots']:,} {method} ballots: {seconds * 1000:.0f} ms."
-            )
+        ballots = batch["tally"]["ballots"]
+        lines.extend(
+            f"- Tally of {ballots:,} {method} ballots: {seconds * 1000:.0f} ms."
+            for method, seconds in batch["tally"]["seconds"].items()
+        )
     if result.get("memory"):
         lines.append(
             f"- Peak resident memory of a web worker after the run: "
@@ -469,8 +479,7 @@ def markdown(result: dict) -> str:
             + ")."
         )
     lines.append(f"- Batch and memory targets: {verdict(result['batch_targets']) or '–'}.")
-    for note in result.get("notes", []):
-        lines.append(f"- {note}")
+    lines.extend(f"- {note}" for note in result.get("notes", []))
     return "\n".join(lines)
 
 
