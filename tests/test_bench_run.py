@@ -100,9 +100,7 @@ def test_an_endpoint_without_requests_is_left_out():
     found = by_name(measure.endpoints(MANIFEST, today=TODAY))
     assert "booking create" not in found  # no free slot
     assert "home page (resident)" not in found  # nobody signed in
-    with_sessions = by_name(
-        measure.endpoints(MANIFEST, today=TODAY, sessions={"officers": ["s1"]})
-    )
+    with_sessions = by_name(measure.endpoints(MANIFEST, today=TODAY, sessions={"officers": ["s1"]}))
     page = with_sessions["dashboard page (officer)"]
     assert page.calls == (Call("GET", "/cities/1/indicators/", (("Cookie", "sessionid=s1"),)),)
     assert "home page (resident)" not in with_sessions
