@@ -112,7 +112,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from bench import measure
+    from bench.generate import MARK, _mark, _server, migrate
 
+    # The data set may predate the latest migrations: bring the benchmark's own database up to
+    # date as a deployment would, and never another one.
+    with _server(connection.settings_dict) as server:
+        ours = _mark(server, connection.settings_dict["NAME"]) == MARK
+    if ours:
+        migrate(connection.settings_dict, reset=False)
     manifest = json.loads(options.manifest.read_text())
     load_start = round(os.getloadavg()[0], 2)
     today = dt.date.fromisoformat(manifest["today"])
@@ -338,11 +345,15 @@ def count_queries(endpoint) -> int | None:
     headers = dict(call.headers)
     content_type = headers.pop("Content-Type", "application/octet-stream")
     client = Client(HTTP_HOST="127.0.0.1")
-    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
-        answer = client.generic(
-            call.method, call.path, data=call.body, content_type=content_type, headers=headers
-        )
-        transaction.set_rollback(True)
+    try:
+        with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+            answer = client.generic(
+                call.method, call.path, data=call.body, content_type=content_type, headers=headers
+            )
+            transaction.set_rollback(True)
+    except Exception as error:  # noqa: BLE001 - the run goes on; the load shows the 500s too
+        print(f"{endpoint.name}: {call.method} {call.path} failed: {error}", file=sys.stderr)
+        return None
     statements = [q["sql"] for q in captured.captured_queries]
     if statements and statements[0].startswith("SAVEPOINT"):
         statements = statements[1:]
