@@ -8,7 +8,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_WORKERS ?= 2
 HOST ?= 127.0.0.1:8000
 
-.PHONY: demo install install-dev messages test lint services lock audit mutation
+.PHONY: demo install install-dev messages test lint services lock audit mutation bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,15 @@ mutation: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) HYPOTHESIS_PROFILE=mutation \
 	  $(BIN)/mutmut run --max-children $(MUTATION_WORKERS)
 	$(BIN)/python tests/mutation_score.py
+
+# The load benchmark (README, Benchmark): over the data set of bench/generate, in its database
+# (BENCH_DATABASE_URL), with wrk (apt-get install wrk). Writes bench/results/<date>.json and the
+# README's table. Not part of `make test`: it takes about an hour (BENCH_OPTIONS to shorten it).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/netco_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
+BENCH_OPTIONS ?=
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) bench/run $(BENCH_OPTIONS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -37,6 +37,7 @@ from api.money.budgets import BudgetViewSet
 from api.money.charges import ChargeRunViewSet, ChargeViewSet
 from api.money.payments import PaymentViewSet
 from api.money.schemes import SchemeViewSet
+from api.ping import PingApi
 
 router = DefaultRouter()
 router.register("cities", CityViewSet, basename="city")
@@ -65,6 +66,7 @@ router.register("pilot-goals", PilotGoalViewSet, basename="pilot-goal")
 SWAGGER_CDN = ["https://cdn.jsdelivr.net"]
 
 urlpatterns = [
+    path("ping/", PingApi.as_view(), name="api-ping"),
     path("auth/token/", TokenApi.as_view(), name="api-token"),
     path("auth/tokens/", TokensApi.as_view(), name="api-tokens"),
     path("me/", MeApi.as_view(), name="api-me"),
