@@ -29,9 +29,10 @@ from community.money.contribution_parameters import (
     scheme_parameters_normalised,
     validate_parameters,
 )
+from tests.properties import examples
 
 # Hypothesis writes no example database into the working tree.
-PROPERTY = settings(database=None, max_examples=200, deadline=None)
+PROPERTY = settings(database=None, max_examples=examples(200), deadline=None)
 
 
 @pytest.fixture(autouse=True)

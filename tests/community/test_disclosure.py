@@ -43,6 +43,7 @@ from community.monitoring.protection import (
     protected,
     with_totals,
 )
+from tests.properties import examples
 
 # --- Attackers ---------------------------------------------------------------------------
 
@@ -582,7 +583,7 @@ def random_three_way_tables(draw):
     return cells, groups, k
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_three_way_tables())
 def test_no_hidden_cell_of_a_random_table_can_be_recovered(table):
     cells, groups, k = table
@@ -628,7 +629,7 @@ def random_rate_tables(draw):
     return cells, groups, k, pairs
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(random_rate_tables())
 def test_no_hidden_rate_numerator_or_denominator_can_be_recovered(table):
     cells, groups, k, _pairs = table
