@@ -741,6 +741,21 @@ def test_parameters_are_normalised_with_their_defaults():
     }
     assert validate_parameters("income_share", {"rate_percent": "30.00"})["rate_percent"] == "30"
     assert validate_parameters("income_share", {"rate_percent": "100"})["rate_percent"] == "100"
+    # Minus zero is zero.
+    assert validate_parameters("income_share", {"rate_percent": "-0"})["rate_percent"] == "0"
+    assert validate_parameters("income_share", {"rate_percent": "-0.00"})["rate_percent"] == "0"
+
+
+def test_a_cost_share_percentage_may_be_anything_above_0_up_to_1000():
+    def cost_share(percent):
+        parameters = {"rate_percent": "30", "cost_share_percent": percent}
+        return validate_parameters("income_share", parameters)["cost_share_percent"]
+
+    assert cost_share("0.5") == "0.5"
+    assert cost_share("1000") == "1000"
+    assert refusal("income_share", {"rate_percent": "30", "cost_share_percent": "1000.5"}) == {
+        "cost_share_percent": ["percent_range"]
+    }
 
 
 def test_every_default_is_valid():
@@ -872,6 +887,16 @@ REFUSALS_IN_WORDS = [
         "income_share",
         {"rate_percent": "30", "floor_cents": -1},
         {"floor_cents": [("negative", "An amount cannot be negative.")]},
+    ),
+    (
+        "income_share",
+        {"rate_percent": "30", "floor_cents": "-5"},
+        {"floor_cents": [("negative", "An amount cannot be negative.")]},
+    ),
+    (
+        "income_share",
+        {"rate_percent": "30", "floor_cents": "X5"},
+        {"floor_cents": [("invalid", "Enter a whole number of cents.")]},
     ),
     (
         "income_share",
