@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from io import StringIO
@@ -32,17 +31,22 @@ from tests.factories import (
     make_officer,
     make_resident_user,
 )
+from tests.properties import MUTATION_EXAMPLES, MUTATION_RUN
 
 # Fixtures that test modules in several folders share; how xdist workers share the machine.
 pytest_plugins = ["tests.community.fixtures", "tests.xdist_plugin"]
 
 # The mutation run (`make mutation`) only needs to know that a property fails, not its smallest
 # counter-example: shrinking each killed mutant's failure would take most of the run. Loaded
-# here, before the test modules build their settings, which inherit the phases.
+# here, before the test modules build their settings, which inherit the phases; the properties
+# that ask for a number of examples take the smaller one from tests/properties.py.
 hypothesis_settings.register_profile(
-    "mutation", phases=[Phase.explicit, Phase.reuse, Phase.generate], database=None
+    "mutation",
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    database=None,
+    max_examples=MUTATION_EXAMPLES,
 )
-if os.environ.get("HYPOTHESIS_PROFILE") == "mutation":
+if MUTATION_RUN:
     hypothesis_settings.load_profile("mutation")
 
 

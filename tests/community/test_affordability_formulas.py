@@ -21,8 +21,9 @@ from community.money.affordability import (
     housing_cost_ratio,
     median,
 )
+from tests.properties import examples
 
-PROPERTY = settings(database=None, max_examples=200, deadline=None)
+PROPERTY = settings(database=None, max_examples=examples(200), deadline=None)
 
 
 @pytest.fixture(autouse=True)

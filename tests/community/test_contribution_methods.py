@@ -29,9 +29,10 @@ from community.money.contribution_parameters import (
     scheme_parameters_normalised,
     validate_parameters,
 )
+from tests.properties import examples
 
 # Hypothesis writes no example database into the working tree.
-PROPERTY = settings(database=None, max_examples=200, deadline=None)
+PROPERTY = settings(database=None, max_examples=examples(200), deadline=None)
 
 
 @pytest.fixture(autouse=True)
@@ -740,6 +741,21 @@ def test_parameters_are_normalised_with_their_defaults():
     }
     assert validate_parameters("income_share", {"rate_percent": "30.00"})["rate_percent"] == "30"
     assert validate_parameters("income_share", {"rate_percent": "100"})["rate_percent"] == "100"
+    # Minus zero is zero.
+    assert validate_parameters("income_share", {"rate_percent": "-0"})["rate_percent"] == "0"
+    assert validate_parameters("income_share", {"rate_percent": "-0.00"})["rate_percent"] == "0"
+
+
+def test_a_cost_share_percentage_may_be_anything_above_0_up_to_1000():
+    def cost_share(percent):
+        parameters = {"rate_percent": "30", "cost_share_percent": percent}
+        return validate_parameters("income_share", parameters)["cost_share_percent"]
+
+    assert cost_share("0.5") == "0.5"
+    assert cost_share("1000") == "1000"
+    assert refusal("income_share", {"rate_percent": "30", "cost_share_percent": "1000.5"}) == {
+        "cost_share_percent": ["percent_range"]
+    }
 
 
 def test_every_default_is_valid():
@@ -871,6 +887,16 @@ REFUSALS_IN_WORDS = [
         "income_share",
         {"rate_percent": "30", "floor_cents": -1},
         {"floor_cents": [("negative", "An amount cannot be negative.")]},
+    ),
+    (
+        "income_share",
+        {"rate_percent": "30", "floor_cents": "-5"},
+        {"floor_cents": [("negative", "An amount cannot be negative.")]},
+    ),
+    (
+        "income_share",
+        {"rate_percent": "30", "floor_cents": "X5"},
+        {"floor_cents": [("invalid", "Enter a whole number of cents.")]},
     ),
     (
         "income_share",
@@ -1099,3 +1125,47 @@ def test_twenty_thousand_households_take_well_under_a_second():
         assert elapsed < 1.0, (method, elapsed)
         assert len(result.amounts) == 20000
     assert result.total_cents == budget  # the solidarity run covers it
+
+
+def test_hud_names_the_first_of_equal_candidates_and_the_cap_only_when_exceeded():
+    # Gross 3 000 $/month, 2 000 $/month child care: 36 000 − 24 000 = 12 000 $ adjusted →
+    # 1 000 $/month; 30 % = 300 $ = 10 % of 3 000 $. HUD lists the adjusted rule first.
+    family = facts(1, gross=300000, childcare_costs_cents=200000)
+    amount, line = hud(family)
+    assert (amount, line["rule"]) == (30000, "adjusted")
+    assert line["candidates"] == {"adjusted": 30000, "gross": 30000, "minimum": 5000}
+    # A minimum rent of 300 $ ties too, and still comes after.
+    assert hud(family, minimum_cents=30000)[1]["rule"] == "adjusted"
+    # A cap of exactly the payment does not replace the rule that set it.
+    assert hud(family, cap_cents=30000)[1]["rule"] == "adjusted"
+    amount, line = hud(family, cap_cents=29999)
+    assert (amount, line["rule"]) == (29999, "cap")
+
+
+def test_hud_without_deductions_keeps_the_exact_half_cent():
+    # Gross 1 000.05 $/month and nothing deducted: 30 % = 300.015 $ = 30 001.5 cents, half to
+    # even 30 002. A deduction of even a tenth of a cent a year (1/400 cent a month at 30 %)
+    # would round it down to 30 001: no child care is deducted when HUD's rule is off, and no
+    # medical costs below the threshold.
+    family = facts(1, gross=100005, childcare_costs_cents=10000, medical_costs_cents=1000)
+    amount, line = hud(family, deduct_childcare=False)
+    assert (amount, line["rule"]) == (30002, "adjusted")
+    assert line["deductions"]["childcare_cents"] == 0
+    # Medical costs for every family, but 120 $ a year is below 10 % of 12 000.60 $.
+    amount, line = hud(family, deduct_childcare=False, medical_deduction="all")
+    assert (amount, line["deductions"]["medical_cents"]) == (30002, 0)
+    # Nor for a family HUD does not deduct them for.
+    assert hud(facts(2, gross=100005, medical_costs_cents=1000))[0] == 30002
+
+
+def test_hud_with_no_income_at_all_owes_nothing_under_the_hardship_exemption():
+    # Declared gross 0 $: every candidate is 0, the adjusted rule named first.
+    amount, line = hud(facts(1, gross=0), hardship_exemption=True)
+    assert (amount, line["rule"]) == (0, "adjusted")
+    assert line["candidates"] == {"adjusted": 0, "gross": 0, "minimum": 0}
+    # Deductions above the income leave exactly 0 adjusted income, in whole cents even without
+    # a medical threshold (no fraction of a cent to round away).
+    amount, line = hud(
+        facts(2, gross=30000, dependants=10), hardship_exemption=True, medical_threshold_percent="0"
+    )
+    assert (line["adjusted_annual_cents"], line["adjusted_monthly_cents"]) == (0, 0)

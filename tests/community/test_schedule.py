@@ -38,9 +38,10 @@ from community.bookings.schedule import (
     week_bounds,
 )
 from members.models import City, HousingProject
+from tests.properties import examples
 
 # Hypothesis writes no example database into the working tree.
-PROPERTY = settings(database=None, max_examples=200, deadline=None)
+PROPERTY = settings(database=None, max_examples=examples(200), deadline=None)
 
 MADRID = ZoneInfo("Europe/Madrid")
 UTC = dt.UTC

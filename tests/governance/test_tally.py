@@ -27,9 +27,10 @@ from governance.tally import (
     validate_approval,
     validate_ranking,
 )
+from tests.properties import examples
 
 # Hypothesis writes no example database into the working tree.
-PROPERTY = settings(database=None, max_examples=200, deadline=None)
+PROPERTY = settings(database=None, max_examples=examples(200), deadline=None)
 
 
 @pytest.fixture(autouse=True)
