@@ -265,3 +265,22 @@ def make_observer(*, mfa: bool = True, **user_kwargs) -> User:
     user = UserFactory(mfa=mfa, **user_kwargs)
     role_grant(user=user, kind=RoleKind.NETWORK_OBSERVER)
     return user
+
+
+def record_audit_events(project, count: int, *, action=None, at=None, actor=None) -> None:
+    """``count`` audit events of the project (a charge run of June 2025 unless ``action``)."""
+    from django.utils import timezone
+
+    from common.audit import audit_event, audit_record_many
+    from common.models import AuditAction
+
+    audit_record_many(
+        audit_event(
+            actor=actor,
+            action=action or AuditAction.CHARGES_RUN,
+            project_id=project.pk,
+            detail={"month": "2025-06-01"},
+            at=at or timezone.now(),
+        )
+        for _ in range(count)
+    )

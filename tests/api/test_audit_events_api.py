@@ -6,32 +6,22 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
-from common.audit import audit_event, audit_record_many
 from common.models import AuditAction
 from members.models import User
 from tests.conftest import api_client_for
-from tests.factories import give_totp
+from tests.factories import (
+    give_totp,
+)
+from tests.factories import (
+    record_audit_events as record,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def url(project) -> str:
     return f"/api/v1/projects/{project.pk}/audit-events/"
-
-
-def record(project, count: int, *, action=AuditAction.CHARGES_RUN, at=None, actor=None) -> None:
-    audit_record_many(
-        audit_event(
-            actor=actor,
-            action=action,
-            project_id=project.pk,
-            detail={"month": "2025-06-01"},
-            at=at or timezone.now(),
-        )
-        for _ in range(count)
-    )
 
 
 def test_a_manager_reads_the_projects_events_newest_first(side_a, side_b):

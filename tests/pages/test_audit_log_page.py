@@ -8,10 +8,16 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from common.audit import audit_event, audit_record_many
 from common.models import AuditAction
 from members.models import User
-from tests.factories import HouseholdFactory, give_totp, make_manager
+from tests.factories import (
+    HouseholdFactory,
+    give_totp,
+    make_manager,
+)
+from tests.factories import (
+    record_audit_events as record,
+)
 from tests.pages.helpers import field_errors, html, shows
 
 pytestmark = pytest.mark.django_db
@@ -19,19 +25,6 @@ pytestmark = pytest.mark.django_db
 
 def url(project) -> str:
     return f"/projects/{project.pk}/audit/"
-
-
-def record(project, count: int, *, action=AuditAction.CHARGES_RUN, at=None, actor=None) -> None:
-    audit_record_many(
-        audit_event(
-            actor=actor,
-            action=action,
-            project_id=project.pk,
-            detail={"month": "2025-06-01"},
-            at=at or timezone.now(),
-        )
-        for _ in range(count)
-    )
 
 
 def test_a_manager_reads_the_projects_events_and_not_anothers(client, side_a, side_b):
