@@ -284,3 +284,12 @@ def record_audit_events(project, count: int, *, action=None, at=None, actor=None
         )
         for _ in range(count)
     )
+
+
+# Each kind of staff, made without a second factor, for a test given a project.
+STAFF_WITHOUT_MFA = {
+    "manager": lambda project: make_manager(project, mfa=False),
+    "officer": lambda project: make_officer(project.city, mfa=False),
+    "observer": lambda project: make_observer(mfa=False),
+    "admin": lambda project: UserFactory(is_staff=True, is_superuser=True, mfa=False),
+}

@@ -12,14 +12,13 @@ from members.models import RoleKind
 from members.services import role_grant
 from tests.conftest import api_client_for
 from tests.factories import (
+    STAFF_WITHOUT_MFA,
     TOTP_SECRET,
     HouseholdFactory,
     ProjectFactory,
     UserFactory,
     give_totp,
     make_manager,
-    make_observer,
-    make_officer,
     make_resident_user,
     totp_code,
 )
@@ -49,16 +48,7 @@ def _signed_in(client) -> bool:
 # --- Who owes a second factor ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "make_staff",
-    [
-        lambda project: make_manager(project, mfa=False),
-        lambda project: make_officer(project.city, mfa=False),
-        lambda project: make_observer(mfa=False),
-        lambda project: UserFactory(is_staff=True, is_superuser=True, mfa=False),
-    ],
-    ids=["manager", "officer", "observer", "admin"],
-)
+@pytest.mark.parametrize("make_staff", STAFF_WITHOUT_MFA.values(), ids=STAFF_WITHOUT_MFA.keys())
 def test_staff_without_a_second_factor_are_sent_to_set_it_up(client, project, make_staff):
     staff = make_staff(project)
     client.force_login(staff)

@@ -12,14 +12,12 @@ from django.urls import reverse
 
 from tests.conftest import api_client_for
 from tests.factories import (
+    STAFF_WITHOUT_MFA,
     HouseholdFactory,
     ProjectFactory,
     SoftPasskey,
-    UserFactory,
     give_passkey,
     make_manager,
-    make_observer,
-    make_officer,
     make_resident_user,
 )
 
@@ -53,16 +51,7 @@ def _sign_in_with_password(client, user) -> str:
 # --- A key is a second factor -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "make_staff",
-    [
-        lambda project: make_manager(project, mfa=False),
-        lambda project: make_officer(project.city, mfa=False),
-        lambda project: make_observer(mfa=False),
-        lambda project: UserFactory(is_staff=True, is_superuser=True, mfa=False),
-    ],
-    ids=["manager", "officer", "observer", "admin"],
-)
+@pytest.mark.parametrize("make_staff", STAFF_WITHOUT_MFA.values(), ids=STAFF_WITHOUT_MFA.keys())
 def test_staff_with_a_security_key_alone_reach_their_pages_and_the_api(client, project, make_staff):
     staff = make_staff(project)
     client.force_login(staff)
